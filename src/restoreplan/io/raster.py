@@ -1,0 +1,187 @@
+"""Read and write rasters as ``xarray.DataArray`` (rioxarray CRS and transform).
+
+Reading rules
+-------------
+* ``kind="continuous"``: masked to NaN (float32, or float64 when the file is float64).
+* ``kind="categorical"``: kept integer, nodata kept explicit in ``.rio.nodata`` (the Wuhan 2003
+  map is uint8 with nodata 15, the later ones int8 with nodata −128: both read correctly).
+* ``chunks=`` gives a dask-backed array; nothing is loaded until a writer or the runner asks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import rasterio
+import rioxarray  # noqa: F401  (registers the .rio accessor)
+import xarray as xr
+
+from ..core.errors import InputError, message
+from .atomic import atomic_path
+
+__all__ = ["read_raster", "write_raster", "class_counts", "raster_info", "valid_mask"]
+
+Kind = Literal["categorical", "continuous", "auto"]
+
+
+def _check_file(path: Path, name: str) -> None:
+    if not path.exists():
+        raise InputError(message(name, "an existing raster file", f"no file at {path}",
+                                 "check the path (relative paths are relative to the study file)"))
+
+
+def read_raster(path: str | os.PathLike, *, kind: Kind = "auto", chunks=None, name: str | None = None,
+                band: int = 1) -> xr.DataArray:
+    """Read one band of a GDAL raster as a (y, x) DataArray.
+
+    Parameters
+    ----------
+    path : path of any GDAL-readable raster.
+    kind : "categorical" keeps integers with explicit nodata; "continuous" masks nodata to NaN;
+        "auto" picks categorical for integer files and continuous for float files.
+    chunks : dask chunks (e.g. ``512`` or ``{"y": 1024, "x": 1024}``); None reads eagerly.
+    name : the layer name used in error messages and as ``DataArray.name``.
+    band : 1-based band index.
+    """
+    path = Path(path)
+    name = name or path.stem
+    _check_file(path, name)
+    try:
+        with rasterio.open(path) as src:
+            dtype = np.dtype(src.dtypes[band - 1])
+            count = src.count
+            file_nodata = src.nodatavals[band - 1] if band <= src.count else None
+    except rasterio.errors.RasterioIOError as e:
+        raise InputError(message(name, "a GDAL-readable raster", f"{path} could not be opened ({e})",
+                                 "convert it to GeoTIFF or check that the file is not corrupt")) from e
+    if band > count:
+        raise InputError(message(name, f"band {band}", f"a raster with {count} band(s)", "choose an existing band"))
+    if kind == "auto":
+        kind = "categorical" if np.issubdtype(dtype, np.integer) else "continuous"
+    if kind == "categorical":
+        da = rioxarray.open_rasterio(path, masked=False, chunks=chunks, cache=False)
+    else:
+        da = rioxarray.open_rasterio(path, masked=True, chunks=chunks, cache=False)
+    da = da.sel(band=band, drop=True)
+    if kind == "continuous":
+        target = np.float64 if dtype == np.float64 else np.float32
+        if da.dtype != target:
+            da = da.astype(target)
+        da = da.rio.write_nodata(np.nan, encoded=False)
+    else:
+        if not np.issubdtype(da.dtype, np.integer):
+            raise InputError(message(name, "an integer raster for a categorical layer", f"dtype {da.dtype}",
+                                     "read it with kind='continuous' or convert the file to an integer type"))
+    for key in ("_FillValue", "scale_factor", "add_offset"):
+        da.attrs.pop(key, None)
+    if kind == "categorical":
+        da = da.rio.write_nodata(None if file_nodata is None else da.dtype.type(file_nodata), encoded=False)
+    da.attrs["source"] = str(path)
+    da.attrs["kind"] = kind
+    da.name = name
+    return da
+
+
+def valid_mask(da: xr.DataArray) -> xr.DataArray:
+    """Boolean DataArray: True where the raster holds data (not NaN and not ``.rio.nodata``)."""
+    if np.issubdtype(da.dtype, np.floating):
+        m = da.notnull()
+        nod = da.rio.nodata
+        if nod is not None and not np.isnan(nod):
+            m = m & (da != nod)
+        return m
+    nod = da.rio.nodata
+    if nod is None:
+        return xr.ones_like(da, dtype=bool)
+    return da != nod
+
+
+def class_counts(da: xr.DataArray) -> dict[int, int]:
+    """Cells per class code of a categorical raster, nodata excluded. Computes the array."""
+    arr = np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
+    nod = da.rio.nodata
+    codes, counts = np.unique(arr, return_counts=True)
+    out = {}
+    for c, n in zip(codes, counts):
+        if nod is not None and c == nod:
+            continue
+        out[int(c)] = int(n)
+    return out
+
+
+def raster_info(path: str | os.PathLike, *, categorical: bool | None = None) -> dict:
+    """Metadata of a raster file (like ``rio info``) plus class counts for categorical rasters."""
+    path = Path(path)
+    _check_file(path, path.name)
+    with rasterio.open(path) as src:
+        crs = src.crs
+        info = {
+            "path": str(path),
+            "driver": src.driver,
+            "crs": (f"EPSG:{crs.to_epsg()}" if crs and crs.to_epsg() else (crs.to_string() if crs else None)),
+            "crs_is_geographic": bool(crs.is_geographic) if crs else None,
+            "width": src.width,
+            "height": src.height,
+            "count": src.count,
+            "dtype": src.dtypes[0],
+            "nodata": (None if src.nodata is None else (int(src.nodata) if float(src.nodata).is_integer() else float(src.nodata))),
+            "transform": list(src.transform)[:6],
+            "res": list(src.res),
+            "bounds": list(src.bounds),
+        }
+    is_int = np.issubdtype(np.dtype(info["dtype"]), np.integer)
+    if categorical is None:
+        categorical = is_int
+    if categorical:
+        da = read_raster(path, kind="categorical")
+        counts = class_counts(da)
+        info["kind"] = "categorical"
+        info["valid_cells"] = int(sum(counts.values()))
+        info["class_counts"] = {str(k): v for k, v in counts.items()}
+    else:
+        da = read_raster(path, kind="continuous")
+        arr = np.asarray(da.values)
+        ok = np.isfinite(arr)
+        info["kind"] = "continuous"
+        info["valid_cells"] = int(ok.sum())
+        if ok.any():
+            v = arr[ok]
+            info["stats"] = {"min": float(v.min()), "max": float(v.max()), "mean": float(v.mean()), "std": float(v.std())}
+    return info
+
+
+def write_raster(da: xr.DataArray, path: str | os.PathLike, *, driver: str = "COG",
+                 compress: str = "DEFLATE") -> Path:
+    """Write a (y, x) raster atomically (Cloud-Optimized GeoTIFF by default).
+
+    Float rasters keep NaN as nodata; integer rasters keep ``.rio.nodata``. Booleans are written
+    as uint8. The file appears under its final name only once it is complete.
+    """
+    path = Path(path)
+    out = da
+    if out.dtype == bool:
+        out = out.astype("uint8").rio.write_nodata(255, encoded=False)
+    if np.issubdtype(out.dtype, np.floating):
+        out = out.rio.write_nodata(np.nan, encoded=False)
+    extra = [d for d in out.dims if d not in ("y", "x")]
+    if extra:
+        raise InputError(message(getattr(da, "name", None) or "raster", "a 2-D (y, x) raster to write",
+                                 f"extra dims {extra}", "select one slice, e.g. da.sel(time=2020)"))
+    with atomic_path(path) as tmp:
+        kwargs = {"driver": driver, "compress": compress}
+        if driver == "COG":
+            kwargs["overview_resampling"] = "nearest" if np.issubdtype(out.dtype, np.integer) else "average"
+            kwargs["BIGTIFF"] = "IF_SAFER"
+        else:
+            kwargs.update(tiled=True)
+        nodata = out.rio.nodata
+        attrs = {k: v for k, v in out.attrs.items()
+                 if isinstance(v, (str, int, float)) and k not in ("_FillValue", "scale_factor", "add_offset")}
+        out = out.copy()
+        out.attrs = attrs
+        out = out.rio.write_nodata(nodata, encoded=False)
+        out.rio.to_raster(tmp, **kwargs)
+    return path
