@@ -8,12 +8,15 @@ automatically. Errors print the four-part message and exit non-zero (no tracebac
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import sys
+import time
 
 import click
 
 from ..core.errors import RestorePlanError
+from .options import chunks_option, json_option, out_option, scheduler_option, seed_option, workers_option
 
 __all__ = ["main", "cli"]
 
@@ -27,7 +30,7 @@ class _Group(click.Group):
                 raise
             click.echo(f"error: {e}", err=True)
             problems = getattr(e, "problems", None)
-            if problems and len(problems) > 1:
+            if problems and (len(problems) > 1 or problems[0] != str(e)):
                 for p in problems:
                     click.echo(f"  - {p}", err=True)
             ctx.exit(getattr(e, "exit_code", 1))
@@ -41,6 +44,156 @@ def cli(ctx, debug):
     """restoreplan: where to restore, what it buys in ecosystem services, and what the future holds."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), default="restoreplan-demo", show_default=True,
+              help="Output folder.")
+@click.option("--size", type=click.IntRange(50, 20000), default=500, show_default=True,
+              help="Cells per side of the synthetic region (30 m cells).")
+@seed_option
+@click.option("--method", "methods", multiple=True, help="Run only these methods (repeatable); default: all.")
+@workers_option
+@chunks_option
+def demo(out, size, seed, methods, workers, chunks):
+    """Run every registered method on the embedded synthetic demo region; write maps, tables, report.html."""
+    from ..pipeline.demo import run_demo
+
+    t0 = time.perf_counter()
+    res = run_demo(out, size=size, seed=seed, methods=list(methods) or None, progress=True,
+                   workers=workers, chunks=chunks)
+    n_tif = sum(1 for f in res.files if f.endswith(".tif"))
+    click.echo(f"demo: {len(res.results)} step(s), {n_tif} raster(s), {len(res.files)} file(s) in {res.out_dir} "
+               f"({time.perf_counter() - t0:.1f} s)")
+    click.echo(f"report: {res.out_dir / 'report.html'}")
+
+
+@cli.command()
+@click.argument("study", type=click.Path(dir_okay=False))
+@out_option
+@seed_option
+@workers_option
+@scheduler_option
+@chunks_option
+@click.option("--no-report", is_flag=True, help="Do not write report.html.")
+def run(study, out, seed, workers, scheduler, chunks, no_report):
+    """Run a study file (TOML): every step, outputs, manifest.json and report.html."""
+    from ..pipeline.config import load_study
+    from ..pipeline.runner import run_study
+
+    st = load_study(study)
+    res = run_study(st, out, seed=seed, workers=workers, scheduler=scheduler, chunks=chunks, progress=True,
+                    report=False if no_report else None, command=f"run {study}")
+    click.echo(f"run: {len(res.results)} step(s), {len(res.files)} file(s) written to {res.out_dir}")
+
+
+@cli.command()
+@click.argument("study", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_context
+def validate(ctx, study, as_json):
+    """Check a study file and report ALL problems at once (exit 2 if any)."""
+    from ..core.errors import ConfigError
+    from ..pipeline.config import load_study, validate_study
+
+    try:
+        st = load_study(study)
+        problems = validate_study(st)
+    except ConfigError as e:
+        problems = e.problems
+    if as_json:
+        _echo_json({"study": study, "valid": not problems, "problems": problems})
+    elif problems:
+        click.echo(f"{study}: {len(problems)} problem(s)", err=True)
+        for i, p in enumerate(problems, 1):
+            click.echo(f"  {i}. {p}", err=True)
+    else:
+        click.echo(f"{study}: valid ({len(st.steps)} step(s), {len(st.layers)} layer(s))")
+    if problems:
+        ctx.exit(2)
+
+
+@cli.command("list")
+@json_option
+@click.option("--tables", is_flag=True, help="List the packaged coefficient tables instead.")
+def list_(as_json, tables):
+    """List the registered methods (or the packaged tables)."""
+    from ..pipeline import registry
+    from ..tables import list_tables
+
+    if tables:
+        names = list_tables()
+        _echo_json(names) if as_json else click.echo("\n".join(names))
+        return
+    methods = registry.all_methods()
+    if as_json:
+        _echo_json([{"name": m.name, "group": m.group, "summary": m.summary, "formula": m.formula} for m in methods])
+        return
+    width = max((len(m.name) for m in methods), default=10)
+    group = None
+    for m in methods:
+        if m.group != group:
+            group = m.group
+            click.echo(f"[{group}]")
+        click.echo(f"  {m.name:<{width}}  {m.summary}")
+
+
+@cli.command()
+@click.argument("method")
+@json_option
+def describe(method, as_json):
+    """Parameters (units, ranges, defaults), inputs, outputs and formula of a method."""
+    from ..pipeline import registry
+    from ..pipeline.demo import to_toml
+
+    spec = registry.get(method)
+    if as_json:
+        _echo_json(spec.as_dict())
+        return
+    click.echo(f"{spec.name}  [{spec.group}]\n  {spec.summary}\n  formula: {spec.formula}\n")
+    click.echo("inputs:")
+    for i in spec.inputs:
+        click.echo(f"  {i.name:<18} {i.kind:<12} {'(optional) ' if i.optional else ''}{i.doc}")
+    click.echo("outputs: " + ", ".join(spec.outputs))
+    click.echo("parameters:")
+    for r in spec.param_table():
+        bounds = ", ".join(f"{k}={v}" for k, v in r["bounds"].items())
+        default = "required" if r["required"] else f"default {r['default']!r}"
+        click.echo(f"  {r['name']:<18} {r['type']:<14} {default:<22} {r['units']:<10} {bounds}")
+        if r["description"]:
+            click.echo(f"  {'':<18} {r['description']}")
+    if spec.example:
+        step = {"method": spec.name, **spec.example}
+        click.echo("\nexample step (runs on the demo region):\n" + to_toml({"steps": [step]}))
+
+
+@cli.command()
+@click.argument("raster", type=click.Path(dir_okay=False))
+@json_option
+@click.option("--categorical/--continuous", default=None, help="Force the kind (default: integer files are categorical).")
+def inspect(raster, as_json, categorical):
+    """CRS, shape, dtype, nodata, and class counts of a categorical raster (like `rio info`, for planners)."""
+    from ..io import raster_info
+
+    info = raster_info(raster, categorical=categorical)
+    if as_json:
+        _echo_json(info)
+        return
+    click.echo(f"{info['path']}\n  driver {info['driver']}, {info['width']} x {info['height']}, {info['count']} band(s), "
+               f"dtype {info['dtype']}, nodata {info['nodata']}\n  CRS {info['crs']}, cell {info['res'][0]} x {info['res'][1]}"
+               f"\n  bounds {info['bounds']}\n  valid cells {info['valid_cells']:,}")
+    if info["kind"] == "categorical":
+        total = max(info["valid_cells"], 1)
+        click.echo("  class      cells   share")
+        for c, n in info["class_counts"].items():
+            click.echo(f"  {c:>5} {n:>10,} {100 * n / total:6.2f} %")
+    elif "stats" in info:
+        s = info["stats"]
+        click.echo(f"  min {s['min']:.6g}  max {s['max']:.6g}  mean {s['mean']:.6g}  std {s['std']:.6g}")
 
 
 def _add_plugins() -> None:

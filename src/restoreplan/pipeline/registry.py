@@ -166,7 +166,14 @@ def load_all() -> None:
     except TypeError:  # pragma: no cover - old importlib
         eps = metadata.entry_points().get("restoreplan.methods", [])
     for ep in eps:
-        ep.load()
+        try:
+            ep.load()
+        except Exception as e:  # a broken third-party plugin must not break restoreplan itself
+            import warnings
+
+            from ..core.errors import RestorePlanWarning
+
+            warnings.warn(f"plugin {ep.name!r} ({ep.value}) failed to load: {e}", RestorePlanWarning, stacklevel=2)
     _LOADED = True
 
 

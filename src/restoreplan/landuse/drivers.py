@@ -1,0 +1,184 @@
+"""Driver layers for land-expansion analysis, derived from a DEM and a start land-use map.
+
+Every function returns a float32 DataArray on the input grid (NaN = nodata) with ``units``, ready
+to be stacked into the ``xr.Dataset`` of drivers that :class:`~restoreplan.landuse.LandUseSimulator`
+takes. Distances are Euclidean, in metres, from each cell centre to the nearest cell of the target
+(exact Euclidean distance transform, Maurer et al. 2003 as implemented in scipy.ndimage).
+These helpers compute their inputs (they need whole maps).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Mapping
+
+import numpy as np
+import xarray as xr
+
+from ..core.errors import DataError, message
+from ..core.finalize import like_raster
+from ..core.grid import require_projected
+from ..core.validate import check_aligned, check_raster
+from ._common import _values, as_codes
+
+__all__ = [
+    "slope_degrees",
+    "distance_to_mask",
+    "distance_to_classes",
+    "distance_to_roads",
+    "soil_codes",
+    "wuhan_drivers",
+]
+
+
+def _res(da: xr.DataArray) -> tuple[float, float]:
+    t = da.rio.transform()
+    return abs(t.e), abs(t.a)
+
+
+def _slope_kernel(z: np.ndarray, dy: float, dx: float) -> np.ndarray:
+    """Horn (1981) 3×3 slope in degrees; a NaN or off-grid neighbour takes the centre cell's value."""
+    z = z.astype(np.float64)
+    zp = np.pad(z, 1, mode="constant", constant_values=np.nan)
+    ny, nx = z.shape
+
+    def nb(dr: int, dc: int) -> np.ndarray:
+        v = zp[1 + dr:1 + dr + ny, 1 + dc:1 + dc + nx]
+        return np.where(np.isnan(v), z, v)
+
+    a, b, c = nb(-1, -1), nb(-1, 0), nb(-1, 1)
+    d, f = nb(0, -1), nb(0, 1)
+    g, h, i = nb(1, -1), nb(1, 0), nb(1, 1)
+    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
+    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)
+    s = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    s[np.isnan(z)] = np.nan
+    return s.astype(np.float32)
+
+
+def slope_degrees(dem: xr.DataArray, *, name: str = "slope") -> xr.DataArray:
+    r"""Slope in degrees from a DEM in metres (Horn 1981): :math:`\arctan\sqrt{z_x^2 + z_y^2}`, range [0, 90)."""
+    check_raster(dem, name="dem", kind="continuous")
+    require_projected(dem, name="dem")
+    dy, dx = _res(dem)
+    return like_raster(_slope_kernel(_values(dem), dy, dx), dem, name=name, units="degree")
+
+
+def _edt(target: np.ndarray, dy: float, dx: float) -> np.ndarray:
+    from scipy import ndimage
+
+    if not target.any():
+        return np.full(target.shape, np.nan, dtype=np.float32)
+    return ndimage.distance_transform_edt(~target, sampling=(dy, dx)).astype(np.float32)
+
+
+def distance_to_mask(mask: xr.DataArray, *, valid: xr.DataArray | None = None,
+                     name: str = "distance") -> xr.DataArray:
+    """Euclidean distance (m) from every cell to the nearest True cell of ``mask``.
+
+    ``valid`` (bool) sets NaN outside the study area; targets outside it still count.
+    """
+    require_projected(mask, name="mask")
+    dy, dx = _res(mask)
+    d = _edt(np.asarray(_values(mask), dtype=bool), dy, dx)
+    if valid is not None:
+        d[~np.asarray(_values(valid), dtype=bool)] = np.nan
+    return like_raster(d, mask, name=name, units="m")
+
+
+def distance_to_classes(lulc: xr.DataArray, classes: Mapping[str, int | Iterable[int]]) -> xr.Dataset:
+    """One distance layer (m) per entry of ``classes`` (name → code or codes) from a categorical map.
+
+    Cells that are nodata in ``lulc`` are NaN.
+    """
+    require_projected(lulc, name="lulc")
+    codes, valid = as_codes(lulc, name="lulc")
+    dy, dx = _res(lulc)
+    out = {}
+    for nm, cl in classes.items():
+        cl = [cl] if np.isscalar(cl) else list(cl)
+        target = np.isin(codes, cl) & valid
+        d = _edt(target, dy, dx)
+        d[~valid] = np.nan
+        out[nm] = like_raster(d, lulc, name=nm, units="m", source=f"distance to class(es) {cl}")
+    return xr.Dataset(out)
+
+
+def distance_to_roads(roads, like: xr.DataArray, *, highway: Iterable[str] | None = None,
+                      name: str = "dist_road") -> xr.DataArray:
+    """Distance (m) to a road network (GeoDataFrame or a GeoParquet/GDAL path) rasterised on ``like``.
+
+    Roads are reprojected to the raster CRS and burnt with ``all_touched``. ``highway`` keeps only
+    those OSM classes. The value is a road distance *at the date of the road data*: for the Wuhan
+    bundle that is OSM ≈ 2024, much newer than the 2003–2013 maps (roads built after the start
+    year leak future information into the driver).
+    """
+    import geopandas as gpd
+    from rasterio.features import rasterize
+
+    require_projected(like, name="like")
+    if isinstance(roads, (str, os.PathLike)):
+        p = str(roads)
+        roads = gpd.read_parquet(p) if p.endswith(".parquet") else gpd.read_file(p)
+    if highway is not None and "highway" in roads.columns:
+        roads = roads[roads["highway"].isin(list(highway))]
+    if len(roads) == 0:
+        raise DataError(message("roads", "at least one road line", "none after filtering",
+                                "check the file and the `highway` filter"))
+    roads = roads.to_crs(like.rio.crs)
+    shape = (like.sizes["y"], like.sizes["x"])
+    burnt = rasterize(((g, 1) for g in roads.geometry if g is not None), out_shape=shape,
+                      transform=like.rio.transform(), fill=0, all_touched=True, dtype="uint8")
+    dy, dx = _res(like)
+    d = _edt(burnt.astype(bool), dy, dx)
+    return like_raster(d, like, name=name, units="m", source="road distance (road data date applies)")
+
+
+def soil_codes(soil: xr.DataArray, *, name: str = "soil") -> xr.DataArray:
+    """Soil mapping units as float codes (NaN = nodata), for tree models that split on codes as-is.
+
+    Tree ensembles handle a nominal code used as a number (splits isolate groups of codes);
+    for linear models one-hot encode instead (``pd.get_dummies``).
+    """
+    check_raster(soil, name="soil", kind="categorical")
+    arr, valid = as_codes(soil, name="soil")
+    out = arr.astype(np.float32)
+    out[~valid] = np.nan
+    return like_raster(out, soil, name=name, units="1", kind="categorical_code")
+
+
+def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool = False,
+                  settlements: bool = False) -> xr.Dataset:
+    """The driver stack used for the Wuhan PLUS bundle (``data/wuhan_plus``).
+
+    DEM, slope (from the DEM), population, soil unit (code) and distances from ``lulc_start`` to
+    built-up (class 4), water (6) and forest (2). Optional: distance to OSM roads (motorway to
+    tertiary, OSM ≈ 2024, covers only the functional urban area: cells far outside it get the
+    distance to the nearest mapped road) and to GeoNames towns (≈ 2016).
+    """
+    from pathlib import Path
+
+    from ..io import read_raster
+
+    folder = Path(folder)
+    dem = read_raster(folder / "drivers" / "wh_df_dem.tif", kind="continuous", name="dem")
+    pop = read_raster(folder / "drivers" / "wh_Pop.tif", kind="continuous", name="population")
+    soil = read_raster(folder / "drivers" / "wh_soiltype.tif", kind="categorical", name="soil")
+    check_aligned(lulc_start=lulc_start, dem=dem, population=pop, soil=soil)
+    layers = {"dem": dem.astype(np.float32), "slope": slope_degrees(dem), "population": pop.astype(np.float32),
+              "soil": soil_codes(soil)}
+    dist = distance_to_classes(lulc_start, {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2})
+    layers.update({k: dist[k] for k in dist.data_vars})
+    if roads:
+        layers["dist_road"] = distance_to_roads(folder / "extra" / "roads" / "osm_roads_wuhan_fua8989.parquet",
+                                                lulc_start, highway=("motorway", "trunk", "primary", "secondary",
+                                                                     "tertiary"))
+    if settlements:
+        import geopandas as gpd
+        import pandas as pd
+
+        t = pd.read_csv(folder / "extra" / "settlements" / "geonames_places_wuhan_bbox.csv")
+        pts = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs="EPSG:4326")
+        layers["dist_town"] = distance_to_roads(pts, lulc_start, name="dist_town")  # points burn the same way
+    ds = xr.Dataset({k: v.drop_vars("spatial_ref", errors="ignore") for k, v in layers.items()})
+    return ds.rio.write_crs(lulc_start.rio.crs).rio.write_transform(lulc_start.rio.transform())

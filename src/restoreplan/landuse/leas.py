@@ -1,0 +1,137 @@
+r"""LEAS — land-expansion analysis strategy of PLUS (METHODS M20, Liang et al. 2021).
+
+1. Expansion map :math:`E = LU_2` where :math:`LU_2 \ne LU_1`, else 0 (cells valid in both).
+2. Random sample of the valid cells at ``sample_rate`` (or class-balanced).
+3. One binary random forest per class k on :math:`y = 1[E = k]` with the drivers as features.
+   By default the training cells of class k exclude cells already of class k at the start
+   (``exclude_own_class=True``): the model then estimates P(a non-k cell becomes k), which is the
+   quantity CARS uses (a cell already of class k never "develops" into k).
+4. :math:`P_{ik}` = the forest's ``predict_proba`` (share of trees voting 1 when leaves are pure);
+   a class without expansion gets P = 0; cells with any driver NaN get NaN.
+5. Driver contribution: increase of the RMSE of :math:`P_{ik}` against y when one driver is
+   permuted (on the training sample), clipped at 0 and normalised to sum 1 per class.
+
+This module is the numpy kernel; :class:`~restoreplan.landuse.LandUseSimulator` wraps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..core.errors import DataError, message
+
+__all__ = ["expansion_kernel", "LeasResult", "fit_leas", "predict_leas", "sample_cells"]
+
+
+def expansion_kernel(start: np.ndarray, end: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """E = end class where it differs from start (valid cells), else 0; int32."""
+    e = np.where(valid & (start != end), end, 0).astype(np.int32)
+    return e
+
+
+def sample_cells(n: int, rate: float, rng: np.random.Generator, *, labels: np.ndarray | None = None,
+                 scheme: str = "random") -> np.ndarray:
+    """Indices of a sample of ``n`` cells: simple random (``rate·n`` cells) or class-balanced.
+
+    ``balanced`` draws the same expected total, split equally between the label values of
+    ``labels`` (the expansion class, 0 = no expansion), capped by each group's size.
+    """
+    if not 0 < rate <= 1:
+        raise DataError(message("sample_rate", "a fraction in (0, 1]", repr(rate), "use e.g. 0.01"))
+    m = max(1, int(round(rate * n)))
+    if scheme == "random" or labels is None:
+        return np.sort(rng.choice(n, size=min(m, n), replace=False))
+    if scheme != "balanced":
+        raise DataError(message("sampling", "'random' or 'balanced'", repr(scheme), "choose one"))
+    groups = np.unique(labels)
+    per = int(np.ceil(m / len(groups)))
+    out = []
+    for g in groups:
+        idx = np.flatnonzero(labels == g)
+        out.append(rng.choice(idx, size=min(per, len(idx)), replace=False))
+    return np.sort(np.concatenate(out))
+
+
+@dataclass
+class LeasResult:
+    """Fitted LEAS: one forest per class (None where the class never expanded)."""
+
+    classes: np.ndarray
+    feature_names: list[str]
+    forests: list = field(default_factory=list)
+    sample_index: np.ndarray | None = None
+    contribution: pd.DataFrame | None = None
+    n_positive: dict = field(default_factory=dict)
+
+
+def _rmse(p: np.ndarray, y: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((p - y) ** 2)))
+
+
+def _permutation_contribution(forest, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    base = _rmse(forest.predict_proba(X)[:, 1], y)
+    inc = np.zeros(X.shape[1])
+    for j in range(X.shape[1]):
+        Xp = X.copy()
+        Xp[:, j] = Xp[rng.permutation(len(Xp)), j]
+        inc[j] = max(0.0, _rmse(forest.predict_proba(Xp)[:, 1], y) - base)
+    tot = inc.sum()
+    return inc / tot if tot > 0 else np.full(X.shape[1], np.nan)
+
+
+def fit_leas(X: np.ndarray, start: np.ndarray, expansion: np.ndarray, classes: np.ndarray, *,
+             feature_names: list[str], sample_rate: float = 0.01, sampling: str = "random",
+             n_estimators: int = 20, max_features="sqrt", min_samples_leaf: int = 1,
+             exclude_own_class: bool = True, n_jobs: int = 2, contribution_rows: int = 20000,
+             seed: np.random.SeedSequence | int = 0) -> LeasResult:
+    """Fit one binary random forest per class on a sample of cells.
+
+    Parameters
+    ----------
+    X : (n_cells, n_drivers) float32 features of the valid cells (no NaN rows).
+    start, expansion : (n_cells,) start class codes and expansion codes (0 = none).
+    classes : class codes, in model order.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    s_sample, s_perm, *s_cls = ss.spawn(2 + len(classes))
+    rng = np.random.default_rng(s_sample)
+    idx = sample_cells(len(X), sample_rate, rng, labels=expansion, scheme=sampling)
+    Xs, st, es = X[idx], start[idx], expansion[idx]
+    res = LeasResult(classes=np.asarray(classes), feature_names=list(feature_names), sample_index=idx)
+    contrib = {}
+    prng = np.random.default_rng(s_perm)
+    for k, code in enumerate(classes):
+        use = st != code if exclude_own_class else np.ones(len(st), bool)
+        y = (es[use] == code).astype(np.int8)
+        res.n_positive[int(code)] = int(y.sum())
+        if y.sum() == 0 or y.sum() == len(y):
+            res.forests.append(None)
+            continue
+        rs = int(np.random.default_rng(s_cls[k]).integers(2**31 - 1))
+        rf = RandomForestClassifier(n_estimators=n_estimators, max_features=max_features,
+                                    min_samples_leaf=min_samples_leaf, n_jobs=n_jobs, random_state=rs)
+        rf.fit(Xs[use], y)
+        res.forests.append(rf)
+        sub = np.flatnonzero(use)
+        if len(sub) > contribution_rows:
+            sub = np.sort(prng.choice(sub, contribution_rows, replace=False))
+        contrib[int(code)] = _permutation_contribution(rf, Xs[sub], (es[sub] == code).astype(float), prng)
+    res.contribution = pd.DataFrame.from_dict(contrib, orient="index", columns=list(feature_names))
+    res.contribution.index.name = "class"
+    return res
+
+
+def predict_leas(res: LeasResult, X: np.ndarray, *, chunk_rows: int = 400_000) -> np.ndarray:
+    """(n_classes, n_cells) float32 development probabilities; 0 for classes without a forest."""
+    out = np.zeros((len(res.classes), len(X)), dtype=np.float32)
+    for k, rf in enumerate(res.forests):
+        if rf is None:
+            continue
+        for s in range(0, len(X), chunk_rows):
+            out[k, s:s + chunk_rows] = rf.predict_proba(X[s:s + chunk_rows])[:, 1]
+    return out

@@ -1,0 +1,188 @@
+"""Standardization of criteria (METHODS.md M01): min-max (positive / negative), divide-by-max, z-score.
+
+Statistics are *pooled* over the dims named in ``over`` (default: every dim of the input), so that
+several years or scenarios stacked along ``time`` / ``scenario`` are put on one common scale.
+Standardizing each year on its own erases region-wide change; pass ``over=("y", "x")`` only when
+that is what you want.
+
+With dask input nothing is computed here: the pooled minimum, maximum, mean, standard deviation or
+percentiles are lazy dask scalars (or lazy arrays over the non-pooled dims), and the element-wise
+formula runs block by block.  Checks that need the statistics' values (constant input, ``max``
+with a non-positive maximum) therefore run when the result is computed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal, Sequence
+
+import numpy as np
+import xarray as xr
+
+from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
+from ..core.finalize import finalize
+
+__all__ = ["normalize", "METHODS"]
+
+Method = Literal["minmax_pos", "minmax_neg", "max", "zscore"]
+METHODS: tuple[str, ...] = ("minmax_pos", "minmax_neg", "max", "zscore")
+
+
+def _normalize_kernel(x: np.ndarray, a: np.ndarray, b: np.ndarray, *, method: str,
+                      out_dtype=np.float64) -> np.ndarray:
+    """Element-wise standardization of ``x`` with pooled statistics ``a``, ``b`` (broadcastable).
+
+    ``a, b`` are (min, max) for the min-max forms, (unused, max) for ``max`` and (mean, std)
+    for ``zscore``.  NaN in ``x`` stays NaN.  A zero span (max = min, or std = 0) gives 0 for the
+    valid values and a :class:`ConstantInputWarning`; ``max`` with max <= 0 raises ``DataError``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "max":
+            if np.any(b <= 0):
+                bad = np.unique(b[b <= 0])
+                raise DataError(message(
+                    "x", "a positive maximum for method='max' (x / max)",
+                    f"maximum {bad.tolist()}",
+                    "use method='minmax_pos' for data with non-positive values"))
+            return (x / b).astype(out_dtype, copy=False)
+        if method == "zscore":
+            span = b
+            out = (x - a) / span
+        elif method == "minmax_pos":
+            span = b - a
+            out = (x - a) / span
+        elif method == "minmax_neg":
+            span = b - a
+            out = (b - x) / span
+        else:  # pragma: no cover - guarded by the public function
+            raise ConfigError(message("method", f"one of {METHODS}", repr(method), "pick one of those"))
+        constant = np.broadcast_to(span == 0, x.shape) & np.isfinite(x)
+    if constant.any():
+        warnings.warn(
+            f"normalize: the input is constant over the pooled domain (span 0, method={method!r}); "
+            "its standardized values are set to 0", ConstantInputWarning, stacklevel=3)
+        out = np.where(constant, 0.0, out)
+    return out.astype(out_dtype, copy=False)
+
+
+def _as_float(x: xr.DataArray) -> xr.DataArray:
+    """Float copy of ``x`` with integer nodata (``.rio.nodata``) turned into NaN."""
+    if np.issubdtype(x.dtype, np.floating):
+        return x
+    nod = x.rio.nodata if ("x" in x.dims and "y" in x.dims) else None
+    xf = x.astype(np.float64)
+    if nod is not None:
+        xf = xf.where(x != nod)
+    return xf
+
+
+def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
+              over: str | Sequence[str] | None = None,
+              clip_percentiles: tuple[float, float] | None = None,
+              name: str | None = None) -> xr.DataArray:
+    r"""Standardize ``x`` with statistics pooled over the dims ``over``.
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        Values to standardize (any units). Float NaN, or ``.rio.nodata`` of an integer raster,
+        is nodata and stays NaN. numpy- or dask-backed.
+    method : {"minmax_pos", "minmax_neg", "max", "zscore"}
+        ``minmax_pos`` for benefit criteria (larger is better), ``minmax_neg`` for cost
+        criteria, ``max`` = x / max (seed 000 eq. 6), ``zscore`` with ddof = 0.
+    over : str or sequence of str, optional
+        Dims whose values are pooled into one set of statistics (default: all dims of ``x``,
+        i.e. one minimum and maximum for all years together). ``over=("y", "x")`` gives
+        per-slice statistics along the remaining dims.
+    clip_percentiles : (low, high), optional
+        Winsorize first: clip ``x`` to its pooled ``low``-th and ``high``-th percentiles
+        (0 <= low < high <= 100, linear interpolation) before standardizing.
+    name : str, optional
+        Name of the result (default ``"<x.name>_<method>"``).
+
+    Returns
+    -------
+    xarray.DataArray
+        Same dims, coords and grid as ``x``; float32 for float32 input, else float64;
+        ``units = "1"``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``method``, unknown dims in ``over``, or invalid ``clip_percentiles``.
+    DataError
+        ``method="max"`` with a pooled maximum <= 0 (raised when the result is computed for
+        dask input).
+
+    Warns
+    -----
+    ConstantInputWarning
+        The pooled span is 0 (max = min, or std = 0); the valid values become 0.
+
+    Notes
+    -----
+    Over the valid values of the pooled domain:
+
+    .. math::
+
+        u^{+} = \frac{x - \min x}{\max x - \min x},\quad
+        u^{-} = \frac{\max x - x}{\max x - \min x},\quad
+        u^{\max} = \frac{x}{\max x},\quad
+        z = \frac{x - \mu}{\sigma}
+
+    Value range: ``minmax_pos`` and ``minmax_neg`` in [0, 1]; ``max`` in (-inf, 1] (in [0, 1]
+    for non-negative data); ``zscore`` unbounded with mean 0 and standard deviation 1.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> normalize(xr.DataArray([2.0, 4.0, 6.0], dims="i")).values.tolist()
+    [0.0, 0.5, 1.0]
+    >>> normalize(xr.DataArray([2.0, 4.0, 6.0], dims="i"), method="minmax_neg").values.tolist()
+    [1.0, 0.5, 0.0]
+    """
+    if not isinstance(x, xr.DataArray):
+        raise InputError(message("x", "an xarray.DataArray", type(x).__name__,
+                                 "wrap the values with xr.DataArray(...) or read a raster"))
+    if method not in METHODS:
+        raise ConfigError(message("method", f"one of {list(METHODS)}", repr(method), "pick one of those"))
+    dims = tuple(x.dims) if over is None else ((over,) if isinstance(over, str) else tuple(over))
+    unknown = [d for d in dims if d not in x.dims]
+    if unknown:
+        raise ConfigError(message("over", f"dims of `x` {tuple(x.dims)}", f"unknown dims {unknown}",
+                                  "name only dims that x has (default: all of them)"))
+    xf = _as_float(x)
+    if clip_percentiles is not None:
+        lo_p, hi_p = (float(v) for v in clip_percentiles)
+        if not (0.0 <= lo_p < hi_p <= 100.0):
+            raise ConfigError(message("clip_percentiles", "(low, high) with 0 <= low < high <= 100",
+                                      repr(clip_percentiles), "e.g. clip_percentiles=(1, 99)"))
+        src = xf.chunk({d: -1 for d in dims}) if xf.chunks is not None else xf
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN
+            q = src.quantile([lo_p / 100.0, hi_p / 100.0], dim=list(dims), skipna=True)
+        xf = xf.clip(min=q.isel(quantile=0, drop=True), max=q.isel(quantile=1, drop=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if method == "zscore":
+            a = xf.mean(dim=list(dims), skipna=True)
+            b = xf.std(dim=list(dims), skipna=True, ddof=0)
+        else:
+            a = xf.min(dim=list(dims), skipna=True)
+            b = xf.max(dim=list(dims), skipna=True)
+    out_dtype = np.float32 if x.dtype == np.float32 else np.float64
+    out = xr.apply_ufunc(_normalize_kernel, xf, a, b,
+                         kwargs={"method": method, "out_dtype": out_dtype},
+                         dask="parallelized", output_dtypes=[out_dtype], keep_attrs=False)
+    out = out.transpose(*x.dims)
+    nm = name or f"{x.name or 'x'}_{method}"
+    attrs = {"method": method, "pooled_over": ",".join(dims),
+             "clip_percentiles": None if clip_percentiles is None else f"{clip_percentiles[0]},{clip_percentiles[1]}"}
+    if "x" in x.dims and "y" in x.dims:
+        return finalize(out, like=x, name=nm, units="1", **attrs)
+    out.name = nm
+    out.attrs = {"units": "1", **{k: v for k, v in attrs.items() if v is not None}}
+    return out

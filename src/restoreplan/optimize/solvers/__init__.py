@@ -1,0 +1,114 @@
+"""Solvers and the :class:`Solution` they return.
+
+* ``highs`` — exact MIP of the compiled model (:mod:`.highs`);
+* ``anneal`` — Marxan's simulated annealing + iterative improvement in numba, seeded restarts,
+  followed (when time is left and HiGHS is available) by large-neighbourhood search (:mod:`.anneal`);
+* ``auto`` — HiGHS for models it closes quickly (few units/edges), otherwise annealing then LNS;
+  the dual bound of HiGHS' LP relaxation is reported as the lower bound when it fits the budget.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...core.errors import ConfigError, message
+
+__all__ = ["Solution", "SOLVERS", "solve", "auto_strategy"]
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """A selection and how it was found.
+
+    ``x`` is 0/1 per unit (unit order); ``objective`` the problem's objective (Marxan Score for the
+    ``marxan`` objective; maximized value for max_* objectives); ``bound`` a proven bound on it (lower
+    for minimizations) when known; ``gap`` = (objective − bound)/|objective|; ``runs`` the selection of
+    every restart (for Marxan's summary and selection frequency).
+    """
+
+    problem: object = field(repr=False)
+    x: np.ndarray = field(repr=False)
+    objective: float
+    status: str
+    bound: float = np.nan
+    gap: float = np.nan
+    runtime: float = 0.0
+    solver: str = ""
+    runs: tuple = field(default=(), repr=False)
+    run_scores: tuple = field(default=(), repr=False)
+    log: tuple = field(default=(), repr=False)
+
+    @property
+    def selected_ids(self) -> np.ndarray:
+        """Ids of the selected planning units."""
+        return np.asarray(self.problem.ids)[np.asarray(self.x) > 0]
+
+    @property
+    def selection_frequency(self) -> np.ndarray:
+        """Number of restarts selecting each unit (Marxan ssoln)."""
+        runs = self.runs or (self.x,)
+        return np.sum([np.asarray(r, dtype=np.int64) for r in runs], axis=0)
+
+    def evaluate(self):
+        """Marxan score breakdown of ``x``."""
+        from ..evaluate import evaluate
+
+        return evaluate(self.problem, self.x)
+
+
+def _solve_highs(problem, **kw):
+    from .highs import solve_highs
+
+    return solve_highs(problem, **kw)
+
+
+def _solve_anneal(problem, **kw):
+    from .anneal import solve_anneal
+
+    return solve_anneal(problem, **kw)
+
+
+def auto_strategy(problem, time_limit: float | None) -> str:
+    """Pick ``highs`` or ``anneal`` from the problem's size and shape.
+
+    HiGHS closes small and medium boundary models quickly (Tasmania: 1,751 units, 5,029 edges, in
+    seconds); beyond ~4,000 units or ~12,000 boundary edges with BLM > 0 the root LP alone takes much
+    of a minute and branch and bound stalls, so annealing + LNS does better there. Problems without
+    boundary terms are plain covering problems that HiGHS solves well at any size; the max_* objectives
+    are only implemented by HiGHS.
+    """
+    if problem.objective.kind in ("max_utility", "max_coverage"):
+        return "highs"
+    n_edges = int(np.count_nonzero(np.asarray(problem.edges[2]) > 0)) if problem.blm > 0 else 0
+    if n_edges == 0 and problem.n_units <= 200_000:
+        return "highs"
+    if problem.n_units <= 4000 and n_edges <= 12_000:
+        return "highs"
+    return "anneal"
+
+
+def _solve_auto(problem, time_limit=None, **kw):
+    name = auto_strategy(problem, time_limit)
+    sol = SOLVERS[name](problem, time_limit=time_limit, **kw)
+    return sol
+
+
+SOLVERS = {"auto": _solve_auto, "highs": _solve_highs, "anneal": _solve_anneal}
+
+
+def solve(problem, **overrides) -> Solution:
+    """Solve ``problem`` with its configured solver (:meth:`Problem.solver`), options overridden by ``overrides``."""
+    spec = problem.solver_spec
+    opts = spec.opts()
+    opts.update(overrides)
+    name = opts.pop("solver", spec.name)
+    if name not in SOLVERS:
+        raise ConfigError(message("solver", f"one of {sorted(SOLVERS)}", repr(name), "pick a listed solver"))
+    t0 = time.perf_counter()
+    sol = SOLVERS[name](problem, **opts)
+    if not sol.runtime:
+        object.__setattr__(sol, "runtime", time.perf_counter() - t0)
+    return sol

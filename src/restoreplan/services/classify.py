@@ -1,0 +1,521 @@
+"""Classifiers (METHODS.md M07a, M12): Jenks natural breaks, geometric intervals, multi-ring distance buffers.
+
+Breaks are returned as *edges* ``b_0 < b_1 <= ... <= b_K`` (``b_0`` = the minimum, ``b_K`` = the
+maximum of the data the breaks were computed on); class ``k`` (1..K) holds ``(b_{k-1}, b_k]``,
+with ``b_0`` itself in class 1.  The "breaks" usually printed (ArcGIS, mapclassify ``bins``) are
+``edges[1:]``.
+
+Computing breaks needs every valid value, so :func:`jenks_breaks` and :func:`geometric_breaks`
+*compute* (they return numpy arrays).  :func:`jenks_classes` and :func:`geometric_classes` stay
+lazy on dask input: the breaks become a one-chunk dask array computed from the whole input inside
+the graph.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Sequence
+
+import numba
+import numpy as np
+import xarray as xr
+
+from ..core.errors import (ConfigError, ConstantInputWarning, DataError, InputError, RestorePlanWarning,
+                           message)
+from ..core.finalize import finalize
+from ..core.validate import check_raster
+
+__all__ = [
+    "jenks_breaks",
+    "geometric_breaks",
+    "classify",
+    "jenks_classes",
+    "geometric_classes",
+    "distance_rings",
+    "ring_classes",
+    "CLASS_NODATA",
+]
+
+CLASS_NODATA = 0  # class rasters are uint8 with nodata 0; classes are 1..K
+
+
+# --------------------------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------------------------
+
+@numba.njit(cache=True)
+def _fisher_dp(v, w, k):  # pragma: no cover - compiled; covered through _jenks_edges
+    """Exact Fisher (1958) DP on sorted unique values ``v`` with counts ``w``; return class starts.
+
+    cost[c, j] = min within-class sum of squares of v[0..j] in c+1 classes; the optimum places
+    class c's first element at start[c].  O(k n^2) time, O(k n) memory.
+    """
+    n = v.shape[0]
+    cw = np.zeros(n + 1)
+    c1 = np.zeros(n + 1)
+    c2 = np.zeros(n + 1)
+    for i in range(n):
+        cw[i + 1] = cw[i] + w[i]
+        c1[i + 1] = c1[i] + w[i] * v[i]
+        c2[i + 1] = c2[i] + w[i] * v[i] * v[i]
+    inf = np.inf
+    cost = np.full((k, n), inf)
+    back = np.zeros((k, n), dtype=np.int64)
+    for j in range(n):
+        s = c1[j + 1]
+        cost[0, j] = max(c2[j + 1] - s * s / cw[j + 1], 0.0)
+    for c in range(1, k):
+        for j in range(c, n):
+            best = inf
+            arg = c
+            for m in range(c, j + 1):  # class c holds v[m..j]
+                sw = cw[j + 1] - cw[m]
+                s = c1[j + 1] - c1[m]
+                ssd = c2[j + 1] - c2[m] - s * s / sw
+                if ssd < 0.0:
+                    ssd = 0.0
+                tot = cost[c - 1, m - 1] + ssd
+                if tot < best:
+                    best = tot
+                    arg = m
+            cost[c, j] = best
+            back[c, j] = arg
+    starts = np.zeros(k, dtype=np.int64)
+    j = n - 1
+    for c in range(k - 1, 0, -1):
+        m = back[c, j]
+        starts[c] = m
+        j = m - 1
+    return starts
+
+
+def _valid_values(arr) -> np.ndarray:
+    a = np.asarray(arr, dtype=np.float64).ravel()
+    return a[np.isfinite(a)]
+
+
+def _sample_keep_extremes(vals: np.ndarray, max_exact: int, seed: int) -> np.ndarray:
+    """``max_exact`` values drawn without replacement (seeded), always including min and max."""
+    if vals.size <= max_exact:
+        return vals
+    rng = np.random.default_rng(seed)
+    i_min, i_max = int(np.argmin(vals)), int(np.argmax(vals))
+    keep = {i_min, i_max}
+    rest = np.setdiff1d(np.arange(vals.size), np.fromiter(keep, dtype=np.int64))
+    pick = rng.choice(rest, size=max_exact - len(keep), replace=False)
+    return np.concatenate([vals[sorted(keep)], vals[np.sort(pick)]])
+
+
+def _jenks_edges(arr, k: int, max_exact: int = 10_000, seed: int = 0, pad: bool = False) -> np.ndarray:
+    """Jenks edges of the finite values of ``arr`` (numpy kernel; see :func:`jenks_breaks`)."""
+    vals = _valid_values(arr)
+    if vals.size == 0:
+        raise DataError(message("x", "at least one valid (finite) value to classify", "none",
+                                "check the input's nodata mask"))
+    vals = _sample_keep_extremes(vals, max_exact, seed)
+    uniq, counts = np.unique(vals, return_counts=True)
+    k_eff = k
+    if uniq.size < k:
+        k_eff = int(uniq.size)
+        warnings.warn(f"jenks: only {uniq.size} distinct value(s) for k={k}; using k={k_eff}",
+                      ConstantInputWarning if k_eff == 1 else RestorePlanWarning, stacklevel=3)
+    centred = uniq - uniq.mean()  # reduces cancellation in the running sums
+    starts = _fisher_dp(centred, counts.astype(np.float64), k_eff)
+    uppers = [uniq[s - 1] for s in starts[1:]] + [uniq[-1]]
+    edges = np.array([uniq[0]] + uppers, dtype=np.float64)
+    if pad and k_eff < k:
+        edges = np.concatenate([edges, np.full(k - k_eff, edges[-1])])
+    return edges
+
+
+def _geometric_edges(arr, k: int, pad: bool = False) -> np.ndarray:
+    """Geometric-interval edges m·rho^i, rho = (M/m)^(1/k), over the positive finite values."""
+    vals = _valid_values(arr)
+    vals = vals[vals > 0]
+    if vals.size == 0:
+        raise DataError(message("x", "at least one positive value for geometric intervals", "none",
+                                "geometric intervals need positive data; use Jenks or equal intervals"))
+    m, big_m = float(vals.min()), float(vals.max())
+    if m == big_m:
+        warnings.warn("geometric intervals: every positive value equals "
+                      f"{m}; all values fall in class 1", ConstantInputWarning, stacklevel=3)
+        return np.full(k + 1, m)
+    rho = (big_m / m) ** (1.0 / k)
+    edges = m * rho ** np.arange(k + 1, dtype=np.float64)
+    edges[0], edges[-1] = m, big_m
+    return edges
+
+
+def _classify_kernel(x: np.ndarray, edges: np.ndarray, clip: bool = True) -> np.ndarray:
+    """Class 1..K of each value: (b_{k-1}, b_k], b_0 in class 1; NaN -> 0.
+
+    ``clip=True`` puts values below b_0 in class 1 and above b_K in class K; otherwise they get 0.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    edges = np.asarray(edges, dtype=np.float64)
+    k = edges.size - 1
+    dtype = np.uint8 if k < 255 else np.uint16
+    cls = np.searchsorted(edges[1:-1], x, side="left") + 1
+    bad = ~np.isfinite(x)
+    if not clip:
+        bad |= (x < edges[0]) | (x > edges[-1])
+    return np.where(bad, CLASS_NODATA, cls).astype(dtype)
+
+
+def _ring_kernel(d: np.ndarray, rings: np.ndarray) -> np.ndarray:
+    """Ring class of each distance: [0, r_1) -> 1, [r_1, r_2) -> 2, ..., >= r_n -> n + 1; NaN -> 0."""
+    d = np.asarray(d, dtype=np.float64)
+    cls = np.searchsorted(rings, d, side="right") + 1
+    return np.where(np.isfinite(d), cls, CLASS_NODATA).astype(np.uint8)
+
+
+def _edt_kernel(feat: np.ndarray, dy: float, dx: float) -> np.ndarray:
+    """Exact Euclidean distance (m) of every cell centre to the nearest non-zero cell (NaN = no feature)."""
+    from scipy import ndimage
+
+    f = np.asarray(feat, dtype=np.float64)
+    is_feat = np.isfinite(f) & (f != 0)
+    if not is_feat.any():
+        return np.full(f.shape, np.inf)
+    return ndimage.distance_transform_edt(~is_feat, sampling=(dy, dx))
+
+
+# --------------------------------------------------------------------------------------------
+# breaks (compute)
+# --------------------------------------------------------------------------------------------
+
+def _check_k(k: int, lo: int = 1) -> int:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < lo or k > 254:
+        raise ConfigError(message("k", f"an integer number of classes in [{lo}, 254]", repr(k),
+                                  "e.g. k=3 or k=5"))
+    return int(k)
+
+
+def _values_of(x) -> np.ndarray:
+    """Float numpy values of an array or DataArray (integer nodata -> NaN); computes dask input."""
+    if isinstance(x, xr.DataArray):
+        data = _float_view(x).data
+        return np.asarray(data.compute() if hasattr(data, "compute") else data)
+    return np.asarray(x, dtype=np.float64)
+
+
+def jenks_breaks(x, k: int, *, max_exact: int = 10_000, seed: int = 0) -> np.ndarray:
+    r"""Jenks natural-breaks edges by the exact Fisher (1958) dynamic program. Computes.
+
+    Parameters
+    ----------
+    x : array-like or xarray.DataArray
+        Values; NaN (and ``.rio.nodata`` of integer rasters) are ignored. Dask input is computed.
+    k : int
+        Number of classes (1..254). With fewer than ``k`` distinct values, ``k`` is reduced to
+        their number and a warning is issued.
+    max_exact : int
+        Above this many valid values, the breaks are computed on a seeded random sample of
+        ``max_exact`` values that always contains the minimum and the maximum
+        (**assumption — parameter**, default 10 000).
+    seed : int
+        Seed of the ``np.random.Generator`` used for that sample.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``k + 1`` edges ``[min, b_1, ..., b_k = max]``; ``b_j`` is the largest value of class j.
+
+    Notes
+    -----
+    Minimizes the within-class sum of squares over all partitions of the sorted values into
+    ``k`` contiguous classes:
+
+    .. math:: \min \sum_{j=1}^{k} \sum_{x \in C_j} (x - \bar{x}_j)^2
+
+    solved exactly in :math:`O(k n^2)` on the ``n`` distinct values (weighted by their counts;
+    an optimal partition never splits equal values).
+
+    Examples
+    --------
+    >>> jenks_breaks([1, 2, 3, 10, 11, 12, 20, 21, 22], 3).tolist()
+    [1.0, 3.0, 12.0, 22.0]
+    """
+    k = _check_k(k)
+    if int(max_exact) < 2:
+        raise ConfigError(message("max_exact", "an integer >= 2", repr(max_exact), "use the default 10000"))
+    return _jenks_edges(_values_of(x), k, int(max_exact), int(seed))
+
+
+def geometric_breaks(x, k: int) -> np.ndarray:
+    r"""Geometric-interval edges over the positive values of ``x``. Computes.
+
+    Parameters
+    ----------
+    x : array-like or xarray.DataArray
+        Values; NaN ignored; zeros and negatives take no part in the edges (they fall in class 1
+        when classified, **assumption — parameter**).
+    k : int
+        Number of classes.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``k + 1`` edges :math:`b_i = m \rho^i`, :math:`\rho = (M/m)^{1/k}`, with m and M the
+        smallest and largest positive values.
+
+    Notes
+    -----
+    This is the open definition of geometric intervals (constant ratio between successive
+    edges); Esri's implementation is proprietary and may differ.
+
+    Examples
+    --------
+    >>> geometric_breaks([1.0, 5.0, 1000.0], 3).round(9).tolist()
+    [1.0, 10.0, 100.0, 1000.0]
+    """
+    k = _check_k(k)
+    return _geometric_edges(_values_of(x), k)
+
+
+# --------------------------------------------------------------------------------------------
+# public raster functions
+# --------------------------------------------------------------------------------------------
+
+def _finish_classes(out: xr.DataArray, like: xr.DataArray, name: str, **attrs) -> xr.DataArray:
+    if "x" in like.dims and "y" in like.dims:
+        out = finalize(out, like=like, name=name, units="class", **attrs)
+        return out.rio.write_nodata(CLASS_NODATA, encoded=False)
+    out.name = name
+    out.attrs = {"units": "class", **{k: v for k, v in attrs.items() if v is not None}}
+    return out
+
+
+def _float_view(x: xr.DataArray) -> xr.DataArray:
+    if np.issubdtype(x.dtype, np.floating):
+        return x
+    nod = x.rio.nodata if ("x" in x.dims and "y" in x.dims) else None
+    xf = x.astype(np.float64)
+    return xf.where(x != nod) if nod is not None else xf
+
+
+def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name: str | None = None) -> xr.DataArray:
+    r"""Classify values into classes 1..K by ``edges`` (right-closed intervals).
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        Values (numpy or dask); NaN is nodata.
+    edges : sequence of float
+        ``K + 1`` non-decreasing edges ``b_0 .. b_K`` (e.g. from :func:`jenks_breaks`).
+    clip : bool
+        True: values below ``b_0`` go to class 1 and above ``b_K`` to class K. False: they get
+        the nodata class 0.
+    name : str, optional
+        Name of the result (default ``"<x.name>_class"``).
+
+    Returns
+    -------
+    xarray.DataArray
+        uint8 classes 1..K, 0 = nodata (``.rio.nodata`` = 0), ``units = "class"``.
+
+    Notes
+    -----
+    :math:`c(x) = k \iff b_{k-1} < x \le b_k`, and :math:`c(b_0) = 1`.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> classify(xr.DataArray([1.0, 3.0, 3.5, 22.0], dims="i"), [1, 3, 12, 22]).values.tolist()
+    [1, 1, 2, 3]
+    """
+    if not isinstance(x, xr.DataArray):
+        raise InputError(message("x", "an xarray.DataArray", type(x).__name__, "wrap it with xr.DataArray"))
+    e = np.asarray(edges, dtype=np.float64)
+    if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) < 0):
+        raise ConfigError(message("edges", "at least 2 finite, non-decreasing edges", repr(list(edges)),
+                                  "sort the edges and include the lower and upper bounds"))
+    out = xr.apply_ufunc(_classify_kernel, _float_view(x), kwargs={"edges": e, "clip": clip},
+                         dask="parallelized", output_dtypes=[np.uint8 if e.size - 1 < 255 else np.uint16])
+    return _finish_classes(out, x, name or f"{x.name or 'x'}_class", edges=",".join(f"{v:.10g}" for v in e))
+
+
+def _lazy_edges(x: xr.DataArray, fn, k: int, **kw) -> xr.DataArray:
+    """Edges as a 1-D DataArray along ``edge``: numpy now, or a one-chunk dask array for dask input."""
+    xf = _float_view(x)
+    if xf.chunks is None:
+        e = fn(np.asarray(xf.data), k, pad=True, **kw)
+        return xr.DataArray(e, dims="edge")
+    import dask
+    import dask.array as dsa
+
+    e = dsa.from_delayed(dask.delayed(fn)(xf.data, k, pad=True, **kw), shape=(k + 1,), dtype=np.float64)
+    return xr.DataArray(e, dims="edge")
+
+
+def _classes_from_edges(x: xr.DataArray, edges: xr.DataArray, k: int) -> xr.DataArray:
+    dtype = np.uint8 if k < 255 else np.uint16
+    return xr.apply_ufunc(_classify_kernel, _float_view(x), edges, input_core_dims=[[], ["edge"]],
+                          dask="parallelized", output_dtypes=[dtype])
+
+
+def jenks_classes(x: xr.DataArray, k: int = 5, *, max_exact: int = 10_000, seed: int = 0,
+                  name: str | None = None) -> xr.DataArray:
+    r"""Jenks natural-breaks classes 1..k of ``x`` (breaks pooled over all dims of ``x``).
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        Continuous values (numpy or dask); NaN is nodata.
+    k : int
+        Number of classes (reduced, with a warning, when ``x`` has fewer distinct values).
+    max_exact, seed : int
+        Sampling above ``max_exact`` valid values (see :func:`jenks_breaks`).
+    name : str, optional
+        Default ``"<x.name>_jenks"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        uint8 classes, 1 = lowest, 0 = nodata; ``units = "class"``. With numpy input the edges
+        are stored in ``attrs["edges"]``; get them for dask input with :func:`jenks_breaks`.
+
+    Notes
+    -----
+    Breaks minimize :math:`\sum_j \sum_{x\in C_j}(x-\bar{x}_j)^2` (Fisher 1958, exact); classes
+    are :math:`(b_{k-1}, b_k]`. Lazy on dask input (the breaks are one task over all values).
+
+    References
+    ----------
+    Fisher W.D. 1958. JASA 53:789-798. Jenks G.F. 1967. Int. Yearb. Cartogr. 7:186-190.
+    """
+    if not isinstance(x, xr.DataArray):
+        raise InputError(message("x", "an xarray.DataArray", type(x).__name__, "wrap it with xr.DataArray"))
+    k = _check_k(k)
+    edges = _lazy_edges(x, _jenks_edges, k, max_exact=int(max_exact), seed=int(seed))
+    out = _classes_from_edges(x, edges, k)
+    shown = None if edges.chunks is not None else ",".join(f"{v:.10g}" for v in edges.values)
+    return _finish_classes(out, x, name or f"{x.name or 'x'}_jenks", method="jenks", k=k, edges=shown)
+
+
+def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -> xr.DataArray:
+    r"""Geometric-interval classes 1..k of ``x`` (e.g. POI kernel density, seed 002 §2.3.2).
+
+    Parameters
+    ----------
+    x : xarray.DataArray
+        Non-negative values (numpy or dask); NaN is nodata.
+    k : int
+        Number of classes; k = 3 gives low / medium / high = 1 / 2 / 3.
+    name : str, optional
+        Default ``"<x.name>_geometric"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        uint8 classes, 0 = nodata; values <= m (including zeros) are class 1.
+
+    Notes
+    -----
+    :math:`b_i = m\rho^i,\ \rho = (M/m)^{1/k}` over the positive values; classes
+    :math:`(b_{i-1}, b_i]`.
+    """
+    if not isinstance(x, xr.DataArray):
+        raise InputError(message("x", "an xarray.DataArray", type(x).__name__, "wrap it with xr.DataArray"))
+    k = _check_k(k)
+    edges = _lazy_edges(x, _geometric_edges, k)
+    out = _classes_from_edges(x, edges, k)
+    shown = None if edges.chunks is not None else ",".join(f"{v:.10g}" for v in edges.values)
+    return _finish_classes(out, x, name or f"{x.name or 'x'}_geometric", method="geometric_interval",
+                           k=k, edges=shown)
+
+
+def _check_rings(rings_m: Sequence[float]) -> np.ndarray:
+    r = np.asarray(rings_m, dtype=np.float64)
+    if r.ndim != 1 or r.size == 0 or np.any(r <= 0) or np.any(np.diff(r) <= 0) or not np.all(np.isfinite(r)):
+        raise ConfigError(message("rings_m", "positive, strictly increasing ring limits in metres",
+                                  repr(list(rings_m)), "e.g. rings_m=(500, 1000, 1500, 2000)"))
+    return r
+
+
+def ring_classes(distance: xr.DataArray, *, rings_m: Sequence[float] = (500.0, 1000.0, 1500.0, 2000.0),
+                 name: str | None = None) -> xr.DataArray:
+    r"""Multi-ring buffer classes of a distance raster (metres), left-closed rings.
+
+    Parameters
+    ----------
+    distance : xarray.DataArray
+        Distance in metres (e.g. ``distance_to_road``); NaN is nodata.
+    rings_m : sequence of float
+        Ring limits :math:`r_1 < \dots < r_n` (m); default 500, 1000, 1500, 2000
+        (**assumption — parameter**).
+    name : str, optional
+        Default ``"<distance.name>_ring"``.
+
+    Returns
+    -------
+    xarray.DataArray
+        uint8 class :math:`c = 1` for :math:`[0, r_1)`, :math:`c = i + 1` for :math:`[r_i, r_{i+1})`,
+        :math:`n + 1` for :math:`\ge r_n`; 0 = nodata.
+    """
+    check_raster(distance, name="distance", crs=False)
+    r = _check_rings(rings_m)
+    out = xr.apply_ufunc(_ring_kernel, _float_view(distance), kwargs={"rings": r},
+                         dask="parallelized", output_dtypes=[np.uint8])
+    return _finish_classes(out, distance, name or f"{distance.name or 'distance'}_ring",
+                           rings_m=",".join(f"{v:g}" for v in r))
+
+
+def distance_rings(features, *, like: xr.DataArray | None = None,
+                   rings_m: Sequence[float] = (500.0, 1000.0, 1500.0, 2000.0),
+                   name: str = "distance_ring") -> xr.DataArray:
+    r"""Multi-ring buffers around features: exact Euclidean distance, then ring classes (M12).
+
+    Parameters
+    ----------
+    features : xarray.DataArray or geopandas.GeoDataFrame
+        A (y, x) raster whose non-zero cells are the features (NaN = nodata, not a feature), or
+        vector features, rasterized onto ``like`` (cells whose centre is covered / on the line).
+    like : xarray.DataArray, optional
+        Grid template (required for vector ``features``); its nodata cells become nodata.
+    rings_m : sequence of float
+        Ring limits in metres (default 500, 1000, 1500, 2000).
+    name : str
+        Name of the result.
+
+    Returns
+    -------
+    xarray.DataArray
+        uint8 ring classes (see :func:`ring_classes`), ``attrs["units"] = "class"``.
+
+    Notes
+    -----
+    :math:`d(x) = \min_{f} \lVert x - f \rVert` between cell centres (scipy exact EDT with the
+    cell size as sampling); features outside the study area still count. With no feature at
+    all every valid cell is in the outermost ring (and a warning is issued).
+    """
+    r = _check_rings(rings_m)
+    if not isinstance(features, xr.DataArray):
+        if like is None:
+            raise ConfigError(message("like", "a grid template for vector features", "None",
+                                      "pass like=lulc (the study grid)"))
+        from ..io.vector import rasterize
+
+        features = rasterize(features, like=like, value=1.0, fill=0.0, dtype="float32", name="features")
+    ref = features if like is None else like
+    check_raster(features, name="features", projected=True)
+    t = features.rio.transform()
+    dy, dx = abs(t.e), abs(t.a)
+    f = _float_view(features)
+    d = xr.apply_ufunc(_edt_kernel, f, input_core_dims=[["y", "x"]], output_core_dims=[["y", "x"]],
+                       kwargs={"dy": dy, "dx": dx}, dask="parallelized", output_dtypes=[np.float64],
+                       dask_gufunc_kwargs={"allow_rechunk": True})
+    d = d.where(f.notnull())
+    if ref is not features:
+        from ..io.raster import valid_mask
+
+        d = d.where(valid_mask(ref))
+    if f.chunks is not None:
+        d = d.chunk(dict(zip(f.dims, f.chunks)))
+    else:
+        if np.isinf(d.values).any():
+            warnings.warn("distance_rings: no feature cell; every cell is in the outermost ring",
+                          RestorePlanWarning, stacklevel=2)
+    d = d.transpose(*features.dims)
+    out = xr.apply_ufunc(_ring_kernel, d, kwargs={"rings": r}, dask="parallelized", output_dtypes=[np.uint8])
+    return _finish_classes(out, features, name, rings_m=",".join(f"{v:g}" for v in r))
