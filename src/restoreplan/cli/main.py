@@ -7,11 +7,13 @@ automatically. Errors print the four-part message and exit non-zero (no tracebac
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import pkgutil
 import sys
 import time
+import warnings
 
 import click
 
@@ -46,6 +48,24 @@ def cli(ctx, debug):
     ctx.obj["debug"] = debug
 
 
+@contextlib.contextmanager
+def _quiet_warnings():
+    """During a run, warnings are recorded per step (manifest + report) instead of interleaving the progress bar."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _warning_summary(manifest: dict) -> None:
+    n = 0
+    for s in manifest.get("steps", []):
+        for w in s.get("warnings", []):
+            n += 1
+            click.echo(f"warning [{s['id']}] {w['category']}: {w['message']}", err=True)
+    if n:
+        click.echo(f"{n} warning(s); they are also in manifest.json and report.html", err=True)
+
+
 def _echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, default=str, ensure_ascii=False))
 
@@ -64,8 +84,10 @@ def demo(out, size, seed, methods, workers, chunks):
     from ..pipeline.demo import run_demo
 
     t0 = time.perf_counter()
-    res = run_demo(out, size=size, seed=seed, methods=list(methods) or None, progress=True,
-                   workers=workers, chunks=chunks)
+    with _quiet_warnings():
+        res = run_demo(out, size=size, seed=seed, methods=list(methods) or None, progress=True,
+                       workers=workers, chunks=chunks)
+    _warning_summary(res.manifest)
     n_tif = sum(1 for f in res.files if f.endswith(".tif"))
     click.echo(f"demo: {len(res.results)} step(s), {n_tif} raster(s), {len(res.files)} file(s) in {res.out_dir} "
                f"({time.perf_counter() - t0:.1f} s)")
@@ -86,8 +108,10 @@ def run(study, out, seed, workers, scheduler, chunks, no_report):
     from ..pipeline.runner import run_study
 
     st = load_study(study)
-    res = run_study(st, out, seed=seed, workers=workers, scheduler=scheduler, chunks=chunks, progress=True,
-                    report=False if no_report else None, command=f"run {study}")
+    with _quiet_warnings():
+        res = run_study(st, out, seed=seed, workers=workers, scheduler=scheduler, chunks=chunks, progress=True,
+                        report=False if no_report else None, command=f"run {study}")
+    _warning_summary(res.manifest)
     click.echo(f"run: {len(res.results)} step(s), {len(res.files)} file(s) written to {res.out_dir}")
 
 

@@ -1,0 +1,16 @@
+"""The embedded synthetic demo region (no download) used by examples, tests, the demo and benchmarks.
+
+>>> import restoreplan as rp
+>>> region = rp.datasets.demo_region(size=500, seed=0)   # doctest: +SKIP
+>>> region.layers["lulc"][2020], region.vectors["roads"], region.series("ndvi")  # doctest: +SKIP
+
+All data are SYNTHETIC: a plausible hilly county of central China, generated from the seed alone.
+"""
+
+from .dashihe import DashiheData
+from .dashihe import dashihe as dashihe  # the seed 000 example data (the function shadows its module)
+from .demo import DemoRegion, demo_grid, demo_region, demo_region_lazy
+from .fields import CLASSES, YEARS
+
+__all__ = ["CLASSES", "YEARS", "DashiheData", "DemoRegion", "dashihe", "demo_grid", "demo_region",
+           "demo_region_lazy"]

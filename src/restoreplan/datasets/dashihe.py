@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core.errors import InputError, message
 
-__all__ = ["DashiheData", "dashihe", "CITATION", "TABLE_NAMES"]
+__all__ = ["CITATION", "TABLE_NAMES", "DashiheData", "dashihe"]
 
 CITATION = (
     "Dashihe mine-tailings restoration study (Mengjiachong and Dacai tailings ponds, Qian'an, Hebei, "

@@ -12,12 +12,21 @@ Coordinates are metres measured from the top-left corner of the demo grid: ``Y``
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from scipy import ndimage
 
 __all__ = [
-    "CELL", "field_rng", "ValueNoise", "centres", "smoothstep", "horn_slope", "densify",
-    "PointSet", "windowed_distance",
+    "CELL",
+    "PointSet",
+    "ValueNoise",
+    "centres",
+    "densify",
+    "field_rng",
+    "horn_slope",
+    "smoothstep",
+    "windowed_distance",
 ]
 
 CELL = 30.0  # metres
@@ -33,7 +42,9 @@ def field_rng(seed: int, *key: int) -> np.random.Generator:
     seed : the user seed (non-negative int).
     key : non-negative ints naming the piece (field id, octave, block indices, ...).
     """
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key)))
+    return np.random.default_rng(
+        np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key))
+    )
 
 
 def centres(start: int, stop: int) -> np.ndarray:
@@ -58,8 +69,9 @@ def _lattice(seed: int, key: tuple[int, ...], iy0: int, iy1: int, ix0: int, ix1:
         for bx in range(ix0 // _BLOCK, (ix1 - 1) // _BLOCK + 1):
             xs, xe = max(ix0, bx * _BLOCK), min(ix1, (bx + 1) * _BLOCK)
             blk = field_rng(seed, *key, by + _OFF, bx + _OFF).random((_BLOCK, _BLOCK))
-            out[ys - iy0:ye - iy0, xs - ix0:xe - ix0] = blk[ys - by * _BLOCK:ye - by * _BLOCK,
-                                                            xs - bx * _BLOCK:xe - bx * _BLOCK]
+            out[ys - iy0 : ye - iy0, xs - ix0 : xe - ix0] = blk[
+                ys - by * _BLOCK : ye - by * _BLOCK, xs - bx * _BLOCK : xe - bx * _BLOCK
+            ]
     return out
 
 
@@ -121,14 +133,14 @@ class ValueNoise:
 
 
 def horn_slope(dem_ext: np.ndarray, cell: float = CELL) -> np.ndarray:
-    """Slope in degrees (Horn 1981) of the interior of a DEM padded by one cell on every side.
+    r"""Slope in degrees (Horn 1981) of the interior of a DEM padded by one cell on every side.
 
     Notes
     -----
-    .. math:: \\partial z/\\partial x = ((c + 2f + i) - (a + 2d + g)) / (8\\,\\Delta),\\quad
-              slope = \\arctan\\sqrt{(\\partial z/\\partial x)^2 + (\\partial z/\\partial y)^2}
+    .. math:: \partial z/\partial x = ((c + 2f + i) - (a + 2d + g)) / (8\,\Delta),\quad
+              slope = \arctan\sqrt{(\partial z/\partial x)^2 + (\partial z/\partial y)^2}
 
-    with the 3 x 3 window ``a b c / d e f / g h i`` and ``\\Delta`` the cell size (m). Range [0, 90).
+    with the 3 x 3 window ``a b c / d e f / g h i`` and ``\Delta`` the cell size (m). Range [0, 90).
     """
     z = dem_ext.astype(np.float64)
     a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
@@ -143,7 +155,7 @@ def densify(coords: np.ndarray, step: float) -> np.ndarray:
     """Points along a polyline ``(n, 2)`` (X, Y) every ``step`` metres or less, vertices included."""
     coords = np.asarray(coords, dtype=np.float64)
     out = [coords[:1]]
-    for p, q in zip(coords[:-1], coords[1:]):
+    for p, q in itertools.pairwise(coords):
         n = max(1, int(np.ceil(np.hypot(*(q - p)) / step)))
         t = (np.arange(1, n + 1) / n)[:, None]
         out.append(p + (q - p) * t)
@@ -155,9 +167,9 @@ class PointSet:
 
     def __init__(self, xy: np.ndarray):
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        rc = np.floor(xy[:, ::-1] / CELL).astype(np.int64)
-        rc = np.unique(rc, axis=0) if len(rc) else rc.reshape(0, 2)
-        self.rows, self.cols = rc[:, 0], rc[:, 1]
+        rc = np.floor(xy[:, ::-1] / CELL).astype(np.int64) + _OFF
+        key = np.unique((rc[:, 0] << 32) | rc[:, 1])
+        self.rows, self.cols = (key >> 32) - _OFF, (key & 0xFFFFFFFF) - _OFF
 
     def burn(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
         """Boolean window ``rows r0:r1, cols c0:c1`` (global indices), True on burnt cells."""
@@ -167,7 +179,9 @@ class PointSet:
         return out
 
 
-def windowed_distance(points: PointSet, r0: int, r1: int, c0: int, c1: int, *, cap_m: float) -> np.ndarray:
+def windowed_distance(
+    points: PointSet, r0: int, r1: int, c0: int, c1: int, *, cap_m: float
+) -> np.ndarray:
     """Euclidean distance (m, cell centre to burnt cell centre) capped at ``cap_m``, for one window.
 
     The burn is taken on the window enlarged by ``ceil(cap_m / CELL)`` cells, so every value below

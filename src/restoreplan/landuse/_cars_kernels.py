@@ -56,19 +56,6 @@ def neighbour_counts(lu, ny, nx, K, half):
     return out
 
 
-@nb.njit(inline="always", cache=True)
-def _op(prob, nbc, tm, w, dyn, inv_window, mu, r, i, cur, k):
-    p = prob[i, k]
-    if p <= 0.0 or (k != cur and tm[cur, k] == 0):
-        return 0.0
-    om = nbc[i, k] * inv_window * w[k]
-    if om == 0.0:
-        if r < p:
-            return p * (r * mu) * dyn[k]  # random patch seed
-        return 0.0
-    return p * om * dyn[k]
-
-
 @nb.njit(parallel=True, cache=True)
 def propose(cand, lu, prob, nbc, tm, w, dyn, gap, tau_scale, mu, sigma_r1, inv_window, key,
             prop, seedflag):
@@ -76,48 +63,71 @@ def propose(cand, lu, prob, nbc, tm, w, dyn, gap, tau_scale, mu, sigma_r1, inv_w
 
     prop[j] = chosen class index when the conversion passes the tests (else -1);
     seedflag[j] = 1 when the chosen class has no neighbour in the window (a new patch seed).
+    Cells where no class with a positive gap has OP > 0 are skipped before the roulette (the
+    wheel could only return a class whose conversion is rejected). The tests are written
+    without data-dependent branches (random comparisons mispredict).
     """
     K = prob.shape[1]
     n = cand.shape[0]
-    for j in nb.prange(n):
-        i = cand[j]
-        cur = lu[i]
-        prop[j] = -1
-        seedflag[j] = 0
-        r = _u01(key, i, ST_R)
-        tot = 0.0
-        for k in range(K):
-            tot += _op(prob, nbc, tm, w, dyn, inv_window, mu, r, i, cur, k)
-        if tot <= 0.0:
-            continue
-        u = _u01(key, i, ST_WHEEL) * tot
-        c = -1
-        acc = 0.0
-        last = -1
-        for k in range(K):
-            o = _op(prob, nbc, tm, w, dyn, inv_window, mu, r, i, cur, k)
-            if o > 0.0:
-                last = k
-                acc += o
-                if u < acc:
+    block = 8192
+    nblocks = (n + block - 1) // block
+    ng = 0
+    grow = np.empty(K, dtype=np.int64)
+    for k in range(K):
+        if gap[k] > 0:
+            grow[ng] = k
+            ng += 1
+    cw = np.empty(K)
+    for k in range(K):
+        cw[k] = inv_window * w[k]
+    for b in nb.prange(nblocks):
+        ops = np.empty(K, dtype=np.float64)
+        for j in range(b * block, min(n, (b + 1) * block)):
+            i = cand[j]
+            cur = lu[i]
+            prop[j] = -1
+            seedflag[j] = 0
+            r = _u01(key, i, ST_R)
+            useful = 0
+            for q in range(ng):
+                k = grow[q]
+                p = prob[i, k]
+                useful |= (k != cur) & (tm[cur, k] != 0) & (p > 0.0) & ((nbc[i, k] > 0) | (r < p))
+            if useful == 0:
+                continue
+            tot = 0.0
+            for k in range(K):
+                p = prob[i, k]
+                p = p if p > 0.0 else 0.0  # NaN (driver nodata) -> 0
+                adm = 1.0 if (k == cur or tm[cur, k] != 0) else 0.0
+                om = nbc[i, k] * cw[k]
+                seed = r * mu if r < p else 0.0
+                o = p * adm * dyn[k] * (om if om > 0.0 else seed)
+                ops[k] = o
+                tot += o
+            u = _u01(key, i, ST_WHEEL) * tot
+            c = -1
+            acc = 0.0
+            for k in range(K):
+                if ops[k] > 0.0:
                     c = k
-                    break
-        if c < 0:
-            c = last  # round-off at the wheel's end
-        if c == cur or gap[c] <= 0 or gap[cur] >= 0:
-            continue
-        u1 = _u01(key, i, ST_N1)
-        u2 = _u01(key, i, ST_N2)
-        z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
-        r1 = 1.0 + sigma_r1 * z
-        if r1 < 0.0:
-            r1 = 0.0
-        elif r1 > 2.0:
-            r1 = 2.0
-        if prob[i, c] > tau_scale * r1:
-            prop[j] = c
-            if nbc[i, c] == 0:
-                seedflag[j] = 1
+                    acc += ops[k]
+                    if u < acc:
+                        break
+            if c == cur or gap[c] <= 0 or gap[cur] >= 0:
+                continue
+            u1 = _u01(key, i, ST_N1)
+            u2 = _u01(key, i, ST_N2)
+            z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+            r1 = 1.0 + sigma_r1 * z
+            if r1 < 0.0:
+                r1 = 0.0
+            elif r1 > 2.0:
+                r1 = 2.0
+            if prob[i, c] > tau_scale * r1:
+                prop[j] = c
+                if nbc[i, c] == 0:
+                    seedflag[j] = 1
 
 
 @nb.njit(cache=True)
@@ -204,3 +214,34 @@ def compact(cand, lu, gap):
             cand[m] = i
             m += 1
     return m
+
+
+@nb.njit(cache=True)
+def complete(order_cells, order_class, lu, nbc, counts, demand, ny, nx, half):
+    """Demand completion: walk (cell, class) pairs in decreasing score and convert while the target
+    class still needs cells and the cell's class is above its demand. Returns cells changed."""
+    changed = 0
+    for j in range(order_cells.shape[0]):
+        i = order_cells[j]
+        c = order_class[j]
+        s = lu[i]
+        if s == c or counts[c] >= demand[c] or counts[s] <= demand[s]:
+            continue
+        counts[c] += 1
+        counts[s] -= 1
+        lu[i] = c
+        changed += 1
+        y = i // nx
+        x = i - y * nx
+        for dy in range(-half, half + 1):
+            yy = y + dy
+            if yy < 0 or yy >= ny:
+                continue
+            for dx in range(-half, half + 1):
+                xx = x + dx
+                if xx < 0 or xx >= nx or (dy == 0 and dx == 0):
+                    continue
+                q = yy * nx + xx
+                nbc[q, s] -= 1
+                nbc[q, c] += 1
+    return changed

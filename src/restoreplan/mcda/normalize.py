@@ -14,7 +14,8 @@ with a non-positive maximum) therefore run when the result is computed.
 from __future__ import annotations
 
 import warnings
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import xarray as xr
@@ -22,7 +23,7 @@ import xarray as xr
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 from ..core.finalize import finalize
 
-__all__ = ["normalize", "METHODS"]
+__all__ = ["METHODS", "normalize"]
 
 Method = Literal["minmax_pos", "minmax_neg", "max", "zscore"]
 METHODS: tuple[str, ...] = ("minmax_pos", "minmax_neg", "max", "zscore")

@@ -59,6 +59,7 @@ class CompiledModel:
     row_blocks: dict = field(default_factory=dict)
     edge_index: np.ndarray | None = None
     sign: float = 1.0
+    boundary_form: str = "abs"
 
     @property
     def n_vars(self) -> int:
@@ -81,7 +82,8 @@ class CompiledModel:
         v[self.blocks["x"]] = xs
         if "y" in self.blocks and self.edge_index is not None and self.edge_index.size:
             ei, ek, _ = problem.edges
-            v[self.blocks["y"]] = np.abs(xs[ei[self.edge_index]] - xs[ek[self.edge_index]])
+            xi, xk = xs[ei[self.edge_index]], xs[ek[self.edge_index]]
+            v[self.blocks["y"]] = np.abs(xi - xk) if self.boundary_form == "abs" else xi * xk
         held = np.asarray(problem.amounts @ xs).ravel()
         occ = np.asarray((problem.amounts > 0).astype(np.float64) @ xs).ravel()
         if "s" in self.blocks:
@@ -96,7 +98,7 @@ class CompiledModel:
         return v
 
 
-def compile_problem(problem) -> CompiledModel:
+def compile_problem(problem, *, boundary: str = "abs") -> CompiledModel:
     """Build the :class:`CompiledModel` of ``problem`` (see the module docstring)."""
     n = problem.n_units
     kind = problem.objective.kind
@@ -148,11 +150,21 @@ def compile_problem(problem) -> CompiledModel:
         integ.append(np.zeros(ne, np.int8))
         r = np.arange(ne)
         ii, kk = ei[edge_index], ek[edge_index]
-        # row 2r:   y - x_i + x_k >= 0 ;  row 2r+1: y + x_i - x_k >= 0
-        rr = np.concatenate([2 * r, 2 * r, 2 * r, 2 * r + 1, 2 * r + 1, 2 * r + 1])
-        cc = np.concatenate([nv + r, ii, kk, nv + r, ii, kk])
-        vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), np.ones(ne), np.ones(ne), -np.ones(ne)])
-        rows.append((rr + r0, cc, vv, np.zeros(2 * ne), np.full(2 * ne, np.inf)))
+        if boundary == "abs":
+            # row 2r:   y - x_i + x_k >= 0 ;  row 2r+1: y + x_i - x_k >= 0
+            rr = np.concatenate([2 * r, 2 * r, 2 * r, 2 * r + 1, 2 * r + 1, 2 * r + 1])
+            cc = np.concatenate([nv + r, ii, kk, nv + r, ii, kk])
+            vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), np.ones(ne), np.ones(ne), -np.ones(ne)])
+            rows.append((rr + r0, cc, vv, np.zeros(2 * ne), np.full(2 * ne, np.inf)))
+        else:
+            # product form: z = x_i x_k, rows z - x_i <= 0, z - x_k <= 0; b|x_i-x_k| = b(x_i + x_k - 2z)
+            cols_c[-1] = -2.0 * blm * eb[edge_index]
+            np.add.at(cx, ii, blm * eb[edge_index])
+            np.add.at(cx, kk, blm * eb[edge_index])
+            rr = np.concatenate([2 * r, 2 * r, 2 * r + 1, 2 * r + 1])
+            cc = np.concatenate([nv + r, ii, nv + r, kk])
+            vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), -np.ones(ne)])
+            rows.append((rr + r0, cc, vv, np.full(2 * ne, -np.inf), np.zeros(2 * ne)))
         row_blocks["boundary"] = slice(r0, r0 + 2 * ne)
         r0 += 2 * ne
         nv += ne
@@ -232,7 +244,7 @@ def compile_problem(problem) -> CompiledModel:
     model = CompiledModel(c=np.concatenate(cols_c), offset=offset, A=A, row_lower=rl, row_upper=ru,
                           col_lower=np.concatenate(lo), col_upper=np.concatenate(hi),
                           integrality=np.concatenate(integ), blocks=blocks, row_blocks=row_blocks,
-                          edge_index=edge_index, sign=sign)
+                          edge_index=edge_index, sign=sign, boundary_form=boundary)
     object.__setattr__(model, "_s_feat", s_feat)
     object.__setattr__(model, "_o_feat", o_feat)
     object.__setattr__(model, "_z_feat", z_feat)

@@ -74,7 +74,7 @@ def read_input_dat(path) -> dict:
             except ValueError:
                 continue   # a prose line that starts with a parameter-like word
             params[key] = int(num) if _NUMERIC[key] is int else num
-        elif key.isupper() and " " not in val:
+        elif key.isupper() and (" " not in val or key.endswith(("NAME", "DIR"))):
             params[key] = val
     out = dict(_DEFAULTS)
     out.update(params)
@@ -120,9 +120,11 @@ def _num(df: pd.DataFrame, col: str, fname: str, default=None) -> np.ndarray:
     v = pd.to_numeric(df[col], errors="coerce")
     bad = v.isna()
     if bad.any():
-        if default is None:
+        raw = df[col].astype(str).str.strip()
+        empty = df[col].isna() | (raw == "") | (raw.str.lower() == "nan")
+        if default is None or (bad & ~empty).any():
             raise DataError(message(f"{fname}:{col}", "numbers", f"non-numeric values in rows "
-                                    f"{(np.flatnonzero(bad.to_numpy())[:5] + 2).tolist()}",
+                                    f"{(np.flatnonzero((bad if default is None else bad & ~empty).to_numpy())[:5] + 2).tolist()}",
                                     "fix or remove those rows"))
         v = v.fillna(default)
     return v.to_numpy(dtype=np.float64)

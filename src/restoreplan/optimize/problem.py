@@ -293,7 +293,7 @@ class Problem:
         return dataclasses.replace(self, misslevel=float(level))
 
     def _objective(self, obj: Objective) -> "Problem":
-        if self.objective != Objective() and self.objective != obj:
+        if self.objective != Objective() and self.objective.kind != obj.kind:
             warnings.warn(f"replacing objective {self.objective.kind!r} with {obj.kind!r}", RestorePlanWarning,
                           stacklevel=3)
         return dataclasses.replace(self, objective=obj)

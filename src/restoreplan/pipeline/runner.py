@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,7 +275,12 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
             if bar is not None:
                 bar.set_description(step.step_id)
             with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
-                result = spec.func(**kwargs, **pdict)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    result = spec.func(**kwargs, **pdict)
+                rec["warnings"] = _unique_warnings(caught)
+                for w in rec["warnings"]:  # re-emit once each, after recording them for the report
+                    warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
                 ctx.results[step.step_id] = result
                 if step.write:
                     for name, obj in _outputs_of(step.step_id, result):
@@ -297,6 +303,25 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
         manifest.write(tmp)
         files["manifest.json"] = out_dir / "manifest.json"
     return RunResult(out_dir=out_dir, files=files, results=ctx.results, manifest=manifest.data)
+
+
+def _unique_warnings(caught) -> list[dict]:
+    seen, out = set(), []
+    for w in caught:
+        if not issubclass(w.category, (UserWarning, RuntimeWarning)):
+            continue  # library deprecation notices are not results
+        key = (w.category.__name__, str(w.message))
+        if key not in seen:
+            seen.add(key)
+            out.append({"category": w.category.__name__, "message": str(w.message)})
+    return out
+
+
+def _warning_class(name: str):
+    from ..core import errors
+
+    cls = getattr(errors, name, None)
+    return cls if isinstance(cls, type) and issubclass(cls, Warning) else UserWarning
 
 
 def _jsonable(d):

@@ -53,7 +53,7 @@ def raster_png(da: xr.DataArray, *, title: str = "", scheme: str | None = None, 
     arr = _downsample(arr)
     if categorical is None:
         categorical = np.issubdtype(arr.dtype, np.integer)
-    fig, ax = plt.subplots(figsize=(3.6, 3.3), dpi=90)
+    fig, ax = plt.subplots(figsize=(4.4 if categorical else 3.6, 3.3), dpi=80)
     if categorical:
         nod = da.rio.nodata
         a = arr.astype(float)
@@ -85,7 +85,7 @@ def raster_png(da: xr.DataArray, *, title: str = "", scheme: str | None = None, 
             from matplotlib.patches import Patch
 
             ax.legend(handles=[Patch(color=col, label=lb) for col, lb in zip(colors, labels)], fontsize=6,
-                      loc="lower left", framealpha=0.8)
+                      loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
             del bounds
     else:
         a = arr.astype(float)
@@ -200,6 +200,8 @@ def build_report(ctx, manifest, folder: Path, *, extra: dict | None = None) -> P
         parts.append(f"<p>{html.escape(spec.summary)}<br><code>{html.escape(spec.formula)}</code></p>")
         if step.params:
             parts.append(f"<p class='meta'>parameters: {html.escape(str(step.params))}</p>")
+        for w in t.get("warnings", []):
+            parts.append(f"<p class='note'>{html.escape(w['category'])}: {html.escape(w['message'])}</p>")
         if spec.report is not None:
             parts.append(spec.report(res, ctx))
             continue

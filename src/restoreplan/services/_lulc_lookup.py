@@ -9,14 +9,14 @@ code that the table lacks.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import ConfigError, message
 
-__all__ = ["table_by_code", "reclassify", "missing_codes_message"]
+__all__ = ["missing_codes_message", "reclassify", "reclassify_many", "table_by_code"]
 
 
 def table_by_code(table: pd.DataFrame, *, name: str, required: Iterable[str] = (),
@@ -97,13 +97,22 @@ def reclassify(lulc: np.ndarray, codes: np.ndarray, values: np.ndarray, *, nodat
     values = np.asarray(values)
     codes = np.asarray(codes, dtype=np.int64)
     arr = np.asarray(lulc)
-    valid = np.ones(arr.shape, bool) if nodata is None else arr != nodata
     if arr.dtype.itemsize <= 2 and np.issubdtype(arr.dtype, np.integer):
         lut, known, ukind = _dense_lookup(codes, values, arr.dtype)
+        info = np.iinfo(arr.dtype)
+        if nodata is not None and info.min <= int(nodata) <= info.max and float(nodata) == int(nodata):
+            pos = int(nodata) & (lut.size - 1)
+            lut[pos] = fill
+            known[pos] = True
         k = arr.view(ukind)
-        bad = valid & ~known[k]
-        out = lut[k]
-    elif len(codes) == 0:
+        ok = known[k]
+        if not ok.all():
+            bad = ~ok
+            raise ConfigError(missing_codes_message(np.unique(arr[bad]), table_name=table_name,
+                                                    raster_name=raster_name))
+        return lut[k]
+    valid = np.ones(arr.shape, bool) if nodata is None else arr != nodata
+    if len(codes) == 0:
         bad = valid
         out = np.zeros(arr.shape, values.dtype)
     else:
@@ -117,4 +126,32 @@ def reclassify(lulc: np.ndarray, codes: np.ndarray, values: np.ndarray, *, nodat
         raise ConfigError(missing_codes_message(np.unique(arr[bad]), table_name=table_name, raster_name=raster_name))
     if not valid.all():
         out = np.where(valid, out, np.asarray(fill, dtype=out.dtype))
+    return out
+
+
+def reclassify_many(lulc: np.ndarray, codes: np.ndarray, columns: list[np.ndarray], *, nodata, fill=np.nan,
+                    table_name: str = "table", raster_name: str = "lulc") -> list[np.ndarray]:
+    """Like :func:`reclassify` for several value columns at once (one index, one code check)."""
+    arr = np.asarray(lulc)
+    codes = np.asarray(codes, dtype=np.int64)
+    if not (arr.dtype.itemsize <= 2 and np.issubdtype(arr.dtype, np.integer)) or not columns:
+        return [reclassify(arr, codes, c, nodata=nodata, fill=fill, table_name=table_name, raster_name=raster_name)
+                for c in columns]
+    first = np.asarray(columns[0])
+    _, known, ukind = _dense_lookup(codes, first, arr.dtype)
+    info = np.iinfo(arr.dtype)
+    pos = None
+    if nodata is not None and info.min <= int(nodata) <= info.max and float(nodata) == int(nodata):
+        pos = int(nodata) & (known.size - 1)
+        known[pos] = True
+    k = arr.view(ukind)
+    ok = known[k]
+    if not ok.all():
+        raise ConfigError(missing_codes_message(np.unique(arr[~ok]), table_name=table_name, raster_name=raster_name))
+    out = []
+    for col in columns:
+        lut, _, _ = _dense_lookup(codes, np.asarray(col), arr.dtype)
+        if pos is not None:
+            lut[pos] = fill
+        out.append(lut[k])
     return out

@@ -21,20 +21,20 @@ import pandas as pd
 import xarray as xr
 
 from ..core.errors import ConfigError, message
-from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
+from ._fast import finish
 from ._lulc_lookup import reclassify, table_by_code
 
 __all__ = [
     "POOLS",
-    "pool_table",
-    "carbon_density_by_class",
-    "carbon_storage",
     "carbon_change",
-    "valuation_constant",
+    "carbon_density_by_class",
     "carbon_npv",
+    "carbon_storage",
     "carbon_totals",
+    "pool_table",
+    "valuation_constant",
 ]
 
 POOLS = ("c_above", "c_below", "c_soil", "c_dead")
@@ -99,7 +99,7 @@ def carbon_storage(lulc: xr.DataArray, pools: pd.DataFrame, *, nep: xr.DataArray
         mean = nep32.where(both).mean(skipna=True, dtype=np.float64)
         out = (out * (nep32 / mean)).astype(np.float32)
         method += " × NEP/mean(NEP)"
-    return finalize(out, like=lulc, name=name, units="t/ha", method=method)
+    return finish(out, like=lulc, name=name, units="t/ha", method=method)
 
 
 def carbon_change(c_bas: xr.DataArray, c_alt: xr.DataArray, *, name: str = "c_change") -> xr.DataArray:
@@ -110,7 +110,7 @@ def carbon_change(c_bas: xr.DataArray, c_alt: xr.DataArray, *, name: str = "c_ch
         check_aligned(c_bas=c_bas, c_alt=c_alt)
     out = xr.apply_ufunc(np.subtract, c_alt.astype(np.float32), c_bas.astype(np.float32),
                          dask="parallelized", output_dtypes=[np.float32])
-    return finalize(out, like=c_bas, name=name, units="t/ha", method="c_alt - c_bas")
+    return finish(out, like=c_bas, name=name, units="t/ha", method="c_alt - c_bas")
 
 
 def valuation_constant(*, price_per_t: float, discount_rate_pct: float, rate_change_pct: float,
@@ -146,7 +146,7 @@ def carbon_npv(c_change: xr.DataArray, *, price_per_t: float, discount_rate_pct:
                            rate_change_pct=rate_change_pct, bas_year=bas_year, alt_year=alt_year)
     out = xr.apply_ufunc(_npv_kernel, c_change.astype(np.float32), kwargs={"v32": np.float32(v)},
                          dask="parallelized", output_dtypes=[np.float32])
-    return finalize(out, like=c_change, name=name, units="currency/ha", valuation_constant=float(v))
+    return finish(out, like=c_change, name=name, units="currency/ha", valuation_constant=float(v))
 
 
 def carbon_totals(**densities: xr.DataArray) -> pd.Series:

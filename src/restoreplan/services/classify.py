@@ -14,26 +14,32 @@ the graph.
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import numba
 import numpy as np
 import xarray as xr
 
-from ..core.errors import (ConfigError, ConstantInputWarning, DataError, InputError, RestorePlanWarning,
-                           message)
+from ..core.errors import (
+    ConfigError,
+    ConstantInputWarning,
+    DataError,
+    InputError,
+    RestorePlanWarning,
+    message,
+)
 from ..core.finalize import finalize
 from ..core.validate import check_raster
 
 __all__ = [
-    "jenks_breaks",
-    "geometric_breaks",
-    "classify",
-    "jenks_classes",
-    "geometric_classes",
-    "distance_rings",
-    "ring_classes",
     "CLASS_NODATA",
+    "classify",
+    "distance_rings",
+    "geometric_breaks",
+    "geometric_classes",
+    "jenks_breaks",
+    "jenks_classes",
+    "ring_classes",
 ]
 
 CLASS_NODATA = 0  # class rasters are uint8 with nodata 0; classes are 1..K
@@ -47,8 +53,10 @@ CLASS_NODATA = 0  # class rasters are uint8 with nodata 0; classes are 1..K
 def _fisher_dp(v, w, k):  # pragma: no cover - compiled; covered through _jenks_edges
     """Exact Fisher (1958) DP on sorted unique values ``v`` with counts ``w``; return class starts.
 
-    cost[c, j] = min within-class sum of squares of v[0..j] in c+1 classes; the optimum places
-    class c's first element at start[c].  O(k n^2) time, O(k n) memory.
+    cost[c, j] = min within-class sum of squares of v[0..j] in c+1 classes, with class c holding
+    v[m..j] for the best m (back[c, j]). The best m is non-decreasing in j (the within-class sum
+    of squares satisfies the quadrangle inequality), so each layer is filled by divide and
+    conquer over j: O(k n log n) instead of O(k n^2), same optimum.
     """
     n = v.shape[0]
     cw = np.zeros(n + 1)
@@ -64,22 +72,34 @@ def _fisher_dp(v, w, k):  # pragma: no cover - compiled; covered through _jenks_
     for j in range(n):
         s = c1[j + 1]
         cost[0, j] = max(c2[j + 1] - s * s / cw[j + 1], 0.0)
+    stack = np.empty((2 * n + 8, 4), dtype=np.int64)
     for c in range(1, k):
-        for j in range(c, n):
+        top = 0
+        stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = c, n - 1, c, n - 1
+        top = 1
+        while top > 0:
+            top -= 1
+            jlo, jhi, olo, ohi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+            if jlo > jhi:
+                continue
+            j = (jlo + jhi) // 2
             best = inf
-            arg = c
-            for m in range(c, j + 1):  # class c holds v[m..j]
+            arg = olo
+            for m in range(olo, min(j, ohi) + 1):  # class c holds v[m..j]
                 sw = cw[j + 1] - cw[m]
-                s = c1[j + 1] - c1[m]
-                ssd = c2[j + 1] - c2[m] - s * s / sw
-                if ssd < 0.0:
-                    ssd = 0.0
+                sm = c1[j + 1] - c1[m]
+                ssd = c2[j + 1] - c2[m] - sm * sm / sw
+                ssd = max(ssd, 0.0)
                 tot = cost[c - 1, m - 1] + ssd
                 if tot < best:
                     best = tot
                     arg = m
             cost[c, j] = best
             back[c, j] = arg
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = jlo, j - 1, olo, arg
+            top += 1
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = j + 1, jhi, arg, ohi
+            top += 1
     starts = np.zeros(k, dtype=np.int64)
     j = n - 1
     for c in range(k - 1, 0, -1):
@@ -131,10 +151,14 @@ def _jenks_edges(arr, k: int, max_exact: int = 10_000, seed: int = 0, pad: bool 
 def _geometric_edges(arr, k: int, pad: bool = False) -> np.ndarray:
     """Geometric-interval edges m·rho^i, rho = (M/m)^(1/k), over the positive finite values."""
     vals = _valid_values(arr)
+    if vals.size == 0:
+        raise DataError(message("x", "at least one valid (finite) value to classify", "none",
+                                "check the input's nodata mask"))
     vals = vals[vals > 0]
     if vals.size == 0:
-        raise DataError(message("x", "at least one positive value for geometric intervals", "none",
-                                "geometric intervals need positive data; use Jenks or equal intervals"))
+        warnings.warn("geometric intervals: no positive value; every value falls in class 1",
+                      ConstantInputWarning, stacklevel=3)
+        return np.zeros(k + 1)
     m, big_m = float(vals.min()), float(vals.max())
     if m == big_m:
         warnings.warn("geometric intervals: every positive value equals "
@@ -142,6 +166,8 @@ def _geometric_edges(arr, k: int, pad: bool = False) -> np.ndarray:
         return np.full(k + 1, m)
     rho = (big_m / m) ** (1.0 / k)
     edges = m * rho ** np.arange(k + 1, dtype=np.float64)
+    # round to 12 significant digits so that exact powers (1, 10, 100, ...) are not off by one ulp
+    edges = np.array([float(f"{e:.12g}") for e in edges])
     edges[0], edges[-1] = m, big_m
     return edges
 
@@ -228,8 +254,9 @@ def jenks_breaks(x, k: int, *, max_exact: int = 10_000, seed: int = 0) -> np.nda
 
     .. math:: \min \sum_{j=1}^{k} \sum_{x \in C_j} (x - \bar{x}_j)^2
 
-    solved exactly in :math:`O(k n^2)` on the ``n`` distinct values (weighted by their counts;
-    an optimal partition never splits equal values).
+    solved exactly on the ``n`` distinct values (weighted by their counts; an optimal partition
+    never splits equal values) by Fisher's dynamic program, each layer filled by divide and conquer
+    (the optimal split is monotone), :math:`O(k n \log n)`, numba-compiled.
 
     Examples
     --------

@@ -12,18 +12,19 @@ used by :mod:`restoreplan.services.esv`.
 
 from __future__ import annotations
 
-from typing import Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..core.errors import ConfigError, DataError, InputError, message
+from ..core.errors import ConfigError, DataError, message
 from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["lulc_matrix", "lulc_matrix_totals", "service_groups", "GROUPS"]
+__all__ = ["GROUPS", "lulc_matrix", "lulc_matrix_totals", "service_groups"]
 
 GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural")
 NdviMode = Literal["none", "region", "pixel"]

@@ -30,7 +30,7 @@ import pandas as pd
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, message
 from ..core.validate import check_table_columns
 
-__all__ = ["LIFE_FORMS", "importance_values", "shannon", "simpson", "pielou", "diversity_table"]
+__all__ = ["LIFE_FORMS", "diversity_table", "importance_values", "pielou", "shannon", "simpson"]
 
 LIFE_FORMS = ("tree", "shrub", "herb")
 
@@ -135,7 +135,7 @@ def pielou(values, *, normalize: bool = True) -> float:
 
     Examples
     --------
-    >>> pielou([2, 2, 2])
+    >>> round(pielou([2, 2, 2]), 12)
     1.0
     """
     p = _as_probabilities(values, normalize=normalize, name="values")

@@ -30,8 +30,9 @@ key                 paper                  capacities on area
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,19 @@ from ..core.errors import ConfigError, CRSError, DataError, InfeasibleError, Inp
 from ..core.validate import check_table_columns
 
 __all__ = [
-    "SERVICE_COLUMNS", "STANDARD_SCENARIOS", "STAND_COLUMNS", "DEFAULT_DUST_DAYS",
-    "SiteDesign", "ScenarioSpec", "as_site_design", "complete_restoration_areas", "standard_scenarios",
-    "scenario_totals", "scenario_table", "implied_dust_days", "stand_areas",
+    "DEFAULT_DUST_DAYS",
+    "SERVICE_COLUMNS",
+    "STANDARD_SCENARIOS",
+    "STAND_COLUMNS",
+    "ScenarioSpec",
+    "SiteDesign",
+    "as_site_design",
+    "complete_restoration_areas",
+    "implied_dust_days",
+    "scenario_table",
+    "scenario_totals",
+    "stand_areas",
+    "standard_scenarios",
 ]
 
 SERVICE_COLUMNS = ("carbon_t_per_a", "dust_t_per_a", "soil_retention_lai", "habitat_shannon")
@@ -99,7 +110,7 @@ class SiteDesign:
                                     f"{self.total_area_hm2} vs water {self.water_area_hm2}", "check the site areas"))
 
     @classmethod
-    def from_tables(cls, stands: pd.DataFrame, site: pd.DataFrame | Mapping[str, float]) -> "SiteDesign":
+    def from_tables(cls, stands: pd.DataFrame, site: pd.DataFrame | Mapping[str, float]) -> SiteDesign:
         """Build from a stand table and a key/value site table (``key`` index or column, ``value``)."""
         if isinstance(site, pd.DataFrame):
             s = site.set_index("key") if "key" in site.columns else site
@@ -372,7 +383,7 @@ def scenario_table(data, *, dust_days_per_year: float = DEFAULT_DUST_DAYS,
     --------
     >>> from restoreplan.datasets.dashihe import dashihe
     >>> t = scenario_table(dashihe())
-    >>> round(t.loc["status_quo", "carbon_t_per_a"], 1)   # Σ A·C over Table 3; paper 11,408
+    >>> round(float(t.loc["status_quo", "carbon_t_per_a"]), 1)   # Σ A·C over Table 3; paper 11,408
     11391.9
     """
     d = as_site_design(data)
@@ -427,10 +438,10 @@ def implied_dust_days(data, published: pd.DataFrame | None = None, *,
     check_table_columns(published, ["dust_t_per_a"], name="published")
     specs = standard_scenarios(d, **scenario_kwargs)
     scenarios = list(scenarios)
-    missing = sorted(set(scenarios) - set(specs) - set()) + sorted(set(scenarios) - set(published.index))
+    missing = sorted((set(scenarios) - set(specs)) | (set(scenarios) - set(published.index)))
     if missing:
         raise ConfigError(message("scenarios", "scenarios present in both the standard set and `published`",
-                                  f"missing {sorted(set(missing))}", "choose scenarios from both tables"))
+                                  f"missing {missing}", "choose scenarios from both tables"))
     x = np.array([_daily_dust_kg(d, specs[k]) for k in scenarios])
     y = published.loc[scenarios, "dust_t_per_a"].to_numpy(dtype=float)
     out = pd.Series(1000.0 * y / x, index=scenarios, name="leaf_on_days")

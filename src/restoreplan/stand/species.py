@@ -16,7 +16,8 @@ services (nitrogen fixation, longevity, food or aesthetic value) are handled the
 
 from __future__ import annotations
 
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -217,7 +218,7 @@ def stand_capacity(composition: pd.DataFrame, values: pd.DataFrame, *,
     --------
     >>> comp = pd.DataFrame({"stand": ["S", "S"], "species": ["a", "b"], "cover": [75, 25]})
     >>> vals = pd.DataFrame({"lai": [4.0, 8.0]}, index=["a", "b"])
-    >>> stand_capacity(comp, vals, services=["lai"]).loc["S", "lai"]   # (75·4 + 25·8)/100
+    >>> float(stand_capacity(comp, vals, services=["lai"]).loc["S", "lai"])   # (75·4 + 25·8)/100
     5.0
     """
     services = list(services)

@@ -90,10 +90,38 @@ def auto_strategy(problem, time_limit: float | None) -> str:
     return "anneal"
 
 
-def _solve_auto(problem, time_limit=None, **kw):
+def _solve_auto(problem, time_limit=None, deadline=None, seed=0, **kw):
+    """``auto``: HiGHS for small/medium models; for large ones, annealing on one core while the other
+    computes the LP lower bound, then a second annealing run on the freed core (best run wins)."""
+    import dataclasses
+    from concurrent.futures import ThreadPoolExecutor
+
     name = auto_strategy(problem, time_limit)
-    sol = SOLVERS[name](problem, time_limit=time_limit, **kw)
-    return sol
+    if deadline is None and time_limit is not None:
+        deadline = time.perf_counter() + time_limit
+    if name == "highs" or deadline is None:
+        return SOLVERS[name](problem, time_limit=time_limit, deadline=deadline, seed=seed, **kw)
+    from .anneal import solve_anneal
+    from .lns import lp_lower_bound
+
+    t0 = time.perf_counter()
+    problem.feature_penalty_values()
+    kw = {k: v for k, v in kw.items() if k not in ("restarts", "workers", "lns", "gap")}
+    with ThreadPoolExecutor(2) as ex:
+        f_sa = ex.submit(solve_anneal, problem, deadline=deadline, seed=seed, restarts=1, workers=1, lns=False, **kw)
+        f_lb = ex.submit(lp_lower_bound, problem, deadline=deadline)
+        bound = f_lb.result()
+        sols = []
+        if deadline - time.perf_counter() > 0.3 * (deadline - t0):
+            sols.append(solve_anneal(problem, deadline=deadline, seed=seed + 1, restarts=1, workers=1, lns=False,
+                                     **kw))
+        sols.append(f_sa.result())
+    best = min(sols, key=lambda s: s.objective)
+    runs = tuple(r for s in sols for r in s.runs)
+    scores = tuple(v for s in sols for v in s.run_scores)
+    gap = (best.objective - bound) / abs(best.objective) if np.isfinite(bound) and best.objective else np.nan
+    return dataclasses.replace(best, bound=bound, gap=gap, runs=runs, run_scores=scores,
+                               runtime=time.perf_counter() - t0, solver="auto(anneal+lp-bound)")
 
 
 SOLVERS = {"auto": _solve_auto, "highs": _solve_highs, "anneal": _solve_anneal}

@@ -1,0 +1,247 @@
+"""The seed 001 chain in one call: supply/demand → trend → coupling → potential areas → FUI index → tiers.
+
+Study-file recipe (the same chain as separate registered steps; ``restoreplan describe STEP``)::
+
+    lulc_matrix (lulc series) → trend (stack = lulc_matrix.balance, service "total")
+    → coupling (u1 = supply, u2 = demand, standardize) → potential_areas
+    → priority_index (drivers + balance, trend slope, supply; mask = potential_areas.mask)
+    → priority_tiers (+ esv) → aco (optional) → morans_i, sensitivity
+
+:func:`seed001_chain` runs it on in-memory rasters and records the seconds of every step.
+Intermediate results are computed (``.load()``) so that the timings mean something.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..core.errors import ConfigError, LowPowerWarning, message
+
+__all__ = ["seed001_chain", "Seed001Result", "SEED001_GROUPS", "select_service"]
+
+SEED001_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
+
+
+def select_service(da: xr.DataArray, service: str | Sequence[str] | None, *, dim: str = "group") -> xr.DataArray:
+    """Pick label(s) of the ``service`` dim of an M02/M03 result; a list becomes the dim ``dim``."""
+    if service is None or "service" not in da.dims:
+        return da
+    labels = list(da["service"].values)
+    wanted = [service] if isinstance(service, str) else list(service)
+    missing = [s for s in wanted if s not in labels]
+    if missing:
+        raise ConfigError(message("service", f"labels of the `service` dim ({labels})", f"{missing}",
+                                  "pick existing services or groups, e.g. 'total'"))
+    if isinstance(service, str):
+        return da.sel(service=service, drop=True).drop_vars("level", errors="ignore")
+    out = da.sel(service=wanted).drop_vars("level", errors="ignore").rename(service=dim)
+    return out.transpose(dim, ...)
+
+
+_SUM = "__group_sum"
+
+
+def _group_tables(supply_table, demand_table, groups, labels):
+    """Supply/demand tables with one column per ES group (the sum of its services), or None.
+
+    Used when only group and total labels are needed; None when ``labels`` name single services.
+    """
+    if groups is None:
+        return None
+    from ..services.matrix import code_table, service_groups
+
+    st, dt = code_table(supply_table, name="supply_table"), code_table(demand_table, name="demand_table")
+    g = service_groups(groups, st)
+    names = list(dict.fromkeys(g.values()))
+    if not set(labels) <= set(names) | {"total"}:
+        return None
+    out = []
+    for t in (st, dt):
+        miss = [s for s in g if s not in t.columns]
+        if miss:
+            return None
+        out.append(pd.DataFrame({f"{n}{_SUM}": t[[s for s, gg in g.items() if gg == n]].sum(axis=1) for n in names},
+                                index=t.index))
+    return out[0], out[1]
+
+
+@dataclass
+class Seed001Result:
+    """Products of :func:`seed001_chain` (``products``) and seconds per step (``timings``)."""
+
+    products: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    def __getitem__(self, key):
+        return self.products[key]
+
+    def timing_table(self) -> pd.DataFrame:
+        """Seconds per step, in order, with the total."""
+        df = pd.DataFrame({"step": list(self.timings), "seconds": list(self.timings.values())})
+        return pd.concat([df, pd.DataFrame({"step": ["total"], "seconds": [df["seconds"].sum()]})],
+                         ignore_index=True)
+
+
+def _load(x):
+    """Compute now: dask-backed results are persisted (kept chunked in memory), numpy ones are already computed."""
+    if isinstance(x, (xr.DataArray, xr.Dataset)) and x.chunks:
+        return x.persist()
+    return x
+
+
+def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
+                  groups: pd.DataFrame | Mapping[str, str] | None = None,
+                  drivers: Mapping[str, xr.DataArray], esv: xr.DataArray | None = None,
+                  ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
+                  index_groups: Sequence[str] = SEED001_GROUPS, trend_time: str = "index",
+                  classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
+                  combine: str = "any", cuts: Sequence[float] = (5, 15, 30, 45, 100),
+                  moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
+                  aco_options: Mapping | None = None, seed: int = 0) -> Seed001Result:
+    """Run the seed 001 chain (METHODS.md §1.2, steps 1-10) on a land-use series and driver rasters.
+
+    Parameters
+    ----------
+    lulc : xarray.DataArray
+        Categorical land use with a ``time`` dim (≥ 3 years), codes of the tables (e.g. 6 classes).
+    supply_table, demand_table, groups
+        M02 score matrices and the service → group table (``package:es_*``).
+    drivers : mapping
+        Feasibility indicators on the grid of ``lulc``: any of ``population``, ``distance_to_road``,
+        ``gdp``, ``elevation``, ``slope`` (missing ones are dropped with an ``AssumptionWarning``).
+    esv : xarray.DataArray, optional
+        ES value per cell (yuan a⁻¹; a ``service`` dim is reduced to ``total``) for the tier benefits.
+    ndvi, ndvi_mode, ndvi_reference
+        M02 NDVI correction (default none).
+    index_groups : sequence of str
+        Services/groups of the ``service`` dim to build one priority index for (four scenarios).
+    trend_time, classify_by, trend_classes, d_threshold, combine
+        Options of :func:`~restoreplan.analysis.trend.trend` and
+        :func:`~restoreplan.priority.potential.potential_areas`.
+    cuts : sequence of float
+        Tier cuts (M16d).
+    moran, sensitivity : bool
+        Also compute Moran's I of the total balance per year (M17) and the CS table (M18).
+    aco_block : int, optional
+        Run ACO tiers (M15) on the total index aggregated to blocks of ``aco_block`` × ``aco_block``
+        cells (seed 001 used a 1 km grid); None skips ACO.
+    aco_options : mapping, optional
+        Options of :func:`~restoreplan.optimize.solvers.aco.aco_select`.
+    seed : int
+        Seed of the ACO.
+
+    Returns
+    -------
+    Seed001Result
+        ``products``: matrix, trend, coupling, potential, potential_table, indicators, index,
+        weights, tiers, tier_table, [moran, sensitivity, aco_tiers, aco_table]; ``timings``:
+        seconds per step.
+    """
+    from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
+    from ..priority.potential import potential_area_table, potential_areas
+    from ..priority.tiers import priority_tiers, tier_table
+    from ..services.matrix import lulc_matrix
+    from .coupling import coupling
+    from .trend import trend
+
+    if "time" not in lulc.dims or lulc.sizes["time"] < 3:
+        raise ConfigError(message("lulc", "a land-use series with a `time` dim of ≥ 3 years",
+                                  f"dims {dict(lulc.sizes)}", "stack the years (layer reference without @year)"))
+    res = Seed001Result()
+    P, T = res.products, res.timings
+
+    def timed(label, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        T[label] = round(time.perf_counter() - t0, 3)
+        return out
+
+    # 1 supply / demand / balance (M02); only the labels used below are computed and kept
+    def matrix():
+        labels = list(dict.fromkeys(list(index_groups) + ["total"]))
+        collapsed = _group_tables(supply_table, demand_table, groups, labels)
+        if collapsed is None:
+            m = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, ndvi=ndvi,
+                            ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference)
+        else:  # map group sums directly (M02 is linear in the scores): 4 labels instead of services + groups
+            m = lulc_matrix(lulc, supply_table=collapsed[0], demand_table=collapsed[1], ndvi=ndvi,
+                            ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference)
+            m = m.assign_coords(service=[str(v).removesuffix(_SUM) for v in m["service"].values])
+        return _load(xr.Dataset({k: m[k].sel(service=labels) for k in ("supply", "demand", "balance")}))
+
+    mat = timed("lulc_matrix (M02)", matrix)
+    P["matrix"] = mat
+    total_bal = select_service(mat["balance"], "total")
+    # 2-3 trend of the balance per group (M08)
+    bal_groups = select_service(mat["balance"], list(index_groups))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LowPowerWarning)
+        tr = timed("trend (M08)", lambda: _load(trend(bal_groups, time=trend_time, classify_by=classify_by)))
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
+    P["trend"] = tr
+    # 4 coupling (M09): u1 supply, u2 demand, min-max pooled over all years
+    sup_t, dem_t = select_service(mat["supply"], "total"), select_service(mat["demand"], "total")
+    cp = timed("coupling (M09)", lambda: _load(coupling(sup_t, dem_t, standardize=True)))
+    P["coupling"] = cp
+    last = {"time": -1}
+    # 5 potential areas (M10a), last year, total ES
+    pra = timed("potential_areas (M10a)", lambda: _load(potential_areas(
+        total_bal.isel(last, drop=True), tr["trend_class"].sel(group="total", drop=True) if "total" in index_groups
+        else None, cp["d"].isel(last, drop=True), use_decrease="total" in index_groups,
+        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine)))
+    P["potential"] = pra
+    P["potential_table"] = potential_area_table(pra)
+    # 6 FUI index with entropy weights, one per group (M11)
+    ind = {k: v for k, v in drivers.items() if v is not None}
+    if "dem" in ind and "elevation" not in ind:
+        ind["elevation"] = ind.pop("dem")
+    ind["balance"] = bal_groups.isel(last, drop=True)
+    ind["balance_trend"] = tr["slope"]
+    ind["supply"] = select_service(mat["supply"], list(index_groups)).isel(last, drop=True)
+    P["indicators"] = ind
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="priority_index: indicator")
+        index, weights = timed("priority_index (M11)", lambda: priority_index(
+            ind, dimensions=FUI_DIMENSIONS, directions=FUI_DIRECTIONS, mask=pra["mask"], drop_missing=True))
+    index = timed("priority_index compute", lambda: _load(index))
+    P["index"], P["weights"] = index, weights
+    P["missing_indicators"] = [k for names in FUI_DIMENSIONS.values() for k in names if k not in ind]
+    # 7 tiers and benefits (M16d)
+    tiers = timed("priority_tiers (M16d)", lambda: priority_tiers(index, mask=pra["mask"], cuts=cuts))
+    esv_total = select_service(esv, "total") if esv is not None else None
+    if esv_total is not None and "time" in esv_total.dims:
+        esv_total = esv_total.isel(last, drop=True)
+    P["tiers"] = tiers
+    P["tier_table"] = timed("tier_table (M16d)", lambda: tier_table(tiers, esv=esv_total))
+    # 8 Moran's I of the total balance (M17)
+    if moran:
+        from .spatial_stats import morans_i
+
+        P["moran"] = timed("morans_i (M17)", lambda: morans_i(total_bal))
+    # 9 sensitivity of the total balance of the last year to ±50 % supply scores (M18)
+    if sensitivity:
+        from .sensitivity import es_total_sensitivity
+
+        services = [c for c in supply_table.columns if c not in ("lucode", "class_name")
+                    and pd.api.types.is_numeric_dtype(supply_table[c])]
+        keep = ["lucode"] + services if "lucode" in supply_table.columns else services
+        P["sensitivity"] = timed("sensitivity (M18)", lambda: es_total_sensitivity(
+            lulc.isel(last, drop=True), supply_table[keep], subtract=demand_table[keep]))
+    # 10 ACO on an aggregated grid (M15)
+    if aco_block:
+        from ..priority.zoning import aco_on_blocks
+
+        tot = index.sel(group="total", drop=True) if "group" in index.dims else index
+        aco_t, aco_tab = timed("aco (M15)", lambda: aco_on_blocks(
+            tot, mask=pra["mask"], block=int(aco_block), cuts=[c for c in cuts if c < 100],
+            seed=seed, **dict(aco_options or {})))
+        P["aco_tiers"], P["aco_table"] = aco_t, aco_tab
+    return res

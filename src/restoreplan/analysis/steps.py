@@ -1,0 +1,194 @@
+"""Registry entries of :mod:`restoreplan.analysis`: trend (M08), coupling (M09), morans_i (M17),
+sensitivity (M18) and the whole seed 001 chain.
+
+Inputs from ``lulc_matrix`` / ``esv`` carry a ``service`` dim (services, groups, ``total``); the
+``service`` parameter picks one label.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..pipeline.registry import Input, Params, register
+from .chain import SEED001_GROUPS, select_service, seed001_chain
+from .coupling import coupling
+from .sensitivity import es_total_sensitivity
+from .spatial_stats import morans_i
+from .trend import trend
+
+_BACKENDS = ("numpy", "dask")
+_SERVICE = Field("total", description="label of the `service` dim to use when the input has one "
+                                      "(a service, a group such as 'regulating', or 'total')")
+
+
+# ---------------------------------------------------------------- trend (M08)
+class TrendParams(Params):
+    """Parameters of ``trend`` (M08)."""
+
+    time: Literal["index", "coord"] = Field(
+        "index", description="abscissa: 1..n (seed 001; slope per step) or the year coordinate (slope per year)")
+    alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the F test",
+                         json_schema_extra={"units": "1"})
+    classify_by: Literal["f_test", "sign"] = Field(
+        "f_test", description="f_test: ±2 where F > F_crit(1, n−2); sign: classes −1/0/1 only (n = 3 has no power)")
+    service: str = _SERVICE
+
+
+@register("trend", params=TrendParams, group="analysis",
+          inputs=(Input("stack", "any", "values per year: a layer with several years, or a step result with a time dim"),),
+          outputs=("slope", "f", "p", "trend_class"),
+          formula="slope = [nΣty − ΣtΣy]/[nΣt² − (Σt)²]; F = r²(n−2)/(1−r²) ~ F(1, n−2); classes ±2/±1/0",
+          backends=_BACKENDS, units={"slope": "units/step", "f": "1", "p": "1", "trend_class": "class"},
+          example={"inputs": {"stack": "ndvi"}, "params": {"time": "index", "classify_by": "f_test"}})
+def trend_step(stack, *, time="index", alpha=0.05, classify_by="f_test", service="total"):
+    """Per-pixel OLS trend, F test and five trend classes of a time stack (M08)."""
+    ds = trend(select_service(stack, service), time=time, alpha=alpha, classify_by=classify_by)
+    return {k: ds[k] for k in ds.data_vars}
+
+
+# ---------------------------------------------------------------- coupling (M09)
+class CouplingParams(Params):
+    """Parameters of ``coupling`` (M09)."""
+
+    standardize: bool = Field(True, description="min-max u1 and u2 first, pooled over all dims (years together)")
+    weight_supply: float = Field(0.5, ge=0, le=1, description="a in T = a·u1 + (1 − a)·u2 (seed 001: 0.5)",
+                                 json_schema_extra={"units": "1"})
+    c_scheme: Literal["seed001", "common"] = Field("seed001", description="C stage breaks 0.3/0.6/0.8 or 0.3/0.5/0.8")
+    d_scheme: Literal["seed001", "ten_class"] = Field("seed001", description="D classes of seed 001 Table 2 or 10 classes")
+    service: str = _SERVICE
+
+
+@register("coupling", params=CouplingParams, group="analysis",
+          inputs=(Input("u1", "any", "ES supply (raw with standardize=true, else in [0, 1])"),
+                  Input("u2", "any", "ES demand, same grid")),
+          outputs=("c", "t", "d", "c_class", "d_class"),
+          formula="C = 2√(u1·u2)/(u1 + u2) (n·[Πu/(Σu)^n]^(1/n)); T = a·u1 + b·u2; D = √(C·T)",
+          backends=_BACKENDS, units={"c": "1", "t": "1", "d": "1", "c_class": "class", "d_class": "class"},
+          example={"inputs": {"u1": "lulc_matrix.supply", "u2": "lulc_matrix.demand"},
+                   "params": {"standardize": True, "service": "total"}})
+def coupling_step(u1, u2, *, standardize=True, weight_supply=0.5, c_scheme="seed001", d_scheme="seed001",
+                  service="total"):
+    """Coupling degree C and coupling coordination degree D of ES supply and demand, with classes (M09)."""
+    ds = coupling(select_service(u1, service), select_service(u2, service), standardize=standardize,
+                  weights=(weight_supply, 1.0 - weight_supply), c_scheme=c_scheme, d_scheme=d_scheme)
+    return {k: ds[k] for k in ds.data_vars}
+
+
+# ---------------------------------------------------------------- Moran's I (M17)
+class MoransIParams(Params):
+    """Parameters of ``morans_i`` (M17)."""
+
+    contiguity: Literal["queen", "rook"] = Field("queen", description="8- or 4-neighbour contiguity of valid cells")
+    transform: Literal["r", "b"] = Field("r", description="row-standardized (r, as esda) or binary (b) weights")
+    alternative: Literal["two-sided", "greater", "less"] = Field("two-sided", description="alternative of the p-value")
+    service: str = _SERVICE
+
+
+@register("morans_i", params=MoransIParams, group="analysis",
+          inputs=(Input("x", "any", "raster (one row per slice of any extra dim, e.g. time)"),),
+          outputs=("table",),
+          formula="I = (N/W)·Σ_ij w_ij z_i z_j/Σ z_i²; z-score under normality (Cliff & Ord 1981)",
+          units={"table": "1"},
+          example={"inputs": {"x": "lulc_matrix.balance"}, "params": {"contiguity": "queen", "transform": "r"}})
+def morans_i_step(x, *, contiguity="queen", transform="r", alternative="two-sided", service="total"):
+    """Global Moran's I of a raster on queen/rook contiguity, with z and p under normality (M17)."""
+    return morans_i(select_service(x, service), contiguity=contiguity, transform=transform, alternative=alternative)
+
+
+# ---------------------------------------------------------------- sensitivity (M18)
+class SensitivityParams(Params):
+    """Parameters of ``sensitivity`` (M18)."""
+
+    change: float = Field(0.5, gt=0, le=1, description="relative change of each class's coefficients (±)",
+                          json_schema_extra={"units": "1"})
+
+
+@register("sensitivity", params=SensitivityParams, group="analysis",
+          inputs=(Input("lulc", "categorical", "land use of one year (class areas in hm²)"),
+                  Input("coefficients", "table", "per-class values (lucode + value columns: yuan/hm²/a or scores)"),
+                  Input("subtract", "table", "per-class values subtracted (e.g. demand scores → total balance)",
+                        optional=True)),
+          outputs=("table",),
+          formula="CS_k = [(Y_adj − Y0)/Y0]/[(V_adj,k − V_k)/V_k], Y = Σ_k A_k ΣV_k (− Σ_k A_k ΣD_k)",
+          units={"table": "1"},
+          example={"inputs": {"lulc": "lulc@2020", "coefficients": "package:es_supply_matrix_6class",
+                              "subtract": "package:es_demand_matrix_6class"},
+                   "params": {"change": 0.5}})
+def sensitivity_step(lulc, coefficients, subtract=None, *, change=0.5):
+    """Sensitivity coefficient of a total (ESV, supply or balance) to ±50 % per-class coefficients (M18)."""
+    return es_total_sensitivity(lulc, coefficients.drop(columns=["class_name"], errors="ignore"),
+                                subtract=None if subtract is None else subtract.drop(columns=["class_name"],
+                                                                                    errors="ignore"),
+                                change=change)
+
+
+# ---------------------------------------------------------------- the whole chain
+class Seed001ChainParams(Params):
+    """Parameters of ``seed001_chain``."""
+
+    ndvi_mode: Literal["none", "region", "pixel"] = Field("none", description="M02 NDVI correction of supply")
+    ndvi_reference: float | None = Field(None, gt=0, description="national mean NDVI (ndvi_mode region/pixel)",
+                                         json_schema_extra={"units": "NDVI"})
+    index_groups: tuple[str, ...] = Field(SEED001_GROUPS, description="ES groups with one priority index each")
+    classify_by: Literal["f_test", "sign"] = Field("f_test", description="trend classes by F test or by sign")
+    trend_classes: tuple[int, ...] = Field((-2,), description="trend classes counted as a decrease in M10a")
+    d_threshold: float = Field(0.4, ge=0, le=1, description="disorder where D ≤ this (M10a)",
+                               json_schema_extra={"units": "1"})
+    combine: Literal["any", "all"] = Field("any", description="union or intersection of the M10a rules")
+    cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="tier cuts, % of the potential area",
+                                    json_schema_extra={"units": "percent"})
+    aco_block: int | None = Field(None, ge=1, description="run nested ACO tiers on blocks of this many cells "
+                                                          "per side (None: skip ACO)",
+                                  json_schema_extra={"units": "cells"})
+    aco_iterations: int = Field(100, ge=1, le=10000, description="ACO iterations (with aco_block)")
+    seed: int = Field(0, ge=0, description="random seed of the ACO")
+
+
+@register("seed001_chain", params=Seed001ChainParams, group="analysis",
+          inputs=(Input("lulc", "series", "land use, ≥ 3 years (codes of the tables)"),
+                  Input("supply_table", "table", "M02 supply scores"),
+                  Input("demand_table", "table", "M02 demand scores"),
+                  Input("groups", "table", "service, group", optional=True),
+                  Input("ndvi", "any", "NDVI (one year or all years) for the M02 correction", optional=True),
+                  Input("population", "continuous", "population density (+)", optional=True),
+                  Input("distance_to_road", "continuous", "distance to road, m (−)", optional=True),
+                  Input("gdp", "continuous", "GDP density (+)", optional=True),
+                  Input("dem", "continuous", "elevation, m (−)", optional=True),
+                  Input("slope", "continuous", "slope, degrees (−)", optional=True),
+                  Input("esv", "any", "ES value per cell (yuan/a) for the tier benefits", optional=True)),
+          outputs=("balance_slope", "trend_class", "coupling_d", "d_class", "potential_mask", "potential_reason",
+                   "potential_table", "priority_index", "weights", "priority_tier", "tier_table", "moran",
+                   "sensitivity", "timings"),
+          formula="M02 → M08 → M09 → M10a → M11 (entropy, 4 groups) → M16d tiers (+ M15 ACO) → M17, M18",
+          example={"inputs": {"lulc": "lulc", "supply_table": "package:es_supply_matrix_6class",
+                              "demand_table": "package:es_demand_matrix_6class", "groups": "package:es_service_groups",
+                              "population": "population", "distance_to_road": "distance_to_road", "gdp": "gdp",
+                              "dem": "dem", "slope": "slope", "esv": "esv.esv"},
+                   "params": {"classify_by": "f_test", "aco_block": 25, "aco_iterations": 30}})
+def seed001_chain_step(lulc, supply_table, demand_table, groups=None, ndvi=None, population=None,
+                       distance_to_road=None, gdp=None, dem=None, slope=None, esv=None, *, ndvi_mode="none",
+                       ndvi_reference=None, index_groups=SEED001_GROUPS, classify_by="f_test", trend_classes=(-2,),
+                       d_threshold=0.4, combine="any", cuts=(5, 15, 30, 45, 100), aco_block=None,
+                       aco_iterations=100, seed=0):
+    """The seed 001 chain: supply/demand, trend, coupling, potential areas, FUI index, tiers (+ ACO)."""
+    drivers = {"population": population, "distance_to_road": distance_to_road, "gdp": gdp, "elevation": dem,
+               "slope": slope}
+    res = seed001_chain(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups,
+                        drivers=drivers, esv=esv, ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference,
+                        index_groups=index_groups, classify_by=classify_by, trend_classes=trend_classes,
+                        d_threshold=d_threshold, combine=combine, cuts=cuts, aco_block=aco_block,
+                        aco_options={"n_iter": aco_iterations, "patience": max(10, aco_iterations // 3)},
+                        seed=seed)
+    p = res.products
+    out = {"balance_slope": p["trend"]["slope"], "trend_class": p["trend"]["trend_class"],
+           "coupling_d": p["coupling"]["d"], "d_class": p["coupling"]["d_class"],
+           "potential_mask": p["potential"]["mask"], "potential_reason": p["potential"]["reason"],
+           "potential_table": p["potential_table"], "priority_index": p["index"], "weights": p["weights"],
+           "priority_tier": p["tiers"], "tier_table": p["tier_table"], "moran": p["moran"],
+           "sensitivity": p["sensitivity"].reset_index(), "timings": res.timing_table()}
+    if "aco_tiers" in p:
+        out["aco_tier"] = p["aco_tiers"]
+        out["aco_table"] = p["aco_table"]
+    return out

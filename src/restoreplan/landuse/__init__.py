@@ -1,0 +1,36 @@
+"""Land-use change: Markov demand (M19), PLUS LEAS + CARS simulation (M20), validation (M23).
+
+* :func:`transition_matrix`, :func:`markov_demand`, :func:`project_counts` — Markov demand.
+* :class:`LandUseSimulator` — ``fit(lulc_start, lulc_end, drivers)`` then ``simulate(...)``.
+* :func:`figure_of_merit`, :func:`kappa`, :func:`confusion_matrix` — accuracy of a simulation.
+* :mod:`restoreplan.landuse.drivers` — slope, distances and soil layers for the driver stack.
+"""
+
+from .markov import (
+    as_transition_frame,
+    largest_remainder_round,
+    markov_demand,
+    project_counts,
+    transition_counts,
+    transition_matrix,
+)
+from .simulator import ConvergenceWarning, LandUseSimulator
+from .validation import (
+    FigureOfMerit,
+    confusion_matrix,
+    disagreement,
+    figure_of_merit,
+    fom_from_components,
+    fom_per_class,
+    kappa,
+    kappa_from_confusion,
+    overall_accuracy,
+)
+
+__all__ = [
+    "LandUseSimulator", "ConvergenceWarning",
+    "transition_counts", "transition_matrix", "as_transition_frame", "project_counts",
+    "largest_remainder_round", "markov_demand",
+    "confusion_matrix", "overall_accuracy", "kappa", "kappa_from_confusion", "disagreement",
+    "FigureOfMerit", "fom_from_components", "figure_of_merit", "fom_per_class",
+]

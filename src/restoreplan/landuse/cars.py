@@ -1,0 +1,242 @@
+r"""CARS — CA based on multi-type random patch seeds (PLUS, METHODS M20; Liang et al. 2021).
+
+One iteration t, for every candidate cell i of current class ``cur`` (valid, not locked by the
+constraint, and ``cur`` above its demand):
+
+.. math::
+
+    G_k = A^*_k - \mathrm{count}_k,\qquad
+    \Omega_{ik} = \frac{\#k \text{ in the } n\times n \text{ window (centre excluded)}}{n^2-1}\, w_k
+
+    OP_{ik} = \begin{cases} P_{ik}\,(r\mu)\,D_k & \Omega_{ik} = 0,\ r < P_{ik} \text{ (patch seed)}\\
+                            P_{ik}\,\Omega_{ik}\,D_k & \text{otherwise}\end{cases}
+
+with :math:`r \sim U(0,1)` per cell, :math:`OP_{ik} = 0` where the conversion matrix forbids
+``cur`` → k. The adaptive driving coefficient :math:`D_k` starts at 1 and is kept when
+:math:`|G^{t-1}_k| \le |G^{t-2}_k|`, multiplied by :math:`G^{t-2}/G^{t-1}` when
+:math:`0 > G^{t-2} > G^{t-1}` and by :math:`G^{t-1}/G^{t-2}` when :math:`G^{t-1} > G^{t-2} > 0`.
+A class c is drawn by roulette over :math:`OP_{i\cdot}`; the conversion is accepted iff
+:math:`c \ne cur`, :math:`P_{ic} > \tau = \delta^d r_1` (:math:`r_1 \sim N(1, \sigma_{r1})`
+clipped to [0, 2], per cell), the matrix allows it, :math:`G_c > 0` and ``cur`` is above its
+demand. d grows by one whenever :math:`\sum|G|` fell by less than ``Step`` in the last iteration
+(the threshold-decreasing rule). Updates are synchronous (neighbourhoods read the map of the
+previous iteration); when more cells pass than a class still needs, passing cells are thinned at
+random (probability gap/passing), so no class overshoots its demand and there is no raster-order
+bias. New patch seeds per iteration are capped at ``seed_cap·N_valid``.
+
+Stops when :math:`\sum|G| = 0`, when :math:`\sum|G| < 10^{-4} N_{valid}` has not changed for
+``patience`` iterations, when nothing changed for ``stall_iter`` iterations after τ fell below
+1e-6, or at ``max_iter``; the residual gaps are reported.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from ..core.errors import ConfigError, message
+from . import _cars_kernels as kern
+
+__all__ = ["CarsResult", "cars_allocate", "adapt_driving_coefficient"]
+
+
+@dataclass
+class CarsResult:
+    """Simulated class-index map (-1 = nodata) and the run's diagnostics."""
+
+    lu: np.ndarray
+    iterations: int
+    converged: bool
+    stop_reason: str
+    residual_gap: np.ndarray
+    changed: int
+    seeds: int
+    history: list = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def adapt_driving_coefficient(dyn: np.ndarray, g1: np.ndarray, g2: np.ndarray) -> np.ndarray:
+    """Update D_k from the gaps of the two previous iterations (G^{t-1} = g1, G^{t-2} = g2)."""
+    out = dyn.copy()
+    for k in range(len(dyn)):
+        if abs(g1[k]) <= abs(g2[k]):
+            continue
+        if 0 > g2[k] > g1[k]:
+            out[k] *= g2[k] / g1[k]
+        elif g1[k] > g2[k] > 0:
+            out[k] *= g1[k] / g2[k]
+    return out
+
+
+def _complete(cand, flat, p, nbc, tm, w, counts, demand, ny, nx, half, inv_window) -> int:
+    """Allocate the residual demand to the admissible (cell, class) pairs with the highest
+    P_ic·(Ω_ic + 1/(n²−1)): neighbourhood first, then probability (one synchronous pass)."""
+    gap = demand - counts
+    grow = np.flatnonzero(gap > 0)
+    src = cand[gap[flat[cand]] < 0]
+    if len(grow) == 0 or len(src) == 0:
+        return 0
+    cells, cls, score = [], [], []
+    for c in grow:
+        ok = tm[flat[src], c] != 0
+        sc = src[ok]
+        pc = np.nan_to_num(p[sc, c].astype(np.float64))
+        s = pc * (nbc[sc, c] * inv_window * w[c] + inv_window)
+        keep = s > 0
+        cells.append(sc[keep])
+        cls.append(np.full(int(keep.sum()), c, dtype=np.int64))
+        score.append(s[keep])
+    cells = np.concatenate(cells)
+    cls = np.concatenate(cls)
+    order = np.argsort(-np.concatenate(score), kind="stable")
+    return int(kern.complete(cells[order], cls[order], flat, nbc, counts, demand, ny, nx, half))
+
+
+def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allowed: np.ndarray | None = None,
+                  conversion: np.ndarray | None = None, weights: np.ndarray | None = None,
+                  neighborhood: int = 3, mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3,
+                  seed_cap: float = 1e-4, step: float | None = None,
+                  step_iterations: int = 100, tol_frac: float = 1e-4,
+                  patience: int = 5, stall_iter: int = 10, stall_window: int = 10, stall_frac: float = 1e-3,
+                  complete_demand: bool = True, max_iter: int = 300,
+                  seed: np.random.SeedSequence | int = 0, n_threads: int | None = 2) -> CarsResult:
+    """Allocate class demand on a map with CARS (numpy/numba kernel).
+
+    Parameters
+    ----------
+    lu : (ny, nx) int class *indices* 0..K-1, -1 = nodata. Not modified.
+    prob : (K, ny, nx) or (ny*nx, K) development probabilities P_ik in [0, 1]; NaN → 0.
+    demand : (K,) target cells per class; must sum to the number of valid cells.
+    allowed : (ny, nx) bool, False = locked (constraint 0). Default: all free.
+    conversion : (K, K) 0/1 matrix, rows = from, columns = to (1 = allowed). Default all ones.
+    weights : (K,) neighbourhood weights w_k in [0, 1]. Default ones.
+    neighborhood : odd window size n (3 → 3×3).
+    step : the Step of the threshold-decreasing rule, in Σ|G| units (cells); d grows by one after
+        every iteration in which Σ|G| fell by less than ``step``. Default: Σ|G⁰| / ``step_iterations``,
+        i.e. the threshold relaxes whenever the CA runs slower than needed to meet the demand in
+        about ``step_iterations`` iterations (METHODS M20 leaves Step unpublished; a size tied to
+        the demand, not to the map size, keeps the pace the same for small and large changes).
+    stall_window, stall_frac : once τ-scale < 1e-3 (the threshold no longer selects), stop when
+        Σ|G| fell by less than ``stall_frac``·Σ|G⁰| over the last ``stall_window`` iterations.
+    complete_demand : after a stop with residual gaps, allocate the residual to the admissible
+        cells with the highest P_ic·(Ω_ic + 1/(n²−1)) (ties keep raster order), so the demand is met
+        exactly when it is reachable. Off: the residual is only reported (PLUS behaviour).
+    seed : SeedSequence or int; one 64-bit key per iteration is drawn from it.
+    """
+    lu = np.asarray(lu)
+    ny, nx = lu.shape
+    N = ny * nx
+    if prob.ndim == 3:
+        K = prob.shape[0]
+        p = np.ascontiguousarray(np.moveaxis(prob, 0, -1).reshape(N, K), dtype=np.float32)
+    else:
+        K = prob.shape[1]
+        p = np.ascontiguousarray(prob, dtype=np.float32)
+    # NaN (driver nodata) is never > 0 in the kernels, so such cells cannot change: no copy needed
+    if neighborhood < 1 or neighborhood % 2 == 0:
+        raise ConfigError(message("neighborhood", "an odd window size ≥ 1 (3 = 3×3)", repr(neighborhood),
+                                  "use 3, 5 or 7"))
+    flat = np.ascontiguousarray(lu.reshape(-1), dtype=np.int8 if K < 127 else np.int16).copy()
+    valid = flat >= 0
+    n_valid = int(valid.sum())
+    demand = np.asarray(demand, dtype=np.int64)
+    if demand.shape != (K,) or demand.sum() != n_valid or np.any(demand < 0):
+        raise ConfigError(message("demand", f"{K} non-negative counts summing to the {n_valid} valid cells",
+                                  f"{demand.tolist()} (sum {int(demand.sum())})",
+                                  "rescale the demand to the valid cells (largest-remainder rounding)"))
+    tm = np.ones((K, K), np.uint8) if conversion is None else (np.asarray(conversion) != 0).astype(np.uint8)
+    w = np.ones(K) if weights is None else np.asarray(weights, dtype=np.float64)
+    free = valid.copy() if allowed is None else (valid & np.asarray(allowed, dtype=bool).reshape(-1))
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    keys = ss.generate_state(max_iter + 1, dtype=np.uint64)
+
+    t0 = time.perf_counter()
+    old_threads = numba.get_num_threads()
+    if n_threads:
+        numba.set_num_threads(max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        half = neighborhood // 2
+        nbc = kern.neighbour_counts(flat, ny, nx, K, half)
+        counts = np.bincount(flat[valid].astype(np.int64), minlength=K).astype(np.int64)
+        gap = demand - counts
+        # a cell can only ever move to a class that still needs cells, is allowed from its class and
+        # has P > 0 there; other cells are dropped from the loop up front (exact, not a heuristic)
+        grow = np.flatnonzero(gap > 0)
+        cand = np.flatnonzero(free & (gap[np.maximum(flat, 0)] < 0)).astype(np.int64)
+        if len(grow):
+            pg = np.nan_to_num(p[cand][:, grow]) * tm[flat[cand]][:, grow]
+            cand = cand[pg.max(axis=1) > 0]
+        else:
+            cand = cand[:0]
+        prop = np.empty(len(cand), np.int16)
+        seedflag = np.empty(len(cand), np.uint8)
+        dyn = np.ones(K)
+        g_hist = [gap.copy()]
+        d = 0
+        s0 = int(np.abs(gap).sum())
+        step_cells = float(step) if step is not None else s0 / float(step_iterations)
+        seed_budget = int(max(1, round(seed_cap * n_valid)))
+        inv_window = 1.0 / (neighborhood * neighborhood - 1) if neighborhood > 1 else 0.0
+        history, total_changed, total_seeds = [], 0, 0
+        same_small, stalled = 0, 0
+        reason, it = "max_iter", 0
+        s_prev = int(np.abs(gap).sum())
+        for it in range(1, max_iter + 1):
+            if s_prev == 0:
+                reason, it = "demand met", it - 1
+                break
+            if len(g_hist) >= 2:
+                dyn = adapt_driving_coefficient(dyn, g_hist[-1], g_hist[-2])
+            m = len(cand)
+            tau = delta ** d
+            t_it = time.perf_counter()
+            kern.propose(cand[:m], flat, p, nbc, tm, w, dyn, gap, tau, mu, sigma_r1, inv_window,
+                         keys[it], prop[:m], seedflag[:m])
+            changed, seeds = kern.apply(cand[:m], prop[:m], seedflag[:m], flat, nbc, counts, demand, keys[it],
+                                        seed_budget, ny, nx, half, K)
+            gap = demand - counts
+            s_now = int(np.abs(gap).sum())
+            total_changed += changed
+            total_seeds += seeds
+            history.append({"iteration": it, "changed": changed, "seeds": seeds, "sum_abs_gap": s_now,
+                            "tau_scale": tau, "candidates": m, "seconds": time.perf_counter() - t_it})
+            if s_prev - s_now < step_cells:
+                d += 1
+            g_hist.append(gap.copy())
+            g_hist = g_hist[-2:]
+            m2 = kern.compact(cand[:m], flat, gap)
+            cand = cand[:m2]
+            same_small = same_small + 1 if (s_now == s_prev and s_now < tol_frac * n_valid) else 0
+            stalled = stalled + 1 if (changed == 0 and tau < 1e-6) else 0
+            s_prev = s_now
+            if s_now == 0:
+                reason = "demand met"
+                break
+            if same_small >= patience:
+                reason = "gap below tolerance and unchanged"
+                break
+            if stalled >= stall_iter or m2 == 0:
+                reason = "stagnation (no admissible conversion left)"
+                break
+            if (tau < 1e-3 and len(history) > stall_window
+                    and history[-1 - stall_window]["sum_abs_gap"] - s_now < stall_frac * s0):
+                reason = "stagnation (threshold exhausted, gap no longer shrinking)"
+                break
+        completed = 0
+        if complete_demand and s_prev > 0 and len(cand):
+            completed = _complete(cand, flat, p, nbc, tm, w, counts, demand, ny, nx, half, inv_window)
+            total_changed += completed
+            s_prev = int(np.abs(demand - counts).sum())
+            history.append({"iteration": it, "changed": completed, "seeds": 0, "sum_abs_gap": s_prev,
+                            "tau_scale": 0.0, "candidates": len(cand), "seconds": 0.0, "completion": True})
+            if s_prev == 0:
+                reason += "; residual demand allocated by ranking"
+    finally:
+        numba.set_num_threads(old_threads)
+    out = flat.reshape(ny, nx).astype(lu.dtype if np.issubdtype(lu.dtype, np.signedinteger) else np.int16)
+    return CarsResult(lu=out, iterations=it, converged=(s_prev == 0), stop_reason=reason,
+                      residual_gap=demand - counts, changed=total_changed, seeds=total_seeds,
+                      history=history, seconds=time.perf_counter() - t0)

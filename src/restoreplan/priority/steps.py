@@ -1,0 +1,212 @@
+"""Registry entries of :mod:`restoreplan.priority` and the M11 index: potential_areas (M10a),
+entropy_weights and priority_index (M11), priority_tiers (M16d) and aco (M15).
+
+The demo's ``lulc_matrix`` example is one year, so the demo runs the M10a rules without the trend
+rule here; ``seed001_chain`` runs all three on the full series.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..analysis.chain import SEED001_GROUPS, select_service
+from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
+from ..mcda.weights import entropy_weights
+from ..pipeline.registry import Input, Params, register
+from .potential import potential_area_table, potential_areas
+from .tiers import priority_tiers, tier_table
+from .zoning import aco_on_blocks
+
+_BACKENDS = ("numpy", "dask")
+
+
+def _last(da):
+    return da.isel(time=-1, drop=True) if da is not None and "time" in da.dims else da
+
+
+# ---------------------------------------------------------------- potential areas (M10a)
+class PotentialParams(Params):
+    """Parameters of ``potential_areas`` (M10a)."""
+
+    use_deficit: bool = Field(True, description="rule 1: ES balance < balance_threshold")
+    use_decrease: bool = Field(True, description="rule 2: trend class in trend_classes (significant decrease)")
+    use_disorder: bool = Field(True, description="rule 3: coupling coordination D ≤ d_threshold")
+    balance_threshold: float = Field(0.0, description="deficit threshold of the balance",
+                                     json_schema_extra={"units": "score"})
+    trend_classes: tuple[int, ...] = Field((-2,), description="trend classes counted as a decrease (−2; add −1 "
+                                                              "for sign-only trends)")
+    d_threshold: float = Field(0.4, ge=0, le=1, description="disorder where D ≤ this (0.4: moderate/extreme)",
+                               json_schema_extra={"units": "1"})
+    combine: Literal["any", "all"] = Field("any", description="union (assumption) or intersection of the rules")
+    service: str = Field("total", description="label of the `service` dim of the balance input")
+
+
+@register("potential_areas", params=PotentialParams, group="priority",
+          inputs=(Input("balance", "any", "ES balance (M02); the last year is used", optional=True),
+                  Input("trend_class", "any", "trend classes of the balance (M08)", optional=True),
+                  Input("coordination", "any", "coupling coordination degree D (M09); the last year", optional=True)),
+          outputs=("mask", "reason", "table"),
+          formula="PRA = (balance < 0) ∪ (trend class = −2) ∪ (D ≤ 0.4); reason bits 1/2/4",
+          backends=_BACKENDS, units={"mask": "1", "reason": "bits", "table": "km2"},
+          example={"inputs": {"balance": "lulc_matrix.balance", "coordination": "coupling.d"},
+                   "params": {"use_decrease": False}})
+def potential_areas_step(balance=None, trend_class=None, coordination=None, *, use_deficit=True, use_decrease=True,
+                         use_disorder=True, balance_threshold=0.0, trend_classes=(-2,), d_threshold=0.4,
+                         combine="any", service="total"):
+    """Potential restoration areas by seed 001 Table 3: deficit, significant decrease, disorder (M10a)."""
+    ds = potential_areas(
+        _last(select_service(balance, service)) if balance is not None else None,
+        _last(select_service(trend_class, service)) if trend_class is not None else None,
+        _last(coordination), use_deficit=use_deficit and balance is not None,
+        use_decrease=use_decrease and trend_class is not None,
+        use_disorder=use_disorder and coordination is not None, balance_threshold=balance_threshold,
+        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine)
+    return {"mask": ds["mask"], "reason": ds["reason"], "table": potential_area_table(ds)}
+
+
+# ---------------------------------------------------------------- entropy weights and FUI index (M11)
+_FUI_INPUTS = (
+    Input("population", "continuous", "population density (+ feasibility)", optional=True),
+    Input("distance_to_road", "continuous", "distance to road, m (− feasibility)", optional=True),
+    Input("gdp", "continuous", "GDP density (+ feasibility)", optional=True),
+    Input("elevation", "continuous", "elevation, m (− feasibility)", optional=True),
+    Input("slope", "continuous", "slope (− feasibility)", optional=True),
+    Input("balance", "any", "ES balance, M02 (− urgency); groups from its `service` dim", optional=True),
+    Input("balance_trend", "any", "trend slope of the balance, M08 (− urgency)", optional=True),
+    Input("supply", "any", "ES supply, M02 (+ importance)", optional=True),
+    Input("mask", "any", "domain, e.g. potential_areas.mask", optional=True),
+)
+
+
+def _indicators(population, distance_to_road, gdp, elevation, slope, balance, balance_trend, supply, groups):
+    ind = {"population": population, "distance_to_road": distance_to_road, "gdp": gdp, "elevation": elevation,
+           "slope": slope}
+    for k, v in (("balance", balance), ("balance_trend", balance_trend), ("supply", supply)):
+        if v is not None:
+            ind[k] = _last(select_service(v, list(groups)))
+    return {k: v for k, v in ind.items() if v is not None}
+
+
+class EntropyWeightParams(Params):
+    """Parameters of ``entropy_weights`` (M11)."""
+
+    epsilon: float = Field(0.0, ge=0, le=0.1, description="shift added to standardized values before the entropy",
+                           json_schema_extra={"units": "1"})
+
+
+@register("entropy_weights", params=EntropyWeightParams, group="mcda",
+          inputs=_FUI_INPUTS, outputs=("table",),
+          formula="x′ = minmax by direction; p = x′/Σx′; e = −Σ p ln p/ln n; w = (1 − e)/Σ(1 − e)",
+          units={"table": "1"},
+          example={"inputs": {"population": "population", "distance_to_road": "distance_to_road", "gdp": "gdp",
+                              "elevation": "dem", "slope": "slope", "mask": "potential_areas.mask"},
+                   "params": {"epsilon": 0.0}})
+def entropy_weights_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None,
+                         balance=None, balance_trend=None, supply=None, mask=None, *, epsilon=0.0):
+    """One-level entropy weights of the seed 001 indicators over a domain (M11)."""
+    ind = _indicators(population, distance_to_road, gdp, elevation, slope,
+                      balance, balance_trend, supply, ["total"])
+    ind = {k: (v.sel(group="total", drop=True) if "group" in v.dims else v) for k, v in ind.items()}
+    return entropy_weights(ind, directions=FUI_DIRECTIONS, mask=mask, epsilon=epsilon).reset_index()
+
+
+class PriorityIndexParams(Params):
+    """Parameters of ``priority_index`` (M11)."""
+
+    groups: tuple[str, ...] = Field(SEED001_GROUPS, description="labels of the `service` dim of balance/supply "
+                                                               "with one index each (four scenarios)")
+    levels: Literal[1, 2] = Field(2, description="2: indicator and dimension weights (seed 001); 1: one level")
+    epsilon: float = Field(0.0, ge=0, le=0.1, description="shift added to standardized values before the entropy",
+                           json_schema_extra={"units": "1"})
+    standardize_dimensions: bool = Field(False, description="min-max the dimension scores before the second level")
+
+
+@register("priority_index", params=PriorityIndexParams, group="mcda",
+          inputs=_FUI_INPUTS, outputs=("index", "weights"),
+          formula="U_d = Σ_j w_j x′_j (entropy w within dimension d); index = Σ_d W_d U_d ∈ [0, 1]",
+          backends=_BACKENDS, units={"index": "1", "weights": "1"},
+          example={"inputs": {"population": "population", "distance_to_road": "distance_to_road", "gdp": "gdp",
+                              "elevation": "dem", "slope": "slope", "balance": "lulc_matrix.balance",
+                              "supply": "lulc_matrix.supply", "mask": "potential_areas.mask"},
+                   "params": {"levels": 2}})
+def priority_index_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None, balance=None,
+                        balance_trend=None, supply=None, mask=None, *, groups=SEED001_GROUPS, levels=2,
+                        epsilon=0.0, standardize_dimensions=False):
+    """Feasibility–urgency–importance priority index with entropy weights, per ES group (M11)."""
+    ind = _indicators(population, distance_to_road, gdp, elevation, slope, balance, balance_trend, supply, groups)
+    idx, w = priority_index(ind, dimensions=FUI_DIMENSIONS if levels == 2 else None, directions=FUI_DIRECTIONS,
+                            mask=mask, epsilon=epsilon, standardize_dimensions=standardize_dimensions,
+                            drop_missing=True)
+    return {"index": idx, "weights": w}
+
+
+# ---------------------------------------------------------------- tiers (M16d)
+class TierParams(Params):
+    """Parameters of ``priority_tiers`` (M16d)."""
+
+    cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="cumulative cuts, % of the eligible area",
+                                    json_schema_extra={"units": "percent"})
+    service: str = Field("total", description="label of the `service` dim of the ESV input")
+
+
+@register("priority_tiers", params=TierParams, group="priority",
+          inputs=(Input("index", "any", "priority index (M11), optionally with a group dim"),
+                  Input("mask", "any", "eligible cells (potential_areas.mask)", optional=True),
+                  Input("esv", "any", "ES value per cell for the benefit table (M03)", optional=True)),
+          outputs=("tiers", "table"),
+          formula="rank by index (desc., stable row-major ties); tier t: n_{t−1} ≤ rank < round(cut_t·N/100)",
+          units={"tiers": "tier", "table": "km2, yuan"},
+          example={"inputs": {"index": "priority_index.index", "mask": "potential_areas.mask", "esv": "esv.esv"},
+                   "params": {"cuts": [5, 15, 30, 45, 100]}})
+def priority_tiers_step(index, mask=None, esv=None, *, cuts=(5, 15, 30, 45, 100), service="total"):
+    """Top-x % priority tiers with area and ES benefit per tier, seed 001 Table 5 layout (M16d)."""
+    t = priority_tiers(index, mask=mask, cuts=cuts)
+    e = _last(select_service(esv, service)) if esv is not None else None
+    return {"tiers": t, "table": tier_table(t, esv=e)}
+
+
+# ---------------------------------------------------------------- ACO zoning (M15)
+class AcoParams(Params):
+    """Parameters of ``aco`` (M15)."""
+
+    cuts: tuple[float, ...] = Field((5, 15, 30, 45), description="nested targets, % of the eligible area (< 100)",
+                                    json_schema_extra={"units": "percent"})
+    block: int = Field(10, ge=1, le=1000, description="cells per block side of the optimization grid "
+                                                      "(seed 001 used 1 km)", json_schema_extra={"units": "cells"})
+    group: str = Field("total", description="label of the index's group dim to optimize")
+    w_s: float = Field(0.7, ge=0, le=1, description="weight of the mean index in the objective",
+                       json_schema_extra={"units": "1"})
+    w_c: float = Field(0.3, ge=0, le=1, description="weight of compactness Σk/(8|S|) in the objective",
+                       json_schema_extra={"units": "1"})
+    n_ants: int = Field(30, ge=1, le=1000, description="ants per iteration")
+    n_iter: int = Field(300, ge=1, le=100000, description="maximum iterations")
+    patience: int = Field(50, ge=1, description="stop after this many iterations without improvement")
+    alpha: float = Field(1.0, ge=0, description="pheromone exponent α")
+    beta: float = Field(2.0, ge=0, description="heuristic exponent β")
+    rho: float = Field(0.1, gt=0, le=1, description="evaporation rate ρ")
+    tau_min: float = Field(0.01, gt=0, description="MAX–MIN lower pheromone bound")
+    tau_max: float = Field(10.0, gt=0, description="MAX–MIN upper pheromone bound (τ₀)")
+    lam: float = Field(0.5, ge=0, description="λ of the heuristic η = index + λ·k/8")
+    local_search: bool = Field(True, description="1-swap local search on the best solution")
+    seed: int = Field(0, ge=0, description="random seed")
+
+
+@register("aco", params=AcoParams, group="priority",
+          inputs=(Input("index", "any", "priority index in [0, 1] (M11)"),
+                  Input("mask", "any", "eligible cells (potential_areas.mask)", optional=True)),
+          outputs=("tiers", "comparison"),
+          formula="max U = w_s·mean index + w_c·Σk_c/(8|S|), |S| = N; P(c) ∝ τ^α (index + λk/8)^β; MAX–MIN ACO",
+          units={"tiers": "tier", "comparison": "1"},
+          example={"inputs": {"index": "priority_index.index", "mask": "potential_areas.mask"},
+                   "params": {"block": 10, "n_iter": 40, "patience": 15, "n_ants": 20}})
+def aco_step(index, mask=None, *, cuts=(5, 15, 30, 45), block=10, group="total", w_s=0.7, w_c=0.3, n_ants=30,
+             n_iter=300, patience=50, alpha=1.0, beta=2.0, rho=0.1, tau_min=0.01, tau_max=10.0, lam=0.5,
+             local_search=True, seed=0):
+    """Nested ACO priority tiers on an aggregated grid, compared with the top-x % selection (M15)."""
+    idx = index.sel(group=group, drop=True) if "group" in index.dims else index
+    tiers, table = aco_on_blocks(idx, mask=mask, block=block, cuts=cuts, w_s=w_s, w_c=w_c, n_ants=n_ants,
+                                 n_iter=n_iter, patience=patience, alpha=alpha, beta=beta, rho=rho,
+                                 tau_min=tau_min, tau_max=tau_max, lam=lam, local_search=local_search, seed=seed)
+    return {"tiers": tiers, "comparison": table}

@@ -1,0 +1,78 @@
+"""Marxan 4.0.6 anchors (../shared/anchors/marxan): targets, feature penalties and score breakdowns
+of Marxan's own and the ILP solutions, reproduced to 1e-6 relative; a short Tasmania solve."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from restoreplan.optimize import evaluate, read_marxan
+
+pytestmark = pytest.mark.realdata
+
+CASES = [("tasmania_prioritizr", "1", "marxan_1e8_best"), ("tasmania_prioritizr", "1", "ilp_optimal"),
+         ("bc_ocean_marxancloud", "1", "marxan_1e8_best"), ("bc_ocean_marxancloud", "0.1", "marxan_1e8_best")]
+
+
+@pytest.fixture(scope="module")
+def projects(marxan_anchors):
+    return {d: read_marxan(marxan_anchors / d / "input.dat") for d in ("tasmania_prioritizr", "bc_ocean_marxancloud")}
+
+
+@pytest.mark.parametrize("folder,blm", [("tasmania_prioritizr", "1"), ("bc_ocean_marxancloud", "1"),
+                                        ("bc_ocean_marxancloud", "0.1")], ids=["tas", "bc-blm1", "bc-blm0.1"])
+def test_targets_and_feature_penalties(projects, marxan_anchors, folder, blm):
+    p = projects[folder].problem.boundary_penalty(float(blm))
+    exp = pd.read_csv(marxan_anchors / folder / "expected" / f"feature_targets_penalties_blm{blm}.csv")
+    assert exp.spid.tolist() == p.feature_ids.tolist()
+    np.testing.assert_allclose(p.targets, exp.target, rtol=1e-9)
+    np.testing.assert_allclose(p.spf, exp.spf)
+    np.testing.assert_allclose(p.feature_penalty_values(), exp.penalty, rtol=1e-9)
+
+
+@pytest.mark.parametrize("folder,blm,which", CASES, ids=["tas-marxan", "tas-ilp", "bc-blm1", "bc-blm0.1"])
+def test_score_breakdown_matches_marxan(projects, marxan_anchors, folder, blm, which):
+    p = projects[folder].problem.boundary_penalty(float(blm))
+    sol = pd.read_csv(marxan_anchors / folder / "expected" / f"{which}_solution_blm{blm}.csv")
+    res = json.loads((marxan_anchors / folder / "expected" / "results.json").read_text())
+    exp = (res[f"blm{blm}"] if folder.startswith("bc") else res)[which.replace("ilp_optimal", "ilp_optimum")]
+    ev = evaluate(p, dict(zip(sol.puid, sol.solution)))
+    for key, got in (("score", ev.score), ("cost", ev.cost), ("boundary", ev.connectivity),
+                     ("penalty", ev.penalty), ("shortfall", ev.shortfall)):
+        assert got == pytest.approx(exp[key], rel=1e-6, abs=1e-6), key
+    assert ev.missing_values == exp["missing"] and ev.planning_units == exp["n_selected"]
+
+
+def test_tasmania_status_and_sizes(projects):
+    p = projects["tasmania_prioritizr"].problem
+    st = np.asarray(p.status)
+    assert p.n_units == 1751 and p.n_features == 17
+    assert (st == 2).sum() == 317 and (st == 3).sum() == 1
+    assert p.edges[0].size == 5029 and (np.asarray(p.fixed_boundary) > 0).sum() == 227
+
+
+@pytest.mark.slow
+def test_tasmania_highs_within_tenth_percent_in_5s(projects):
+    p = projects["tasmania_prioritizr"].problem
+    p.feature_penalty_values()
+    t = time.perf_counter()
+    sol = p.solver("highs", time_limit=5.0).solve()
+    took = time.perf_counter() - t
+    assert took < 5.0 * 1.05
+    assert sol.objective <= 99865961.6656 * 1.001
+    assert sol.bound <= 99865961.6656 + 1e-3
+    assert evaluate(p, sol.x).score == pytest.approx(sol.objective, rel=1e-9)
+
+
+def test_tasmania_anneal_deterministic(projects):
+    p = projects["tasmania_prioritizr"].problem
+    a = p.solver("anneal", seed=5, iterations=200_000, restarts=2).solve()
+    b = p.solver("anneal", seed=5, iterations=200_000, restarts=2).solve()
+    assert np.array_equal(a.x, b.x)
+    ev = evaluate(p, a.x)
+    assert ev.score == pytest.approx(a.objective) and ev.score < 1.1e8
+    assert (a.x[np.asarray(p.status) == 2] == 1).all() and (a.x[np.asarray(p.status) == 3] == 0).all()

@@ -1,0 +1,118 @@
+"""Reading Marxan projects (line ends, delimiters, prop/target, missing bound.dat) and writing outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from restoreplan.core.errors import DataError, InputError
+from restoreplan.optimize import evaluate, read_marxan, write_outputs
+from restoreplan.optimize.marxan_io import read_input_dat
+
+
+def make_project(root, *, eol="\n", sep=",", bound=True, spec=None, puvspr_order=None):
+    """A 4-unit line project: costs 1..4, one feature of 1 per unit with target 2 (or `spec`)."""
+    inp = root / "in put"
+    inp.mkdir(parents=True)
+
+    def w(name, rows):
+        (inp / name).write_bytes(eol.join(sep.join(str(v) for v in r) for r in rows).encode() + eol.encode())
+
+    w("pu.dat", [("id", "cost", "status"), (1, 1, 0), (2, 2, 0), (3, 3, 0), (4, 4, 0)])
+    w("spec.dat", spec or [("id", "target", "spf", "name"), (5, 2, 10, "habitat")])
+    rows = [(5, 1, 1.0), (5, 2, 1.0), (5, 3, 1.0), (5, 4, 1.0)]
+    if puvspr_order is not None:
+        rows = [rows[k] for k in puvspr_order]
+    w("puvspr.dat", [("species", "pu", "amount")] + rows)
+    if bound:
+        w("bound.dat", [("id1", "id2", "boundary"), (1, 2, 1), (2, 3, 1), (3, 4, 1), (2, 1, 9), (1, 1, 0.5),
+                        (1, 1, 0.25)])
+    dat = (f"Marxan input{eol}BLM 1{eol}NUMREPS\t3{eol}NUMITNS 20000{eol}NUMTEMP 100{eol}"
+           f"PROP 0.5{eol}MISSLEVEL 0.95{eol}INPUTDIR in put{eol}PUNAME pu.dat{eol}SPECNAME spec.dat{eol}"
+           f"PUVSPRNAME puvspr.dat{eol}" + (f"BOUNDNAME bound.dat{eol}" if bound else "") + f"SCENNAME run{eol}")
+    (root / "input.dat").write_bytes(dat.encode())
+    return root / "input.dat"
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("sep", [",", "\t", ";"], ids=["comma", "tab", "semicolon"])
+def test_read_line_ends_and_delimiters(tmp_path, eol, sep):
+    prj = read_marxan(make_project(tmp_path / "prøject", eol=eol, sep=sep))
+    p = prj.problem
+    assert prj.params["NUMREPS"] == 3 and prj.params["BLM"] == 1.0 and p.blm == 1.0
+    assert p.ids.tolist() == [1, 2, 3, 4] and p.targets.tolist() == [2.0] and p.spf.tolist() == [10.0]
+    assert p.feature_names == ("habitat",)
+    # repeated pair (2,1) ignored (first row wins); self rows summed into the fixed boundary
+    assert p.edges[2].tolist() == [1.0, 1.0, 1.0]
+    assert p.fixed_boundary.tolist() == [0.75, 0, 0, 0]
+    assert p.misslevel == 0.95
+
+
+def test_prop_overrides_target_and_unsorted_puvspr(tmp_path):
+    spec = [("id", "prop", "target", "spf"), (5, 0.5, 99, -1)]
+    p = read_marxan(make_project(tmp_path, spec=spec, puvspr_order=[3, 0, 2, 1])).problem
+    assert p.targets.tolist() == [2.0]          # 0.5 * (1 + 1 + 1 + 1); target ignored
+    assert p.spf.tolist() == [1.0]               # negative spf -> 1
+    assert p.amounts.toarray().tolist() == [[1, 1, 1, 1]]
+
+
+def test_missing_bound_means_no_boundary(tmp_path):
+    p = read_marxan(make_project(tmp_path, bound=False)).problem
+    assert p.edges[0].size == 0 and not np.any(p.fixed_boundary)
+
+
+def test_bad_inputs_raise_four_part_errors(tmp_path):
+    with pytest.raises(InputError, match="expected .*got .*Fix"):
+        read_marxan(tmp_path / "nope.dat")
+    path = make_project(tmp_path / "a")
+    (path.parent / "in put" / "pu.dat").write_text("id,cost,status\n1,1,0\n2,x,0\n")
+    with pytest.raises(DataError, match="pu.dat:cost"):
+        read_marxan(path)
+    path = make_project(tmp_path / "b")
+    (path.parent / "in put" / "pu.dat").write_text("id,cost,status\n1,1,7\n")
+    with pytest.raises(DataError, match="status"):
+        read_marxan(path)
+
+
+def test_input_dat_defaults_and_numbers(tmp_path):
+    f = tmp_path / "input.dat"
+    f.write_bytes(b"BLM,2.5E-0001\r\nNUMREPS 4\r\nGeneral Parameters\r\n")
+    prm = read_input_dat(f)
+    assert prm["BLM"] == 0.25 and prm["NUMREPS"] == 4 and prm["NUMITNS"] == 1_000_000 and prm["PUNAME"] == "pu.dat"
+
+
+def test_write_outputs(tmp_path):
+    prj = read_marxan(make_project(tmp_path / "p"))
+    sol = prj.problem.solver("anneal", seed=1, iterations=5000, restarts=3).solve()
+    files = write_outputs(prj, sol, tmp_path / "out", scenario="run")
+    best = pd.read_csv(files["best"])
+    assert best.columns.tolist() == ["PUID", "SOLUTION"] and best.SOLUTION.tolist() == sol.x.tolist()
+    summ = pd.read_csv(files["sum"])
+    assert len(summ) == 3 and summ.Run_Number.tolist() == [1, 2, 3]
+    assert summ.Score.min() == pytest.approx(evaluate(prj.problem, sol.x).score)
+    ss = pd.read_csv(files["ssoln"])
+    assert ss.number.tolist() == np.sum(sol.runs, axis=0).tolist()
+    mv = pd.read_csv(files["mvbest"])
+    assert mv["Target"].tolist() == [2.0] and mv["Target Met"].tolist() == ["yes"]
+    assert not list((tmp_path / "out").glob(".*tmp*"))
+
+
+def test_cli_marxan(tmp_path):
+    from restoreplan.cli.main import _add_plugins, cli
+
+    _add_plugins()
+    path = make_project(tmp_path / "pröj")
+    out = tmp_path / "résultats"
+    r = CliRunner().invoke(cli, ["marxan", str(path), "--solver", "highs", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    assert (out / "run_best.csv").exists() and (out / "run_sum.csv").exists()
+    best = pd.read_csv(out / "run_best.csv")
+    # optimum: BLM 1, line edges 1 and fixed 0.75 on unit 1: {1,2} = 3 + 0.75 + 1 = 4.75
+    assert best.SOLUTION.tolist() == [1, 1, 0, 0]
+    r = CliRunner().invoke(cli, ["marxan", str(path), "--solver", "anneal", "--out", str(out), "--seed", "2"])
+    assert r.exit_code == 0, r.output
+    assert len(pd.read_csv(out / "run_sum.csv")) == 3            # NUMREPS runs
+    r = CliRunner().invoke(cli, ["marxan", str(tmp_path / "missing.dat"), "--out", str(out)])
+    assert r.exit_code != 0 and "Fix:" in r.output
