@@ -21,6 +21,27 @@ def test_registered_with_units_bounds_and_examples():
             assert row["description"], (name, row["name"])
 
 
+def test_group_sum_tables_give_the_same_matrix():
+    """The chain maps group sums directly; M02 is linear in the scores, so groups and total are identical."""
+    from restoreplan.analysis.chain import _SUM, _group_tables
+    from restoreplan.services.matrix import lulc_matrix
+    from restoreplan.testing import make_raster
+
+    rng = np.random.default_rng(0)
+    arr = rng.integers(1, 7, (2, 9, 9)).astype(np.uint8)
+    arr[0, 0, 0] = 255
+    lulc = make_raster(arr, nodata=255)
+    s, d, g = (load_table(n) for n in ("es_supply_matrix_6class", "es_demand_matrix_6class", "es_service_groups"))
+    labels = ["provisioning", "regulating", "cultural", "total"]
+    full = lulc_matrix(lulc, supply_table=s, demand_table=d, groups=g, ndvi_mode="none")
+    cs, cd = _group_tables(s, d, g, labels)
+    col = lulc_matrix(lulc, supply_table=cs, demand_table=cd, ndvi_mode="none")
+    col = col.assign_coords(service=[str(v).removesuffix(_SUM) for v in col.service.values])
+    for k in ("supply", "demand", "balance"):
+        np.testing.assert_array_equal(full[k].sel(service=labels).values, col[k].sel(service=labels).values)
+    assert _group_tables(s, d, g, ["crops"]) is None      # single services need the full matrix
+
+
 def test_chain_on_the_demo_region():
     from restoreplan.datasets import demo_region
 

@@ -133,6 +133,9 @@ def test_numpy_equals_dask():
         warnings.simplefilter("ignore", AssumptionWarning)
         ref, wref = priority_index(ind, drop_missing=True)
         lazy, wlazy = priority_index({k: v.chunk({"y": 3, "x": 4}) for k, v in ind.items()}, drop_missing=True)
+        kept, _ = priority_index({k: v.chunk({"y": 3, "x": 4}) for k, v in ind.items()}, drop_missing=True,
+                                 persist=True)
     assert lazy.chunks is not None
     np.testing.assert_allclose(ref.values, lazy.compute().values, rtol=1e-6)
+    np.testing.assert_allclose(ref.values, kept.compute().values, rtol=1e-6)
     np.testing.assert_allclose(wref["weight"], wlazy["weight"], rtol=1e-10)

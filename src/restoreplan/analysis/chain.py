@@ -210,7 +210,8 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="priority_index: indicator")
         index, weights = timed("priority_index (M11)", lambda: priority_index(
-            ind, dimensions=FUI_DIMENSIONS, directions=FUI_DIRECTIONS, mask=pra["mask"], drop_missing=True))
+            ind, dimensions=FUI_DIMENSIONS, directions=FUI_DIRECTIONS, mask=pra["mask"], drop_missing=True,
+            persist=True))
     index = timed("priority_index compute", lambda: _load(index))
     P["index"], P["weights"] = index, weights
     P["missing_indicators"] = [k for names in FUI_DIMENSIONS.values() for k in names if k not in ind]

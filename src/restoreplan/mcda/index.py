@@ -54,7 +54,8 @@ def _weighted_sum(xs: dict[str, xr.DataArray], w: np.ndarray) -> xr.DataArray:
     return out
 
 
-def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsilon, standardize_dimensions):
+def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsilon, standardize_dimensions,
+               persist=False):
     from .normalize import normalize
 
     domain = common_domain(ind, mask)
@@ -63,6 +64,11 @@ def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsil
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantInputWarning)  # reported by indicator name in the weights
         xs = standardize_indicators(ind, directions=directions, domain=domain, epsilon=epsilon)
+        if persist and any(v.chunks for v in xs.values()):
+            import dask
+
+            domain, *vals = dask.persist(domain, *xs.values())
+            xs = dict(zip(xs, vals))
     rows = []
     if dimensions is None:
         with warnings.catch_warnings():
@@ -107,7 +113,8 @@ def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsil
 def priority_index(indicators, *, dimensions: Mapping[str, Sequence[str]] | None = FUI_DIMENSIONS,
                    directions: Mapping[str, str] = FUI_DIRECTIONS, mask: xr.DataArray | None = None,
                    epsilon: float = 0.0, standardize_dimensions: bool = False, group_dim: str = "group",
-                   drop_missing: bool = False, name: str = "priority_index") -> tuple[xr.DataArray, pd.DataFrame]:
+                   drop_missing: bool = False, persist: bool = False,
+                   name: str = "priority_index") -> tuple[xr.DataArray, pd.DataFrame]:
     r"""Feasibility–urgency–importance priority index with entropy weights at two levels (M11).
 
     Parameters
@@ -133,6 +140,9 @@ def priority_index(indicators, *, dimensions: Mapping[str, Sequence[str]] | None
     drop_missing : bool
         Drop indicators named in ``dimensions`` but absent from ``indicators`` (with an
         ``AssumptionWarning``) instead of raising, e.g. when GDP is not available.
+    persist : bool
+        For dask input, keep the standardized indicators in (distributed) memory between the
+        passes (weights, dimension weights, index) instead of recomputing them; costs memory.
     name : str
         Name of the index raster.
 
@@ -201,14 +211,14 @@ def priority_index(indicators, *, dimensions: Mapping[str, Sequence[str]] | None
                                           "align the groups"))
     gmask = mask
     if labels is None:
-        idx, rows = _index_one(ind, dims, dirs, gmask, epsilon, standardize_dimensions)
+        idx, rows = _index_one(ind, dims, dirs, gmask, epsilon, standardize_dimensions, persist)
         weights = pd.DataFrame(rows)
     else:
         parts, all_rows = [], []
         for i, g in enumerate(labels):
             sub = {k: (v.isel({group_dim: i}, drop=True) if group_dim in v.dims else v) for k, v in ind.items()}
             mk = mask.isel({group_dim: i}, drop=True) if (mask is not None and group_dim in mask.dims) else mask
-            one, rows = _index_one(sub, dims, dirs, mk, epsilon, standardize_dimensions)
+            one, rows = _index_one(sub, dims, dirs, mk, epsilon, standardize_dimensions, persist)
             parts.append(one)
             all_rows += [{"group": g, **r} for r in rows]
         idx = xr.concat(parts, dim=pd.Index(labels, name=group_dim), coords="minimal", compat="override")
