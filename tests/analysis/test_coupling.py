@@ -112,3 +112,17 @@ def test_numpy_equals_dask():
         return [ds[k] for k in ("c", "t", "d", "c_class", "d_class")]
 
     assert_numpy_dask_equal(f, make_raster(a), make_raster(b), chunks=3, rtol=1e-12)
+
+
+def test_nothing_is_computed_at_call_time():
+    import dask
+
+    def forbid(*args, **kwargs):
+        raise AssertionError("computed at call time")
+
+    rng = np.random.default_rng(1)
+    a, b = (make_raster(rng.random((6, 6)) * 9).chunk({"y": 3, "x": 3}) for _ in range(2))
+    with dask.config.set(scheduler=forbid):
+        r = coupling(a, b, standardize=True)
+    assert r.d.chunks is not None
+    assert 0 <= float(r.d.max().compute()) <= 1

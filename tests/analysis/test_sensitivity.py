@@ -4,7 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from restoreplan.analysis.sensitivity import es_total_sensitivity, linear_total, sensitivity_coefficients
+from restoreplan.analysis.sensitivity import (
+    es_total_sensitivity,
+    linear_total,
+    sensitivity_coefficients,
+)
 from restoreplan.core.errors import ConstantInputWarning
 from restoreplan.testing import make_raster
 

@@ -108,3 +108,15 @@ def test_numpy_equals_dask():
 
     ref, lazy = assert_numpy_dask_equal(f, da, chunks=3, rtol=1e-12)
     assert lazy[0].chunks is not None  # lazy until computed
+
+
+def test_nothing_is_computed_at_call_time():
+    import dask
+
+    def forbid(*args, **kwargs):
+        raise AssertionError("computed at call time")
+
+    da = make_raster(np.random.default_rng(0).random((4, 6, 6))).chunk({"y": 3, "x": 3})
+    with dask.config.set(scheduler=forbid):
+        r = trend(da)
+    assert r.slope.chunks is not None

@@ -6,8 +6,13 @@ import pytest
 from scipy import ndimage
 
 from restoreplan.core.errors import InfeasibleError
-from restoreplan.optimize.solvers.aco import (aco_select, aco_tiers, compare_with_rank, rank_baseline,
-                                              selection_metrics)
+from restoreplan.optimize.solvers.aco import (
+    aco_select,
+    aco_tiers,
+    compare_with_rank,
+    rank_baseline,
+    selection_metrics,
+)
 from restoreplan.testing import make_raster
 
 

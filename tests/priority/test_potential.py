@@ -58,3 +58,15 @@ def test_numpy_equals_dask():
         return [r.mask, r.reason]
 
     assert_numpy_dask_equal(f, make_raster(b), make_raster(t, nodata=-128), make_raster(d), chunks=4)
+
+
+def test_nothing_is_computed_at_call_time():
+    import dask
+
+    def forbid(*args, **kwargs):
+        raise AssertionError("computed at call time")
+
+    b, t, d = (x.chunk({"y": 1, "x": 3}) for x in _inputs())
+    with dask.config.set(scheduler=forbid):
+        r = potential_areas(b, t, d)
+    assert r.mask.chunks is not None and r.reason.values[0].tolist() == [1, 2, 4, 7, 0, NODATA]

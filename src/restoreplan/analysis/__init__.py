@@ -7,4 +7,4 @@ from .sensitivity import es_total_sensitivity, sensitivity_coefficients
 from .spatial_stats import morans_i
 from .trend import trend
 
-__all__ = ["trend", "coupling", "morans_i", "sensitivity_coefficients", "es_total_sensitivity", "seed001_chain"]
+__all__ = ["coupling", "es_total_sensitivity", "morans_i", "seed001_chain", "sensitivity_coefficients", "trend"]

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from ..core.errors import ConfigError, LowPowerWarning, message
 
-__all__ = ["seed001_chain", "Seed001Result", "SEED001_GROUPS", "select_service"]
+__all__ = ["SEED001_GROUPS", "Seed001Result", "seed001_chain", "select_service"]
 
 SEED001_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
 

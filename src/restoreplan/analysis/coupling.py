@@ -6,7 +6,8 @@ Kernel on a stacked (n_systems, ...) ndarray; the public function maps it with `
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,15 @@ from ..core.errors import ConfigError, DataError, InputError, message
 from ..core.finalize import finalize
 from ..core.validate import check_aligned
 
-__all__ = ["coupling", "coupling_degree", "standardize_systems", "C_CLASSES", "D_CLASSES", "D_CLASSES_10",
-           "class_table"]
+__all__ = [
+    "C_CLASSES",
+    "D_CLASSES",
+    "D_CLASSES_10",
+    "class_table",
+    "coupling",
+    "coupling_degree",
+    "standardize_systems",
+]
 
 CLASS_NODATA = 0
 

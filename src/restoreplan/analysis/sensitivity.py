@@ -15,7 +15,7 @@ Y = Σ_k A_k V_k, CS_k = A_k V_k / Y (the class share), so |CS| < 1 is automatic
 from __future__ import annotations
 
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ import xarray as xr
 from ..core.errors import ConfigError, ConstantInputWarning, message
 from ..core.grid import cell_area_m2
 
-__all__ = ["sensitivity_coefficients", "class_areas_hm2", "linear_total", "es_total_sensitivity"]
+__all__ = ["class_areas_hm2", "es_total_sensitivity", "linear_total", "sensitivity_coefficients"]
 
 
 def sensitivity_coefficients(func: Callable[[pd.DataFrame], float], coefficients: pd.DataFrame, *,

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, NodataWarning, message
+from ..core.errors import (
+    ConfigError,
+    ConstantInputWarning,
+    DataError,
+    InputError,
+    NodataWarning,
+    message,
+)
 
 __all__ = ["morans_i", "morans_i_array", "neighbour_sum"]
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..pipeline.registry import Input, Params, register
-from .chain import SEED001_GROUPS, select_service, seed001_chain
+from .chain import SEED001_GROUPS, seed001_chain, select_service
 from .coupling import coupling
 from .sensitivity import es_total_sensitivity
 from .spatial_stats import morans_i

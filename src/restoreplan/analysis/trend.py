@@ -15,7 +15,7 @@ import xarray as xr
 from ..core.errors import ConfigError, DataError, InputError, LowPowerWarning, message
 from ..core.finalize import finalize
 
-__all__ = ["trend", "f_critical", "TREND_CLASSES", "trend_time_axis"]
+__all__ = ["TREND_CLASSES", "f_critical", "trend", "trend_time_axis"]
 
 #: class code → label (seed 001 §2.4; "stable" = zero slope)
 TREND_CLASSES: dict[int, str] = {

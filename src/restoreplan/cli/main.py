@@ -144,10 +144,17 @@ def validate(ctx, study, as_json):
 @cli.command("list")
 @json_option
 @click.option("--tables", is_flag=True, help="List the packaged coefficient tables instead.")
-def list_(as_json, tables):
+@click.option("--markdown", is_flag=True, help="Print the full method reference (inputs, parameters, formulas) as Markdown.")
+def list_(as_json, tables, markdown):
     """List the registered methods (or the packaged tables)."""
     from ..pipeline import registry
     from ..tables import list_tables
+
+    if markdown:
+        from ..pipeline.docs import methods_markdown
+
+        click.echo(methods_markdown())
+        return
 
     if tables:
         names = list_tables()

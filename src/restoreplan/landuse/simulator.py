@@ -236,6 +236,7 @@ class LandUseSimulator:
 
     def simulate(self, lulc_start: xr.DataArray, *, demand: Mapping[int, float] | pd.Series,
                  constraint: xr.DataArray | None = None, conversion=None,
+                 orientation: Literal["from_rows", "from_columns"] | None = None,
                  drivers: xr.Dataset | None = None, seed: int | np.random.SeedSequence | None = None,
                  time_label=None, name: str = "lulc_simulated") -> xr.DataArray:
         """Allocate ``demand`` (class code → cells) on ``lulc_start`` with CARS.
@@ -246,7 +247,8 @@ class LandUseSimulator:
         demand : target cells per class (e.g. from :func:`~restoreplan.landuse.markov.markov_demand`);
             a total differing from the valid cells by ≤ 1 % is rescaled with a warning.
         constraint : raster, 0 = locked (never changes), > 0 = may change; nodata = locked.
-        conversion : 0/1 matrix, from → to DataFrame (or ndarray + rows = from); default all allowed.
+        conversion : 0/1 matrix, a from → to DataFrame; a bare ndarray needs ``orientation``
+            ("from_rows": rows are the current class). Default: every conversion allowed.
         drivers : new driver stack; the fitted forests predict P from it (e.g. distances to the new
             start map). Default: the development probability of ``fit``.
         seed : overrides the CARS part of the model's seed.
@@ -285,8 +287,7 @@ class LandUseSimulator:
                 allowed &= cv != cnod
         tm = None
         if conversion is not None:
-            cm = as_transition_frame(conversion, classes=classes, orientation="from_rows"
-                                     if not isinstance(conversion, pd.DataFrame) else None, name="conversion")
+            cm = as_transition_frame(conversion, classes=classes, orientation=orientation, name="conversion")
             cm = cm.reindex(index=classes, columns=classes)
             if cm.isna().any().any():
                 raise ConfigError(message("conversion", f"rows and columns for codes {classes.tolist()}",

@@ -11,7 +11,7 @@ regulating, cultural, total) give one index and one weight set per group.
 from __future__ import annotations
 
 import warnings
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,10 +19,17 @@ import xarray as xr
 
 from ..core.errors import AssumptionWarning, ConfigError, DataError, message
 from ..core.finalize import finalize
-from .weights import (_as_mapping, _entropy_from_sums, _sums, _weights_from_entropy, common_domain,
-                      parse_direction, standardize_indicators)
+from .weights import (
+    _as_mapping,
+    _entropy_from_sums,
+    _sums,
+    _weights_from_entropy,
+    common_domain,
+    parse_direction,
+    standardize_indicators,
+)
 
-__all__ = ["priority_index", "FUI_DIMENSIONS", "FUI_DIRECTIONS"]
+__all__ = ["FUI_DIMENSIONS", "FUI_DIRECTIONS", "priority_index"]
 
 #: seed 001 Table 4: dimension → indicators
 FUI_DIMENSIONS: dict[str, tuple[str, ...]] = {

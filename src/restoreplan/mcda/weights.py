@@ -16,7 +16,7 @@ are needed and they are computed together (one ``dask.compute`` for dask input).
 from __future__ import annotations
 
 import warnings
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,13 @@ import xarray as xr
 
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 
-__all__ = ["entropy_weights", "entropy_weights_array", "standardize_indicators", "common_domain",
-           "parse_direction"]
+__all__ = [
+    "common_domain",
+    "entropy_weights",
+    "entropy_weights_array",
+    "parse_direction",
+    "standardize_indicators",
+]
 
 _POS = {"+", "positive", "pos", "benefit", "1", "+1"}
 _NEG = {"-", "−", "negative", "neg", "cost", "-1"}

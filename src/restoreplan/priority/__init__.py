@@ -4,4 +4,4 @@ from .potential import potential_area_table, potential_areas
 from .tiers import priority_tiers, tier_table
 from .zoning import aco_on_blocks
 
-__all__ = ["potential_areas", "potential_area_table", "priority_tiers", "tier_table", "aco_on_blocks"]
+__all__ = ["aco_on_blocks", "potential_area_table", "potential_areas", "priority_tiers", "tier_table"]

@@ -13,7 +13,8 @@ The mask is the union (``combine="any"``, default — an assumption) or the inte
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["potential_areas", "potential_area_table", "RULE_BITS", "NODATA"]
+__all__ = ["NODATA", "RULE_BITS", "potential_area_table", "potential_areas"]
 
 RULE_BITS: dict[str, int] = {"deficit": 1, "significant_decrease": 2, "disorder": 4}
 NODATA = 255

@@ -180,15 +180,24 @@ class AcoParams(Params):
                        json_schema_extra={"units": "1"})
     w_c: float = Field(0.3, ge=0, le=1, description="weight of compactness Σk/(8|S|) in the objective",
                        json_schema_extra={"units": "1"})
-    n_ants: int = Field(30, ge=1, le=1000, description="ants per iteration")
-    n_iter: int = Field(300, ge=1, le=100000, description="maximum iterations")
-    patience: int = Field(50, ge=1, description="stop after this many iterations without improvement")
-    alpha: float = Field(1.0, ge=0, description="pheromone exponent α")
-    beta: float = Field(2.0, ge=0, description="heuristic exponent β")
-    rho: float = Field(0.1, gt=0, le=1, description="evaporation rate ρ")
-    tau_min: float = Field(0.01, gt=0, description="MAX–MIN lower pheromone bound")
-    tau_max: float = Field(10.0, gt=0, description="MAX–MIN upper pheromone bound (τ₀)")
-    lam: float = Field(0.5, ge=0, description="λ of the heuristic η = index + λ·k/8")
+    n_ants: int = Field(30, ge=1, le=1000, description="ants per iteration",
+                    json_schema_extra={"units": "ants"})
+    n_iter: int = Field(300, ge=1, le=100000, description="maximum iterations",
+                    json_schema_extra={"units": "iterations"})
+    patience: int = Field(50, ge=1, description="stop after this many iterations without improvement",
+                    json_schema_extra={"units": "iterations"})
+    alpha: float = Field(1.0, ge=0, description="pheromone exponent α",
+                    json_schema_extra={"units": "1"})
+    beta: float = Field(2.0, ge=0, description="heuristic exponent β",
+                    json_schema_extra={"units": "1"})
+    rho: float = Field(0.1, gt=0, le=1, description="evaporation rate ρ",
+                    json_schema_extra={"units": "1/iteration"})
+    tau_min: float = Field(0.01, gt=0, description="MAX–MIN lower pheromone bound",
+                    json_schema_extra={"units": "pheromone"})
+    tau_max: float = Field(10.0, gt=0, description="MAX–MIN upper pheromone bound (τ₀)",
+                    json_schema_extra={"units": "pheromone"})
+    lam: float = Field(0.5, ge=0, description="λ of the heuristic η = index + λ·k/8",
+                    json_schema_extra={"units": "1"})
     local_search: bool = Field(True, description="1-swap local search on the best solution")
     seed: int = Field(0, ge=0, description="random seed")
 

@@ -8,7 +8,7 @@ r (0-based) gets the first tier t with r < n_t.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["priority_tiers", "tier_table", "rank_order", "top_cells", "DEFAULT_CUTS"]
+__all__ = ["DEFAULT_CUTS", "priority_tiers", "rank_order", "tier_table", "top_cells"]
 
 DEFAULT_CUTS: tuple[float, ...] = (5.0, 15.0, 30.0, 45.0, 100.0)
 NODATA = 0

@@ -8,7 +8,7 @@ fine cells, so the result is on the input grid.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -24,8 +24,8 @@ to the numba kernels), so a seed gives the same result on every run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -34,8 +34,15 @@ from numba import njit
 
 from ...core.errors import ConfigError, DataError, InfeasibleError, message
 
-__all__ = ["AcoResult", "aco_select", "selection_metrics", "rank_baseline", "aco_zoning", "aco_tiers",
-           "compare_with_rank"]
+__all__ = [
+    "AcoResult",
+    "aco_select",
+    "aco_tiers",
+    "aco_zoning",
+    "compare_with_rank",
+    "rank_baseline",
+    "selection_metrics",
+]
 
 _DY = np.array([-1, -1, -1, 0, 0, 1, 1, 1], dtype=np.int64)
 _DX = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)

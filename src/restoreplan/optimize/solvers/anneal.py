@@ -27,6 +27,12 @@ Schedules: every :math:`T_{len} = \\lfloor N/N_T \\rfloor` iterations :math:`T \
   of the positive Δ and :math:`T_{min}` = 0.1 × their ``tmin_quantile`` (0.01) quantile, which spends
   far fewer iterations at temperatures where nearly every move is accepted.
 
+Time-based runs (a time limit and no ``iterations``) follow the same geometric path in elapsed
+time, :math:`T(t) = T_0 (T_{min}/T_0)^{t/t_{run}}`, so a loaded machine shortens the walk instead of
+truncating the schedule. In these runs a move picks, with probability ``frontier`` (0.5), a unit
+from the *frontier* — unlocked units with a neighbour in the other state, maintained incrementally —
+and otherwise a uniform unlocked unit; at low temperature almost every accepted move lies there.
+
 Start: :math:`x_i = 1` for status 1 and 2, otherwise Bernoulli(PROP). Iterative improvement after
 annealing: ``"marxan"`` = one pass over the unlocked units in shuffled order flipping when Δ < 0
 (ITIMPTYPE 3: two passes); ``"full"`` (default) = repeat passes until no flip improves (a 1-flip local
@@ -153,6 +159,68 @@ def _anneal_chunk(it0, it1, tlen, temp, tcool, x, held, occ, free, rng, cost, fi
 
 
 @nb.njit(nogil=True, cache=True)
+def _frontier_init(x, free_mask, nb_ptr, nb_idx, diff, fset, fpos):
+    """diff_i = #neighbours in the other state; fset = unlocked units with diff > 0 (size returned)."""
+    size = 0
+    for i in range(x.size):
+        c = 0
+        for q in range(nb_ptr[i], nb_ptr[i + 1]):
+            if x[nb_idx[q]] != x[i]:
+                c += 1
+        diff[i] = c
+        fpos[i] = -1
+        if c > 0 and free_mask[i]:
+            fset[size] = i
+            fpos[i] = size
+            size += 1
+    return size
+
+
+@nb.njit(inline="always")
+def _fset_update(i, free_mask, diff, fset, fpos, size):
+    if free_mask[i]:
+        if diff[i] > 0 and fpos[i] < 0:
+            fset[size] = i
+            fpos[i] = size
+            size += 1
+        elif diff[i] == 0 and fpos[i] >= 0:
+            size -= 1
+            last = fset[size]
+            fset[fpos[i]] = last
+            fpos[last] = fpos[i]
+            fpos[i] = -1
+    return size
+
+
+@nb.njit(nogil=True, cache=True)
+def _anneal_chunk_frontier(n_iter, temp, pfront, x, held, occ, free, free_mask, diff, fset, fpos, fsize, rng,
+                           cost, fixed, nb_ptr, nb_idx, nb_len, pf_ptr, pf_feat, pf_amt, tgt, otg, wt, wo, blm):
+    """n_iter iterations at a fixed temperature; with probability ``pfront`` the unit is drawn from
+    the frontier (unlocked units with a neighbour in the other state), else uniformly."""
+    size = fsize[0]
+    for _ in range(n_iter):
+        if size > 0 and _unif(rng) < pfront:
+            i = fset[_randint(rng, size)]
+        else:
+            i = free[_randint(rng, free.size)]
+        dl = _delta(i, x, held, occ, cost, fixed, nb_ptr, nb_idx, nb_len, pf_ptr, pf_feat, pf_amt, tgt, otg,
+                    wt, wo, blm)
+        if dl <= 0 or np.exp(-dl / temp) > _unif(rng):
+            _flip(i, x, held, occ, pf_ptr, pf_feat, pf_amt)
+            deg = nb_ptr[i + 1] - nb_ptr[i]
+            diff[i] = deg - diff[i]
+            size = _fset_update(i, free_mask, diff, fset, fpos, size)
+            for q in range(nb_ptr[i], nb_ptr[i + 1]):
+                k = nb_idx[q]
+                if x[k] == x[i]:
+                    diff[k] -= 1
+                else:
+                    diff[k] += 1
+                size = _fset_update(k, free_mask, diff, fset, fpos, size)
+    fsize[0] = size
+
+
+@nb.njit(nogil=True, cache=True)
 def _improve(max_passes, x, held, occ, free, rng, cost, fixed, nb_ptr, nb_idx, nb_len, pf_ptr, pf_feat,
              pf_amt, tgt, otg, wt, wo, blm):
     """Passes over the unlocked units in shuffled order, flipping when Δ < 0; stops at a local optimum."""
@@ -264,7 +332,7 @@ def _schedule(data: AnnealData, iterations: int, numtemp: int, schedule: str, st
 
 def _one_run(data: AnnealData, seed_seq, iterations: int, numtemp: int, schedule: str, starttemp: float,
              coolfac: float, prop: float, improvement: str, passes: int, deadline: float | None,
-             chunk: int, t0_quantile: float, tmin_quantile: float):
+             chunk: int, t0_quantile: float, tmin_quantile: float, frontier: float = 0.0):
     rng = _rng_state(seed_seq)
     walk = iterations if iterations is not None else 2_000_000
     if iterations is not None:
@@ -287,12 +355,23 @@ def _one_run(data: AnnealData, seed_seq, iterations: int, numtemp: int, schedule
         span = max(deadline - t_begin, 1e-3)
         log_ratio = np.log(tcool) * max(numtemp, 1)      # = log(Tmin/T0)
         small = 1 << 15
+        free_mask = np.zeros(data.n, np.bool_)
+        free_mask[data.free] = True
+        diff = np.zeros(data.n, np.int64)
+        fset = np.zeros(data.n, np.int64)
+        fpos = np.zeros(data.n, np.int64)
+        fsize = np.array([_frontier_init(x, free_mask, data.nb_ptr, data.nb_idx, diff, fset, fpos)])
         while True:
             frac = (time.perf_counter() - t_begin) / span
             if frac >= 1.0:
                 break
             temp = t0 * np.exp(log_ratio * frac)
-            _anneal_chunk(1, 1 + small, small + 1, temp, 1.0, x, held, occ, data.free, rng, *data.kernel_args())
+            if frontier > 0:
+                _anneal_chunk_frontier(small, temp, frontier, x, held, occ, data.free, free_mask, diff, fset, fpos,
+                                       fsize, rng, *data.kernel_args())
+            else:
+                _anneal_chunk(1, 1 + small, small + 1, temp, 1.0, x, held, occ, data.free, rng,
+                              *data.kernel_args())
             it += small
         done = it
     elif data.free.size:
@@ -303,6 +382,7 @@ def _one_run(data: AnnealData, seed_seq, iterations: int, numtemp: int, schedule
             temp = _anneal_chunk(it, nxt, tlen, temp, tcool, x, held, occ, data.free, rng, *data.kernel_args())
             it = nxt
         done = it
+    if data.free.size:
         max_passes = (2 if passes >= 3 else 1) if improvement == "marxan" else 1_000_000
         _improve(max_passes, x, held, occ, data.free, rng, *data.kernel_args())
     return x, done, t0
@@ -313,7 +393,7 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
                  starttemp: float = -1.0, coolfac: float = 0.0, prop: float = 0.5, improvement: str = "full",
                  itimptype: int = 1, workers: int | None = None, hard_factor: float = 1000.0,
                  t0_quantile: float = 0.5, tmin_quantile: float = 0.01, lns: bool | None = None, anneal_share: float = 0.35,
-                 deadline: float | None = None, **_ignored):
+                 frontier: float = 0.5, deadline: float | None = None, **_ignored):
     """Simulated annealing + iterative improvement over ``restarts`` seeded runs; best Score wins.
 
     Parameters
@@ -373,7 +453,7 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
             left_rounds = rounds - slot
             dl = t_now + max(0.0, (sa_deadline - t_now)) / max(left_rounds, 1)
         return _one_run(data, seeds[k], iterations, int(numtemp), schedule, starttemp, coolfac, prop, improvement,
-                        itimptype, dl, chunk, t0_quantile, tmin_quantile)
+                        itimptype, dl, chunk, t0_quantile, tmin_quantile, frontier)
 
     if workers > 1:
         with ThreadPoolExecutor(workers) as ex:
@@ -415,3 +495,10 @@ def _warm_up(data: AnnealData) -> None:
         _random_walk(10, x, held, occ, data.free, rng, *data.kernel_args())
         _anneal_chunk(0, 10, 10, 1.0, 1.0, x, held, occ, data.free, rng, *data.kernel_args())
         _improve(1, x, held, occ, data.free[:1], rng, *data.kernel_args())
+        free_mask = np.zeros(data.n, np.bool_)
+        diff = np.zeros(data.n, np.int64)
+        fset = np.zeros(data.n, np.int64)
+        fpos = np.zeros(data.n, np.int64)
+        fsize = np.array([_frontier_init(x, free_mask, data.nb_ptr, data.nb_idx, diff, fset, fpos)])
+        _anneal_chunk_frontier(10, 1.0, 0.5, x, held, occ, data.free, free_mask, diff, fset, fpos, fsize, rng,
+                               *data.kernel_args())
