@@ -57,27 +57,36 @@ def run_case(train: tuple[int, int], sim: tuple[int, int], seed: int, params: di
 
     t = time.perf_counter()
     model = lu.LandUseSimulator(seed=seed, **params).fit(a, b, drivers_fit)
+    probability = None
+    if drivers_sim is not drivers_fit:  # out-of-sample: the fitted forests predict from the new drivers
+        del drivers_fit
+        probability = model.predict_probability(s0, drivers_sim)
+        del drivers_sim
     t_leas = time.perf_counter() - t
 
-    # demand: observed end counts on the cells valid in the start map
+    # simulate on the cells valid in both maps, so the demand is exactly the observed end counts
     v0 = np.asarray(s0.values != s0.rio.nodata)
     v1 = np.asarray(s1.values != s1.rio.nodata)
+    s0 = s0.where(v1, s0.rio.nodata).astype(s0.dtype).rio.write_nodata(s0.rio.nodata)
     codes, counts = np.unique(np.asarray(s1.values)[v0 & v1], return_counts=True)
     demand = dict(zip(codes.tolist(), counts.tolist()))
     t = time.perf_counter()
-    simulated = model.simulate(s0, demand=demand, constraint=constraint,
-                               drivers=None if drivers_sim is drivers_fit else drivers_sim)
+    simulated = model.simulate(s0, demand=demand, constraint=constraint, probability=probability)
     t_cars = time.perf_counter() - t
     fom = lu.figure_of_merit(s0, s1, simulated)
     per = lu.fom_per_class(s0, s1, simulated)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    import hashlib
+
+    digest = hashlib.sha256(np.ascontiguousarray(simulated.values).tobytes()).hexdigest()[:16]
     return {"train": list(train), "simulate": list(sim), "seed": seed, "params": params, "roads": roads,
             "fom": fom.fom, "A": fom.A, "B": fom.B, "C": fom.C, "D": fom.D, "kappa": fom.kappa,
             "oa": fom.overall_accuracy, "pa": fom.producers_accuracy, "ua": fom.users_accuracy,
             "fom_per_class": {int(k): round(float(v), 4) for k, v in per["fom"].items()},
             "seconds_prepare": t_prep, "seconds_leas": t_leas, "seconds_cars": t_cars,
             "cars_iterations": simulated.attrs["cars_iterations"], "cars_stop": simulated.attrs["cars_stop_reason"],
-            "residual_gap": simulated.attrs["cars_residual_gap"], "peak_rss_mb": rss,
+            "residual_gap": simulated.attrs["cars_residual_gap"], "peak_rss_mb": rss, "sha256": digest,
+            "load_after": os.getloadavg()[0],
             "driver_contribution": model.driver_contribution_.round(3).to_dict(orient="index")}
 
 
@@ -94,7 +103,8 @@ def _fmt(r: dict) -> str:
             f"FoM {r['fom']:.4f} (A {r['A']}, B {r['B']}, C {r['C']}, D {r['D']}; PA {r['pa']:.3f}, UA {r['ua']:.3f}), "
             f"Kappa {r['kappa']:.4f}, OA {r['oa']:.4f} | LEAS {r['seconds_leas']:.1f} s, CARS {r['seconds_cars']:.1f} s "
             f"({r['cars_iterations']} it, {r['cars_stop']}), LEAS+CARS {r['seconds_leas'] + r['seconds_cars']:.1f} s, "
-            f"drivers {r['seconds_prepare']:.1f} s | peak RSS {r['peak_rss_mb']:.0f} MB")
+            f"drivers {r['seconds_prepare']:.1f} s | peak RSS {r['peak_rss_mb']:.0f} MB | sha256 {r['sha256']} "
+            f"| load {r['load_after']:.1f}")
 
 
 def main(argv=None) -> None:
@@ -136,6 +146,11 @@ def main(argv=None) -> None:
 
         print(f"FoM over 5 seeds: mean {statistics.mean(foms):.4f}, sd {statistics.stdev(foms):.4f}, "
               f"min {min(foms):.4f}, max {max(foms):.4f}")
+        same = [r for r in results if r["seed"] == 0 and r["train"] == [2003, 2013]]
+        if len(same) > 1:
+            print("seed 0 run twice in separate processes: identical raster:",
+                  len({r["sha256"] for r in same}) == 1)
+        print("different seeds give different rasters:", len({r["sha256"] for r in results[-5:]}) == 5)
     print(f"load average after: {os.getloadavg()}")
     if a.json:
         for r in results:

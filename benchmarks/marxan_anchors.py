@@ -34,13 +34,16 @@ RUNS = {
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("which", nargs="*", default=["tas", "bc"], choices=["tas", "bc"])
+    ap.add_argument("which", nargs="*", help="tas and/or bc (default: both)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--solver", default=None, help="only this solver")
     args = ap.parse_args(argv)
+    bad = [w for w in args.which if w not in RUNS]
+    if bad:
+        ap.error(f"unknown project(s) {bad}; choose from {sorted(RUNS)}")
     print(f"{'project':<6} {'solver':<7} {'limit':>6} {'time':>7} {'over':>6} {'objective':>16} "
           f"{'gap_ref':>9} {'bound':>16} {'gap_bnd':>8} {'status':<12} {'engine':<22} load")
-    for key in args.which:
+    for key in args.which or ["tas", "bc"]:
         folder, runs = RUNS[key]
         project = read_marxan(ANCHORS / folder / "input.dat")
         p = project.problem

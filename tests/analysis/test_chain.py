@@ -42,6 +42,22 @@ def test_group_sum_tables_give_the_same_matrix():
     assert _group_tables(s, d, g, ["crops"]) is None      # single services need the full matrix
 
 
+def test_esv_by_group():
+    import xarray as xr
+
+    from restoreplan.analysis.chain import XIE2015_GROUPS, esv_by_group
+
+    services = list(XIE2015_GROUPS) + ["total"]
+    vals = np.arange(1.0, len(services) + 1)[:, None, None] * np.ones((len(services), 2, 3))
+    vals[-1] = vals[:-1].sum(axis=0)
+    esv = xr.DataArray(vals, dims=("service", "y", "x"), coords={"service": services})
+    g = esv_by_group(esv)
+    # provisioning = food 1 + raw 2 + water 3; cultural = aesthetics 11; total = Σ 1..11 = 66
+    assert g.sel(group="provisioning").values[0, 0] == 6 and g.sel(group="cultural").values[0, 0] == 11
+    assert g.sel(group="total").values[0, 0] == 66
+    assert float(g.sel(group=["provisioning", "regulating", "cultural"]).sum("group")[0, 0]) == 66
+
+
 def test_chain_on_the_demo_region():
     from restoreplan.datasets import demo_region
 

@@ -106,7 +106,7 @@ def test_numpy_equals_dask():
         ds = trend(x)
         return [ds[k] for k in ("slope", "f", "p", "trend_class")]
 
-    ref, lazy = assert_numpy_dask_equal(f, da, chunks=3, rtol=1e-12)
+    _, lazy = assert_numpy_dask_equal(f, da, chunks=3, rtol=1e-12)
     assert lazy[0].chunks is not None  # lazy until computed
 
 

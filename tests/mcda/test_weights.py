@@ -31,8 +31,8 @@ def test_verify_line():
 
 def test_direction_reverses_standardization():
     # a cost indicator [3, 2, 1] (−) is the benefit indicator [1, 2, 3] (+)
-    e1, w1 = entropy_weights_array(np.array([[1, 5], [2, 5], [3, 6.0]]), directions=["+", "+"])
-    e2, w2 = entropy_weights_array(np.array([[3, 5], [2, 5], [1, 6.0]]), directions=["-", "+"])
+    _, w1 = entropy_weights_array(np.array([[1, 5], [2, 5], [3, 6.0]]), directions=["+", "+"])
+    _, w2 = entropy_weights_array(np.array([[3, 5], [2, 5], [1, 6.0]]), directions=["-", "+"])
     np.testing.assert_allclose(w1, w2)
 
 

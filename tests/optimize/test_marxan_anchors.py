@@ -76,3 +76,28 @@ def test_tasmania_anneal_deterministic(projects):
     ev = evaluate(p, a.x)
     assert ev.score == pytest.approx(a.objective) and ev.score < 1.1e8
     assert (a.x[np.asarray(p.status) == 2] == 1).all() and (a.x[np.asarray(p.status) == 3] == 0).all()
+
+
+@pytest.mark.slow
+def test_tasmania_anneal_honours_time_limit(projects):
+    p = projects["tasmania_prioritizr"].problem
+    p.feature_penalty_values()
+    t = time.perf_counter()
+    sol = p.solver("anneal", time_limit=3.0, seed=1, restarts=2).solve()
+    assert time.perf_counter() - t < 3.0 * 1.05
+    assert len(sol.runs) == 2 and sol.objective == pytest.approx(evaluate(p, sol.x).score)
+    assert sol.objective < 1.03 * 99865961.6656
+
+
+@pytest.mark.slow
+def test_isolated_highs_is_killed_at_the_deadline(projects):
+    """The forked HiGHS child is killed at the deadline; the incumbent it streamed is returned."""
+    import multiprocessing
+
+    p = projects["tasmania_prioritizr"].problem
+    p.feature_penalty_values()
+    t = time.perf_counter()
+    sol = p.solver("highs", time_limit=3.0, isolate=True).solve()
+    assert time.perf_counter() - t < 3.0 * 1.05
+    assert not multiprocessing.active_children()
+    assert sol.objective == pytest.approx(evaluate(p, sol.x).score) and sol.objective < 1.01 * 99865961.6656

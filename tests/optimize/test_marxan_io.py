@@ -116,3 +116,19 @@ def test_cli_marxan(tmp_path):
     assert len(pd.read_csv(out / "run_sum.csv")) == 3            # NUMREPS runs
     r = CliRunner().invoke(cli, ["marxan", str(tmp_path / "missing.dat"), "--out", str(out)])
     assert r.exit_code != 0 and "Fix:" in r.output
+
+
+def test_registered_study_step():
+    from restoreplan.optimize.steps import marxan_selection_step
+    from restoreplan.pipeline import registry
+
+    spec = registry._REGISTRY["marxan_selection"]      # registered on import of optimize.steps
+    assert [i.name for i in spec.inputs] == ["pu", "spec", "puvspr", "bound"]
+    pu = pd.DataFrame({"id": [1, 2, 3, 4], "cost": [1.0, 2.0, 3.0, 4.0], "status": [0, 0, 0, 0]})
+    sp_ = pd.DataFrame({"id": [9], "target": [2.0], "spf": [10.0]})
+    pv = pd.DataFrame({"species": [9] * 4, "pu": [1, 2, 3, 4], "amount": [1.0] * 4})
+    out = marxan_selection_step(pu, sp_, pv, objective="min_set", solver="highs", time_limit_s=10)
+    assert out["selection"].solution.tolist() == [1, 1, 0, 0]          # M14: units {1, 2}, cost 3
+    assert out["summary"].Cost.iloc[0] == 3.0
+    with pytest.raises(DataError, match="puvspr"):
+        marxan_selection_step(pu, sp_, pv.drop(columns="amount"))

@@ -111,3 +111,20 @@ def test_run_on_dask_distributed_equals_eager(tiny_study, tmp_path):
         a = read_raster(tmp_path / "eager" / name).values
         b = read_raster(tmp_path / "dist" / name).values
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.realdata
+def test_wuhan_years_stack_with_one_nodata(wuhan, tmp_path):
+    """2003 (uint8, nodata 15) and 2013 (int8, nodata −128) stack into one series without mixing nodata."""
+    from restoreplan.pipeline.config import study_from_dict
+    from restoreplan.pipeline.runner import load_inputs
+
+    st = study_from_dict({"study": {"class_scheme": "wuhan"}, "layers": {"lulc": {"kind": "categorical", "paths": {
+        2003: str(wuhan / "lulc" / "wh2003_refy.tif"), 2013: str(wuhan / "lulc" / "wh2013_refy.tif")}}}})
+    ctx = load_inputs(st, chunks=1024)
+    s = ctx.resolve("lulc", "series")
+    assert s.dims == ("time", "y", "x") and s.dtype == np.int16 and s.rio.nodata == -32768
+    from restoreplan.io import class_counts
+
+    assert class_counts(s.sel(time=2003)) == dict(zip(range(1, 8), [12742, 169912, 3005564, 362518, 132649, 1506974, 135893]))
+    assert class_counts(s.sel(time=2013))[4] == 929417

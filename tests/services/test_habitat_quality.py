@@ -277,3 +277,18 @@ def test_xarray_metadata_survives():
     assert isinstance(ds, xr.Dataset)
     assert ds["quality"].rio.crs == lulc.rio.crs
     assert ds["quality"].rio.transform() == lulc.rio.transform()
+
+
+def test_step_accepts_access_polygons():
+    # ACCESS = 0.5 polygon over the two left cells (centres inside), 1 elsewhere: D = [0.5, 0.375, .5, .25, 0]
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from restoreplan.pipeline import registry
+
+    lulc, thr = _row([1, 0, 0, 0, 0])
+    threats, sens = _tables()
+    x0, y0 = 500000.0, 4000000.0
+    poly = gpd.GeoDataFrame({"ACCESS": [0.5]}, geometry=[box(x0, y0 - 100, x0 + 200, y0)], crs="EPSG:32650")
+    out = registry.get("habitat_quality").func(lulc, {"t1": thr}, threats, sens, access=poly, half_saturation=0.5)
+    np.testing.assert_allclose(out["degradation"].values[0], [0.5, 0.375, 0.5, 0.25, 0.0], atol=1e-7)

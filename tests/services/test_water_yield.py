@@ -123,3 +123,13 @@ def test_water_balance_by_hand_and_negative_count():
     np.testing.assert_allclose(W.water_balance(P, ET, runoff_coefficient=0.25).values[0][0], 3000)
     with pytest.raises(ConfigError):
         W.water_balance(P, ET)
+
+
+def test_polygon_without_pixel_centre_uses_its_bounding_box_window():
+    # a 20 m × 20 m polygon in the corner of cell (0, 1) covers no centre: InVEST (pygeoprocessing zonal
+    # statistics) then averages the cells of its bounding-box window -> that one cell, value 500
+    P = _r([[1000, 500, 800]])
+    x0, y0 = 760000.0, 3410000.0
+    tiny = gpd.GeoDataFrame({"ws_id": [1]}, geometry=[box(x0 + 105, y0 - 25, x0 + 125, y0 - 5)], crs="EPSG:32650")
+    got = W.zonal_means({"p": P}, tiny, like=P)
+    assert got["p"].tolist() == [500.0]

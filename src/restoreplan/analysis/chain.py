@@ -23,9 +23,18 @@ import xarray as xr
 
 from ..core.errors import ConfigError, LowPowerWarning, message
 
-__all__ = ["SEED001_GROUPS", "Seed001Result", "seed001_chain", "select_service"]
+__all__ = ["SEED001_GROUPS", "XIE2015_GROUPS", "Seed001Result", "esv_by_group", "seed001_chain", "select_service"]
 
 SEED001_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
+
+#: Xie et al. (2015) services → seed 001's three ES groups. Xie's supporting services (soil conservation,
+#: nutrient cycling, biodiversity) are counted as regulating (**assumption — parameter**).
+XIE2015_GROUPS: dict[str, str] = {
+    "food_production": "provisioning", "raw_material": "provisioning", "water_supply": "provisioning",
+    "gas_regulation": "regulating", "climate_regulation": "regulating", "purify_environment": "regulating",
+    "hydrological_regulation": "regulating", "soil_conservation": "regulating", "nutrient_cycling": "regulating",
+    "biodiversity": "regulating", "aesthetic_landscape": "cultural",
+}
 
 
 def select_service(da: xr.DataArray, service: str | Sequence[str] | None, *, dim: str = "group") -> xr.DataArray:
@@ -71,6 +80,32 @@ def _group_tables(supply_table, demand_table, groups, labels):
     return out[0], out[1]
 
 
+def esv_by_group(esv: xr.DataArray, groups: Mapping[str, str] = XIE2015_GROUPS,
+                 labels: Sequence[str] = SEED001_GROUPS, *, dim: str = "group") -> xr.DataArray:
+    """ESV summed per ES group along a new ``dim`` (``total`` = the ``total`` label of ``esv``). Lazy.
+
+    ``esv`` is an M03 result with a ``service`` dim; ``groups`` maps its services to groups.
+    """
+    if "service" not in esv.dims:
+        raise ConfigError(message("esv", "an ESV raster with a `service` dim (M03 result)", f"dims {esv.dims}",
+                                  "pass the output of rp.services.esv.esv"))
+    have = [str(s) for s in esv["service"].values]
+    parts = []
+    for g in labels:
+        if g == "total" and "total" in have:
+            parts.append(esv.sel(service="total", drop=True))
+            continue
+        members = [s for s, gg in groups.items() if gg == g and s in have]
+        if not members:
+            raise ConfigError(message("groups", f"services of `esv` mapped to group {g!r}", "none",
+                                      f"map some of {have} to {g!r}"))
+        parts.append(esv.sel(service=members).sum("service"))
+    out = xr.concat([p.drop_vars("level", errors="ignore") for p in parts], dim=pd.Index(list(labels), name=dim),
+                    coords="minimal", compat="override")
+    out.attrs = dict(esv.attrs)
+    return out
+
+
 @dataclass
 class Seed001Result:
     """Products of :func:`seed001_chain` (``products``) and seconds per step (``timings``)."""
@@ -98,6 +133,7 @@ def _load(x):
 def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
                   groups: pd.DataFrame | Mapping[str, str] | None = None,
                   drivers: Mapping[str, xr.DataArray], esv: xr.DataArray | None = None,
+                  esv_groups: Mapping[str, str] | None = None,
                   ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
                   index_groups: Sequence[str] = SEED001_GROUPS, trend_time: str = "index",
                   classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
@@ -116,7 +152,11 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
         Feasibility indicators on the grid of ``lulc``: any of ``population``, ``distance_to_road``,
         ``gdp``, ``elevation``, ``slope`` (missing ones are dropped with an ``AssumptionWarning``).
     esv : xarray.DataArray, optional
-        ES value per cell (yuan a⁻¹; a ``service`` dim is reduced to ``total``) for the tier benefits.
+        ES value per cell (yuan a⁻¹) for the tier benefits: one raster for every group, one per
+        group (a ``group`` dim), or an M03 result with a ``service`` dim (reduced to ``total``, or
+        summed per group with ``esv_groups``).
+    esv_groups : mapping, optional
+        ESV service → ES group, e.g. :data:`XIE2015_GROUPS`, for benefits per group.
     ndvi, ndvi_mode, ndvi_reference
         M02 NDVI correction (default none).
     index_groups : sequence of str
@@ -216,11 +256,14 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
     P["missing_indicators"] = [k for names in FUI_DIMENSIONS.values() for k in names if k not in ind]
     # 7 tiers and benefits (M16d)
     tiers = timed("priority_tiers (M16d)", lambda: priority_tiers(index, mask=pra["mask"], cuts=cuts))
-    esv_total = select_service(esv, "total") if esv is not None else None
-    if esv_total is not None and "time" in esv_total.dims:
-        esv_total = esv_total.isel(last, drop=True)
+    benefit = esv
+    if benefit is not None and "service" in benefit.dims:
+        benefit = (esv_by_group(benefit, esv_groups, list(index_groups)) if esv_groups is not None
+                   else select_service(benefit, "total"))
+    if benefit is not None and "time" in benefit.dims:
+        benefit = benefit.isel(last, drop=True)
     P["tiers"] = tiers
-    P["tier_table"] = timed("tier_table (M16d)", lambda: tier_table(tiers, esv=esv_total))
+    P["tier_table"] = timed("tier_table (M16d)", lambda: tier_table(tiers, esv=benefit))
     # 8 Moran's I of the total balance (M17)
     if moran:
         from .spatial_stats import morans_i

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..pipeline.registry import Input, Params, register
-from .chain import SEED001_GROUPS, seed001_chain, select_service
+from .chain import SEED001_GROUPS, XIE2015_GROUPS, seed001_chain, select_service
 from .coupling import coupling
 from .sensitivity import es_total_sensitivity
 from .spatial_stats import morans_i
@@ -139,6 +139,9 @@ class Seed001ChainParams(Params):
     combine: Literal["any", "all"] = Field("any", description="union or intersection of the M10a rules")
     cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="tier cuts, % of the potential area",
                                     json_schema_extra={"units": "percent"})
+    esv_groups: Literal["total", "xie2015"] = Field(
+        "xie2015", description="tier benefits per ES group from the services of an M03 ESV (Xie 2015 services "
+                               "→ groups; supporting counted as regulating) or the total ESV for every group")
     aco_block: int | None = Field(None, ge=1, description="run nested ACO tiers on blocks of this many cells "
                                                           "per side (None: skip ACO)",
                                   json_schema_extra={"units": "cells"})
@@ -160,7 +163,7 @@ class Seed001ChainParams(Params):
                   Input("esv", "any", "ES value per cell (yuan/a) for the tier benefits", optional=True)),
           outputs=("balance_slope", "trend_class", "coupling_d", "d_class", "potential_mask", "potential_reason",
                    "potential_table", "priority_index", "weights", "priority_tier", "tier_table", "moran",
-                   "sensitivity", "timings"),
+                   "sensitivity", "timings", "aco_tier", "aco_table"),
           formula="M02 → M08 → M09 → M10a → M11 (entropy, 4 groups) → M16d tiers (+ M15 ACO) → M17, M18",
           example={"inputs": {"lulc": "lulc", "supply_table": "package:es_supply_matrix_6class",
                               "demand_table": "package:es_demand_matrix_6class", "groups": "package:es_service_groups",
@@ -170,13 +173,14 @@ class Seed001ChainParams(Params):
 def seed001_chain_step(lulc, supply_table, demand_table, groups=None, ndvi=None, population=None,
                        distance_to_road=None, gdp=None, dem=None, slope=None, esv=None, *, ndvi_mode="none",
                        ndvi_reference=None, index_groups=SEED001_GROUPS, classify_by="f_test", trend_classes=(-2,),
-                       d_threshold=0.4, combine="any", cuts=(5, 15, 30, 45, 100), aco_block=None,
-                       aco_iterations=100, seed=0):
+                       d_threshold=0.4, combine="any", cuts=(5, 15, 30, 45, 100), esv_groups="xie2015",
+                       aco_block=None, aco_iterations=100, seed=0):
     """The seed 001 chain: supply/demand, trend, coupling, potential areas, FUI index, tiers (+ ACO)."""
     drivers = {"population": population, "distance_to_road": distance_to_road, "gdp": gdp, "elevation": dem,
                "slope": slope}
     res = seed001_chain(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups,
-                        drivers=drivers, esv=esv, ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference,
+                        drivers=drivers, esv=esv, esv_groups=XIE2015_GROUPS if esv_groups == "xie2015" else None,
+                        ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference,
                         index_groups=index_groups, classify_by=classify_by, trend_classes=trend_classes,
                         d_threshold=d_threshold, combine=combine, cuts=cuts, aco_block=aco_block,
                         aco_options={"n_iter": aco_iterations, "patience": max(10, aco_iterations // 3)},

@@ -44,7 +44,7 @@ def _trend_kernel(y: np.ndarray, t: np.ndarray, f_crit: float, classify_by: str)
     (max = min) gives slope 0, F = NaN, p = NaN and class 0. r² = 1 with slope ≠ 0 gives F = inf,
     p = 0 (significant).
     """
-    from scipy import special
+    from scipy import stats
 
     t = np.asarray(t, dtype=np.float64)
     n = t.size
@@ -70,7 +70,7 @@ def _trend_kernel(y: np.ndarray, t: np.ndarray, f_crit: float, classify_by: str)
     f[constant | bad] = np.nan
     p = np.full(f.shape, np.nan)
     ok = np.isfinite(f)
-    p[ok] = special.fdtrc(1, n - 2, f[ok])      # = scipy.stats.f.sf(F, 1, n − 2)
+    p[ok] = stats.f.sf(f[ok], 1, n - 2)
     p[np.isinf(f)] = 0.0
     slope[bad] = np.nan
     sign = np.sign(np.where(bad, 0.0, slope)).astype(np.int8)

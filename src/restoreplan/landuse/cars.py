@@ -25,8 +25,12 @@ random (probability gap/passing), so no class overshoots its demand and there is
 bias. New patch seeds per iteration are capped at ``seed_cap·N_valid``.
 
 Stops when :math:`\sum|G| = 0`, when :math:`\sum|G| < 10^{-4} N_{valid}` has not changed for
-``patience`` iterations, when nothing changed for ``stall_iter`` iterations after τ fell below
-1e-6, or at ``max_iter``; the residual gaps are reported.
+``patience`` iterations, when no admissible conversion is left, when the threshold no longer
+selects (:math:`\delta^d <` ``stall_tau``) and :math:`\sum|G|` fell by less than
+``stall_frac``·:math:`\sum|G^0|` over ``stall_window`` iterations, or at ``max_iter``. With
+``complete_demand`` a residual is then allocated in one pass to the admissible cells with the
+highest :math:`P_{ic}(\Omega_{ic} + 1/(n^2-1))` (an addition to PLUS, which only reports it);
+the residual gaps are reported either way.
 """
 
 from __future__ import annotations
@@ -99,8 +103,9 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
                   conversion: np.ndarray | None = None, weights: np.ndarray | None = None,
                   neighborhood: int = 3, mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3,
                   seed_cap: float = 1e-4, step: float | None = None,
-                  step_iterations: int = 100, tol_frac: float = 1e-4,
-                  patience: int = 5, stall_iter: int = 10, stall_window: int = 10, stall_frac: float = 1e-3,
+                  step_iterations: int = 50, tol_frac: float = 1e-4,
+                  patience: int = 5, stall_iter: int = 10, stall_window: int = 10,
+                  stall_frac: float = 1e-3, stall_tau: float = 1e-3,
                   complete_demand: bool = True, max_iter: int = 300,
                   seed: np.random.SeedSequence | int = 0, n_threads: int | None = 2) -> CarsResult:
     """Allocate class demand on a map with CARS (numpy/numba kernel).
@@ -108,23 +113,34 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
     Parameters
     ----------
     lu : (ny, nx) int class *indices* 0..K-1, -1 = nodata. Not modified.
-    prob : (K, ny, nx) or (ny*nx, K) development probabilities P_ik in [0, 1]; NaN → 0.
+    prob : (K, ny, nx) or (ny*nx, K) development probabilities P_ik in [0, 1]; a NaN (driver
+        nodata) acts as 0, so such a cell never changes. (ny*nx, K) float32 is used without a copy.
     demand : (K,) target cells per class; must sum to the number of valid cells.
     allowed : (ny, nx) bool, False = locked (constraint 0). Default: all free.
     conversion : (K, K) 0/1 matrix, rows = from, columns = to (1 = allowed). Default all ones.
     weights : (K,) neighbourhood weights w_k in [0, 1]. Default ones.
     neighborhood : odd window size n (3 → 3×3).
+    mu : scale of the random patch-seed term (PLUS μ = 0.1).
+    delta, sigma_r1 : threshold decay δ and spread of r1 ~ N(1, σ) clipped to [0, 2].
+    seed_cap : new patch seeds per iteration ≤ seed_cap·N_valid (assumption, METHODS M20).
     step : the Step of the threshold-decreasing rule, in Σ|G| units (cells); d grows by one after
         every iteration in which Σ|G| fell by less than ``step``. Default: Σ|G⁰| / ``step_iterations``,
         i.e. the threshold relaxes whenever the CA runs slower than needed to meet the demand in
         about ``step_iterations`` iterations (METHODS M20 leaves Step unpublished; a size tied to
         the demand, not to the map size, keeps the pace the same for small and large changes).
-    stall_window, stall_frac : once τ-scale < 1e-3 (the threshold no longer selects), stop when
+    stall_window, stall_frac, stall_tau : once δ^d < ``stall_tau`` (the threshold hardly selects), stop when
         Σ|G| fell by less than ``stall_frac``·Σ|G⁰| over the last ``stall_window`` iterations.
     complete_demand : after a stop with residual gaps, allocate the residual to the admissible
         cells with the highest P_ic·(Ω_ic + 1/(n²−1)) (ties keep raster order), so the demand is met
         exactly when it is reachable. Off: the residual is only reported (PLUS behaviour).
+    tol_frac, patience, stall_iter, max_iter : the other stopping rules (module docstring).
     seed : SeedSequence or int; one 64-bit key per iteration is drawn from it.
+    n_threads : numba threads; the result does not depend on it (counter-based random numbers).
+
+    Returns
+    -------
+    :class:`CarsResult` with the class-index map, iterations, stop reason, residual gaps
+    (demand − count per class), cells changed, seeds planted and the per-iteration history.
     """
     lu = np.asarray(lu)
     ny, nx = lu.shape
@@ -221,7 +237,7 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
             if stalled >= stall_iter or m2 == 0:
                 reason = "stagnation (no admissible conversion left)"
                 break
-            if (tau < 1e-3 and len(history) > stall_window
+            if (tau < stall_tau and len(history) > stall_window
                     and history[-1 - stall_window]["sum_abs_gap"] - s_now < stall_frac * s0):
                 reason = "stagnation (threshold exhausted, gap no longer shrinking)"
                 break

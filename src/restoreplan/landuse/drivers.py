@@ -37,14 +37,22 @@ def _res(da: xr.DataArray) -> tuple[float, float]:
 
 
 def _slope_kernel(z: np.ndarray, dy: float, dx: float) -> np.ndarray:
-    """Horn (1981) 3×3 slope in degrees; a NaN or off-grid neighbour takes the centre cell's value."""
+    """Horn (1981) 3×3 slope in degrees.
+
+    A NaN or off-grid neighbour is extrapolated linearly through the centre from the opposite
+    neighbour (2·z − z_opposite; exact on planes), or takes the centre value if that is missing too.
+    """
     z = z.astype(np.float64)
     zp = np.pad(z, 1, mode="constant", constant_values=np.nan)
     ny, nx = z.shape
 
+    def raw(dr: int, dc: int) -> np.ndarray:
+        return zp[1 + dr:1 + dr + ny, 1 + dc:1 + dc + nx]
+
     def nb(dr: int, dc: int) -> np.ndarray:
-        v = zp[1 + dr:1 + dr + ny, 1 + dc:1 + dc + nx]
-        return np.where(np.isnan(v), z, v)
+        v, opp = raw(dr, dc), raw(-dr, -dc)
+        fill = np.where(np.isnan(opp), z, 2.0 * z - opp)
+        return np.where(np.isnan(v), fill, v)
 
     a, b, c = nb(-1, -1), nb(-1, 0), nb(-1, 1)
     d, f = nb(0, -1), nb(0, 1)
@@ -165,7 +173,9 @@ def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads:
     pop = read_raster(folder / "drivers" / "wh_Pop.tif", kind="continuous", name="population")
     soil = read_raster(folder / "drivers" / "wh_soiltype.tif", kind="categorical", name="soil")
     check_aligned(lulc_start=lulc_start, dem=dem, population=pop, soil=soil)
-    layers = {"dem": dem.astype(np.float32), "slope": slope_degrees(dem), "population": pop.astype(np.float32),
+    dem = dem.astype(np.float32).assign_attrs(units="m")
+    pop = pop.astype(np.float32).assign_attrs(units="persons/km² (undocumented in the source)")
+    layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
               "soil": soil_codes(soil)}
     dist = distance_to_classes(lulc_start, {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2})
     layers.update({k: dist[k] for k in dist.data_vars})

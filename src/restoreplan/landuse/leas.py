@@ -126,12 +126,23 @@ def fit_leas(X: np.ndarray, start: np.ndarray, expansion: np.ndarray, classes: n
     return res
 
 
-def predict_leas(res: LeasResult, X: np.ndarray, *, chunk_rows: int = 400_000) -> np.ndarray:
-    """(n_classes, n_cells) float32 development probabilities; 0 for classes without a forest."""
-    out = np.zeros((len(res.classes), len(X)), dtype=np.float32)
-    for k, rf in enumerate(res.forests):
-        if rf is None:
-            continue
-        for s in range(0, len(X), chunk_rows):
-            out[k, s:s + chunk_rows] = rf.predict_proba(X[s:s + chunk_rows])[:, 1]
-    return out
+def predict_leas(res: LeasResult, X: np.ndarray, *, chunk_rows: int = 262_144, out: np.ndarray | None = None,
+                 rows: np.ndarray | None = None) -> np.ndarray:
+    """Development probabilities of the rows of ``X``; 0 for classes without a forest.
+
+    Default: returns a new (n_classes, n_rows) float32 array. With ``out`` (a (n_cells, n_classes)
+    float32 array) and ``rows`` (cell index of each row of X), writes ``out[rows[j], k]`` in place
+    chunk by chunk (no full-size temporary) and returns ``out``.
+    """
+    K = len(res.classes)
+    if out is None:
+        dest = np.zeros((K, len(X)), dtype=np.float32)
+    for s in range(0, len(X), chunk_rows):
+        Xc = X[s:s + chunk_rows]
+        for k, rf in enumerate(res.forests):
+            v = np.zeros(len(Xc), np.float32) if rf is None else rf.predict_proba(Xc)[:, 1].astype(np.float32)
+            if out is None:
+                dest[k, s:s + len(Xc)] = v
+            else:
+                out[rows[s:s + len(Xc)], k] = v
+    return dest if out is None else out

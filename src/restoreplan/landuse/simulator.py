@@ -29,7 +29,8 @@ class ConvergenceWarning(RestorePlanWarning):
     """CARS stopped before every class reached its demand (residual gaps are reported)."""
 
 
-def _driver_matrix(drivers: xr.Dataset, like: xr.DataArray, names: list[str] | None = None):
+def _driver_matrix(drivers: xr.Dataset, like: xr.DataArray, names: list[str] | None, valid: np.ndarray):
+    """(rows × drivers) float32 features of the cells valid in ``valid`` with every driver finite."""
     if not isinstance(drivers, xr.Dataset):
         raise InputError(message("drivers", "an xarray.Dataset with one 2-D variable per driver",
                                  type(drivers).__name__, "build one with xr.Dataset({'dem': dem, ...})"))
@@ -40,9 +41,9 @@ def _driver_matrix(drivers: xr.Dataset, like: xr.DataArray, names: list[str] | N
                                   "pass the same driver layers to simulate()"))
     if not names:
         raise ConfigError(message("drivers", "at least one driver layer", "an empty Dataset", "add driver layers"))
-    ny, nx = like.sizes["y"], like.sizes["x"]
-    X = np.empty((ny * nx, len(names)), dtype=np.float32)
-    for j, n in enumerate(names):
+    layers = []
+    ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
+    for n in names:
         v = drivers[n]
         if v.dims != ("y", "x"):
             raise InputError(message(f"drivers.{n}", "a 2-D (y, x) layer", f"dims {v.dims}", "select one slice"))
@@ -50,12 +51,17 @@ def _driver_matrix(drivers: xr.Dataset, like: xr.DataArray, names: list[str] | N
             v = v.rio.write_crs(like.rio.crs)
         check_aligned(lulc=like, **{f"drivers.{n}": v})
         data = v.data.compute() if hasattr(v.data, "compute") else v.data
-        data = np.asarray(data, dtype=np.float32)
+        data = np.asarray(data, dtype=np.float32).reshape(-1)
         nod = v.rio.nodata
         if nod is not None and not np.isnan(nod):
             data = np.where(data == np.float32(nod), np.nan, data)
-        X[:, j] = data.reshape(-1)
-    return X, names
+        ok &= np.isfinite(data)
+        layers.append(data)
+    # rows of the usable cells only: no full-grid feature matrix is ever built
+    X = np.empty((int(ok.sum()), len(names)), dtype=np.float32)
+    for j, data in enumerate(layers):
+        X[:, j] = data[ok]
+    return X, ok, names
 
 
 class LandUseSimulator:
@@ -72,7 +78,8 @@ class LandUseSimulator:
     start_class_feature : add the start class code as a driver (a tree model splits it as a
         nominal variable); lets the forests learn source-specific expansion (e.g. construction
         sites becoming built-up). Off in PLUS.
-    mu, delta, sigma_r1, seed_cap, step, step_iterations, max_iter, complete_demand : CARS settings (see
+    mu, delta, sigma_r1, seed_cap, step, step_iterations, max_iter, complete_demand, stall_tau,
+        stall_frac : CARS settings (see
         :func:`restoreplan.landuse.cars.cars_allocate`).
     neighborhood_weights : mapping class → w_k; default each class's share of the expansion
         divided by the largest share (PLUS default).
@@ -90,11 +97,11 @@ class LandUseSimulator:
 
     def __init__(self, *, neighborhood: int = 3, sample_rate: float = 0.01,
                  sampling: Literal["random", "balanced"] = "random", n_estimators: int = 20,
-                 max_features: str | float | int = "sqrt", min_samples_leaf: int = 20,
+                 max_features: str | float | int = "sqrt", min_samples_leaf: int = 1,
                  exclude_own_class: bool = True, start_class_feature: bool = False,
                  mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3, seed_cap: float = 1e-4,
                  step: float | None = None, step_iterations: int = 50, max_iter: int = 300,
-                 complete_demand: bool = True,
+                 complete_demand: bool = True, stall_tau: float = 1e-3, stall_frac: float = 1e-3,
                  neighborhood_weights: Mapping[int, float] | None = None, n_jobs: int = 2,
                  seed: int | np.random.SeedSequence = 0):
         self.neighborhood = neighborhood
@@ -113,6 +120,8 @@ class LandUseSimulator:
         self.step_iterations = step_iterations
         self.max_iter = max_iter
         self.complete_demand = complete_demand
+        self.stall_tau = stall_tau
+        self.stall_frac = stall_frac
         self.neighborhood_weights = neighborhood_weights
         self.n_jobs = n_jobs
         self.seed = seed
@@ -135,11 +144,10 @@ class LandUseSimulator:
                                       "call sim.fit(lulc_start, lulc_end, drivers) first"))
 
     def _features(self, drivers, like, codes, valid):
-        X, names = _driver_matrix(drivers, like, getattr(self, "feature_names_in_", None))
+        X, ok, names = _driver_matrix(drivers, like, getattr(self, "feature_names_in_", None), valid)
         if self.start_class_feature:
-            sc = np.where(valid, codes, -1).reshape(-1).astype(np.float32)
-            X = np.concatenate([X, sc[:, None]], axis=1)
-        return X, names
+            X = np.concatenate([X, codes.reshape(-1)[ok].astype(np.float32)[:, None]], axis=1)
+        return X, ok, names
 
     # ---------------------------------------------------------------------- fit
     def fit(self, lulc_start: xr.DataArray, lulc_end: xr.DataArray, drivers: xr.Dataset) -> "LandUseSimulator":
@@ -161,12 +169,11 @@ class LandUseSimulator:
         e = expansion_kernel(a, b, both)
         self.expansion_ = like_raster(np.where(both, e, -1).astype(np.int16), lulc_start, name="expansion",
                                       units="1", nodata=-1)
-        X, names = self._features(drivers, lulc_start, a, both)
+        X, ok, names = self._features(drivers, lulc_start, a, both)
         self.feature_names_in_ = names
-        ok = both.reshape(-1) & np.isfinite(X).all(axis=1)
         s_leas, _ = self._seeds()
         feat = names + (["start_class"] if self.start_class_feature else [])
-        res = fit_leas(X[ok], a.reshape(-1)[ok], e.reshape(-1)[ok], classes, feature_names=feat,
+        res = fit_leas(X, a.reshape(-1)[ok], e.reshape(-1)[ok], classes, feature_names=feat,
                        sample_rate=self.sample_rate, sampling=self.sampling, n_estimators=self.n_estimators,
                        max_features=self.max_features, min_samples_leaf=self.min_samples_leaf,
                        exclude_own_class=self.exclude_own_class, n_jobs=self.n_jobs, seed=s_leas)
@@ -189,7 +196,7 @@ class LandUseSimulator:
         ny, nx = like.sizes["y"], like.sizes["x"]
         K = len(self.classes_)
         pf = np.full((ny * nx, K), np.nan, dtype=np.float32)
-        pf[ok] = predict_leas(self.leas_, X[ok]).T
+        predict_leas(self.leas_, X, out=pf, rows=np.flatnonzero(ok))
         cube = np.moveaxis(pf.reshape(ny, nx, K), -1, 0)  # view: (class, y, x)
         da = xr.DataArray(cube, dims=("class", "y", "x"),
                           coords={"class": self.classes_, "y": like.y, "x": like.x}, name="development_probability")
@@ -203,8 +210,7 @@ class LandUseSimulator:
         """Development probability (class, y, x) of new drivers with the fitted forests (no refit)."""
         self._check_fitted()
         a, ma = as_codes(lulc_start, name="lulc_start")
-        X, _ = self._features(drivers, lulc_start, a, ma)
-        ok = ma.reshape(-1) & np.isfinite(X).all(axis=1)
+        X, ok, _ = self._features(drivers, lulc_start, a, ma)
         return self._probability(X, ok, lulc_start)
 
     def _demand_vector(self, demand, counts: np.ndarray, n_valid: int) -> np.ndarray:
@@ -237,7 +243,8 @@ class LandUseSimulator:
     def simulate(self, lulc_start: xr.DataArray, *, demand: Mapping[int, float] | pd.Series,
                  constraint: xr.DataArray | None = None, conversion=None,
                  orientation: Literal["from_rows", "from_columns"] | None = None,
-                 drivers: xr.Dataset | None = None, seed: int | np.random.SeedSequence | None = None,
+                 drivers: xr.Dataset | None = None, probability: xr.DataArray | None = None,
+                 seed: int | np.random.SeedSequence | None = None,
                  time_label=None, name: str = "lulc_simulated") -> xr.DataArray:
         """Allocate ``demand`` (class code → cells) on ``lulc_start`` with CARS.
 
@@ -251,6 +258,8 @@ class LandUseSimulator:
             ("from_rows": rows are the current class). Default: every conversion allowed.
         drivers : new driver stack; the fitted forests predict P from it (e.g. distances to the new
             start map). Default: the development probability of ``fit``.
+        probability : a (class, y, x) development probability to use instead (e.g. from
+            :meth:`predict_probability`); exclusive with ``drivers``.
         seed : overrides the CARS part of the model's seed.
         time_label : if given, the result gets a length-1 ``time`` dim with this label.
 
@@ -294,11 +303,20 @@ class LandUseSimulator:
                                           f"codes {list(cm.index[cm.isna().any(axis=1)])} missing",
                                           "give a full from → to matrix"))
             tm = (cm.to_numpy() != 0).astype(np.uint8)
+        if drivers is not None and probability is not None:
+            raise ConfigError(message("probability", "either `drivers` or `probability`", "both",
+                                      "pass only one of them"))
         if drivers is not None:
             prob = self.predict_probability(lulc_start, drivers)
+        elif probability is not None:
+            if list(probability.dims) != ["class", "y", "x"] or not np.array_equal(probability["class"], classes):
+                raise DataError(message("probability", f"a (class, y, x) array over classes {classes.tolist()}",
+                                        f"dims {probability.dims}", "use sim.predict_probability(...)"))
+            check_aligned(lulc_start=lulc_start, probability=probability.isel({"class": 0}))
+            prob = probability
         else:
             prob = self.development_probability_
-        pf = np.moveaxis(prob.data, 0, -1).reshape(-1, K)  # (cells, class) view of the fitted cube
+        pf = np.moveaxis(np.asarray(prob.data), 0, -1).reshape(-1, K)  # (cells, class); a view for our cubes
         _, s_cars = self._seeds()
         if seed is not None:
             s_cars = seed
@@ -306,7 +324,8 @@ class LandUseSimulator:
                             weights=self.neighborhood_weights_.to_numpy(), neighborhood=self.neighborhood,
                             mu=self.mu, delta=self.delta, sigma_r1=self.sigma_r1, seed_cap=self.seed_cap,
                             step=self.step, step_iterations=self.step_iterations, max_iter=self.max_iter,
-                            complete_demand=self.complete_demand,
+                            complete_demand=self.complete_demand, stall_tau=self.stall_tau,
+                            stall_frac=self.stall_frac,
                             seed=s_cars, n_threads=self.n_jobs)
         nod = lulc_start.rio.nodata
         out = np.where(res.lu >= 0, classes[np.maximum(res.lu, 0)], nod if nod is not None else 0)

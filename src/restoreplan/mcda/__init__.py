@@ -1,5 +1,7 @@
-"""Multi-criteria decision analysis: standardization of criteria (M01) and, later, weights and indices."""
+"""Multi-criteria decision analysis: standardization (M01), entropy weights and the FUI priority index (M11)."""
 
+from .index import priority_index
 from .normalize import normalize
+from .weights import entropy_weights
 
-__all__ = ["normalize"]
+__all__ = ["entropy_weights", "normalize", "priority_index"]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..core.errors import AssumptionWarning, ConfigError, DataError, message
+from ..core.errors import AssumptionWarning, ConfigError, ConstantInputWarning, DataError, message
 from ..core.finalize import finalize
 from .weights import (
     _as_mapping,
@@ -66,8 +66,6 @@ def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsil
     from .normalize import normalize
 
     domain = common_domain(ind, mask)
-    from ..core.errors import ConstantInputWarning
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantInputWarning)  # reported by indicator name in the weights
         xs = standardize_indicators(ind, directions=directions, domain=domain, epsilon=epsilon)

@@ -137,7 +137,7 @@ def common_domain(indicators, mask: xr.DataArray | None = None) -> xr.DataArray:
         ok = _float(v).notnull()
         dom = ok if dom is None else (dom & ok)
     if mask is not None:
-        mk = mask == 1 if not mask.dtype == bool else mask
+        mk = mask if mask.dtype == bool else mask == 1
         if np.issubdtype(mask.dtype, np.floating):
             mk = mk & mask.notnull()
         dom = dom & mk
@@ -152,15 +152,13 @@ def standardize_indicators(indicators, *, directions: Mapping[str, str], domain:
     ind = _as_mapping(indicators)
     out = {}
     for k, v in ind.items():
-        d = parse_direction(directions.get(k, None) if k in directions else _missing_dir(k), name=f"directions[{k!r}]")
+        if k not in directions:
+            raise ConfigError(message(f"directions[{k!r}]", "a direction ('+' or '-') for every indicator", "none",
+                                      f"add {k!r}: '+' or '-' to directions"))
+        d = parse_direction(directions[k], name=f"directions[{k!r}]")
         xs = normalize(_float(v).where(domain), method="minmax_pos" if d == "+" else "minmax_neg", name=k)
         out[k] = xs + epsilon if epsilon else xs
     return out
-
-
-def _missing_dir(k):
-    raise ConfigError(message(f"directions[{k!r}]", "a direction ('+' or '-') for every indicator", "none",
-                              f"add {k!r}: '+' or '-' to directions"))
 
 
 def _sums(xs: dict[str, xr.DataArray], domain: xr.DataArray) -> tuple[np.ndarray, np.ndarray, int]:

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 from ..core.errors import DataError, InputError, RestorePlanWarning, message
 from .problem import Problem
 
-__all__ = ["MarxanProject", "read_input_dat", "read_marxan", "read_table", "write_outputs"]
+__all__ = ["MarxanProject", "problem_from_tables", "read_input_dat", "read_marxan", "read_table", "write_outputs"]
 
 _NUMERIC = {"BLM": float, "PROP": float, "RANDSEED": int, "NUMREPS": int, "NUMITNS": float, "STARTTEMP": float,
             "COOLFAC": float, "NUMTEMP": float, "COSTTHRESH": float, "THRESHPEN1": float, "THRESHPEN2": float,
@@ -154,18 +154,19 @@ def _locate(base: Path, inputdir: str, fname: str) -> Path:
                              "check INPUTDIR and the *NAME entries in input.dat"))
 
 
-def read_marxan(path) -> MarxanProject:
-    """Read a Marxan ``input.dat`` and its data files into a :class:`MarxanProject`.
+def problem_from_tables(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFrame,
+                        bound: pd.DataFrame | None = None):
+    """Build a :class:`Problem` (Marxan objective, BLM 0) from Marxan tables; returns ``(problem, prop)``.
 
-    Raises :class:`InputError` for missing files and :class:`DataError` for malformed tables.
+    ``pu``: id, cost, status; ``spec``: id, prop/target, targetocc, spf, name; ``puvspr``: species, pu,
+    amount; ``bound``: id1, id2, boundary (see the module docstring for the rules).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(message("INPUT.dat", "an existing Marxan input.dat", f"{path} (not found)",
-                                 "pass the path of the scenario's input.dat"))
-    prm = read_input_dat(path)
-    base, idir = path.parent, str(prm["INPUTDIR"])
-    pu = read_table(_locate(base, idir, prm["PUNAME"]), required=("id",), name="pu.dat")
+    pu, spec, sv = (_lower(t) for t in (pu, spec, puvspr))
+    for df, nm, req in ((pu, "pu", ("id",)), (spec, "spec", ("id",)), (sv, "puvspr", ("species", "pu", "amount"))):
+        miss = [c for c in req if c not in df.columns]
+        if miss:
+            raise DataError(message(nm, f"columns {list(req)}", f"columns {list(df.columns)}",
+                                    f"add the missing column(s) {miss}"))
     ids = _num(pu, "id", "pu.dat").astype(np.int64)
     cost = _num(pu, "cost", "pu.dat", 1.0)
     status = _num(pu, "status", "pu.dat", 0.0).astype(np.int64)
@@ -175,13 +176,10 @@ def read_marxan(path) -> MarxanProject:
                                 "use 0 free, 1 initial, 2 locked in, 3 locked out"))
     p = Problem(ids, cost, status=status)
 
-    spec = read_table(_locate(base, idir, prm["SPECNAME"]), required=("id",), name="spec.dat")
     fid = _num(spec, "id", "spec.dat").astype(np.int64)
     if np.unique(fid).size != fid.size:
         raise DataError(message("spec.dat:id", "unique feature ids", "duplicates", "remove repeated rows"))
     names = spec["name"].astype(str).tolist() if "name" in spec.columns else [str(v) for v in fid]
-    sv = read_table(_locate(base, idir, prm["PUVSPRNAME"]), required=("species", "pu", "amount"),
-                    name="puvspr.dat")
     s_id = _num(sv, "species", "puvspr.dat").astype(np.int64)
     u_id = _num(sv, "pu", "puvspr.dat").astype(np.int64)
     amt = _num(sv, "amount", "puvspr.dat")
@@ -214,24 +212,50 @@ def read_marxan(path) -> MarxanProject:
         warnings.warn("spec.dat: separation targets (sepnum) are not modelled; they are ignored",
                       RestorePlanWarning, stacklevel=2)
 
+    if bound is not None:
+        bd = _lower(bound)
+        i1 = _num(bd, "id1", "bound.dat").astype(np.int64)
+        i2 = _num(bd, "id2", "bound.dat").astype(np.int64)
+        bl = _num(bd, "boundary", "bound.dat")
+        known = np.isin(i1, ids) & np.isin(i2, ids)
+        if (~known).any():
+            warnings.warn(f"bound.dat: {int((~known).sum())} rows name unknown planning units; ignored",
+                          RestorePlanWarning, stacklevel=2)
+        p = p.add_boundary(i1[known], i2[known], bl[known])
+    return p, prop
+
+
+def _lower(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    df.columns = [str(c).strip().strip('"').lower() for c in df.columns]
+    return df
+
+
+def read_marxan(path) -> MarxanProject:
+    """Read a Marxan ``input.dat`` and its data files into a :class:`MarxanProject`.
+
+    Raises :class:`InputError` for missing files and :class:`DataError` for malformed tables.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(message("INPUT.dat", "an existing Marxan input.dat", f"{path} (not found)",
+                                 "pass the path of the scenario's input.dat"))
+    prm = read_input_dat(path)
+    base, idir = path.parent, str(prm["INPUTDIR"])
+    pu = read_table(_locate(base, idir, prm["PUNAME"]), required=("id",), name="pu.dat")
+    spec = read_table(_locate(base, idir, prm["SPECNAME"]), required=("id",), name="spec.dat")
+    sv = read_table(_locate(base, idir, prm["PUVSPRNAME"]), required=("species", "pu", "amount"),
+                    name="puvspr.dat")
+    bd = None
     bname = prm.get("BOUNDNAME")
     if bname:
         try:
-            bpath = _locate(base, idir, bname)
+            bd = read_table(_locate(base, idir, bname), required=("id1", "id2", "boundary"), name="bound.dat")
         except InputError:
-            bpath = None
             warnings.warn(f"BOUNDNAME {bname} not found; running without boundaries", RestorePlanWarning,
                           stacklevel=2)
-        if bpath is not None:
-            bd = read_table(bpath, required=("id1", "id2", "boundary"), name="bound.dat")
-            i1 = _num(bd, "id1", "bound.dat").astype(np.int64)
-            i2 = _num(bd, "id2", "bound.dat").astype(np.int64)
-            bl = _num(bd, "boundary", "bound.dat")
-            known = np.isin(i1, ids) & np.isin(i2, ids)
-            if (~known).any():
-                warnings.warn(f"bound.dat: {int((~known).sum())} rows name unknown planning units; ignored",
-                              RestorePlanWarning, stacklevel=2)
-            p = p.add_boundary(i1[known], i2[known], bl[known])
+    p, prop = problem_from_tables(pu, spec, sv, bd)
+    fid = p.feature_ids
     pname = prm.get("PENALTYNAME")
     if pname:
         try:

@@ -85,15 +85,35 @@ class Context:
                                   "see DESIGN.md 'Study-file references'"))
 
 
+def _harmonize_nodata(slices: list[xr.DataArray]) -> tuple[list[xr.DataArray], object]:
+    """Give categorical years one dtype and one nodata value (e.g. uint8/15 and int8/−128 → int16/−32768)."""
+    nods = [s.rio.nodata for s in slices]
+    dtypes = [s.dtype for s in slices]
+    if all(n == nods[0] for n in nods) and all(d == dtypes[0] for d in dtypes):
+        return slices, nods[0]
+    if not all(np.issubdtype(d, np.integer) for d in dtypes):
+        return slices, nods[0]
+    common = np.result_type(*dtypes, np.int16)
+    sentinel = np.iinfo(common).min
+    out = []
+    for s, n in zip(slices, nods):
+        v = s.astype(common)
+        if n is not None:
+            v = v.where(s != n, sentinel)
+        out.append(v.astype(common))
+    return out, common.type(sentinel)
+
+
 def _stack_years(lay: dict, name: str) -> xr.DataArray:
     years = sorted(lay)
-    da = xr.concat([lay[y] for y in years], dim=pd.Index(years, name="time"), join="override", combine_attrs="override")
     first = lay[years[0]]
+    slices, nodata = _harmonize_nodata([lay[y] for y in years])
+    da = xr.concat(slices, dim=pd.Index(years, name="time"), join="override", combine_attrs="override")
     if first.rio.crs is not None:
         da = da.rio.write_crs(first.rio.crs)
     da = da.rio.write_transform(first.rio.transform())
-    if first.rio.nodata is not None:
-        da = da.rio.write_nodata(first.rio.nodata, encoded=False)
+    if nodata is not None:
+        da = da.rio.write_nodata(nodata, encoded=False)
     da.name = name
     return da
 
@@ -278,6 +298,7 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
                     result = spec.func(**kwargs, **pdict)
+                result = _materialize(result)
                 rec["warnings"] = _unique_warnings(caught)
                 for w in rec["warnings"]:  # re-emit once each, after recording them for the report
                     warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
@@ -303,6 +324,39 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
         manifest.write(tmp)
         files["manifest.json"] = out_dir / "manifest.json"
     return RunResult(out_dir=out_dir, files=files, results=ctx.results, manifest=manifest.data)
+
+
+PERSIST_LIMIT_BYTES = 4 * 1024**3
+
+
+def _dask_leaves(obj, acc):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            _dask_leaves(v, acc)
+    elif isinstance(obj, (xr.DataArray, xr.Dataset)) and obj.chunks:
+        acc.append(obj)
+    return acc
+
+
+def _replace(obj, mapping):
+    if isinstance(obj, dict):
+        return {k: _replace(v, mapping) for k, v in obj.items()}
+    return mapping.get(id(obj), obj)
+
+
+def _materialize(result, limit_bytes: int = PERSIST_LIMIT_BYTES):
+    """Compute a step's lazy outputs together, once (``dask.persist``), when they fit in ``limit_bytes``.
+
+    Without this, writing N outputs of one step, and every later step referencing them, would
+    recompute the shared upstream graph N times. Larger results stay lazy and stream to disk.
+    """
+    import dask
+
+    leaves = _dask_leaves(result, [])
+    if not leaves or sum(x.nbytes for x in leaves) > limit_bytes:
+        return result
+    done = dask.persist(*leaves)
+    return _replace(result, {id(a): b for a, b in zip(leaves, done)})
 
 
 def _unique_warnings(caught) -> list[dict]:

@@ -69,12 +69,13 @@ class ReclassifyParams(Params):
 
 
 @register("reclassify", params=ReclassifyParams, group="core",
-          inputs=(Input("lulc", "categorical", "land-use raster"),), outputs=("lulc",),
-          formula="out(x) = mapping[lulc(x)]; nodata stays nodata",
+          inputs=(Input("lulc", "any", "categorical land-use raster: one year, or a layer with several years"),),
+          outputs=("lulc",), formula="out(x) = mapping[lulc(x)]; nodata stays nodata",
           example={"inputs": {"lulc": "lulc@2020"},
                    "params": {"mapping": {1: 1, 2: 2, 3: 2, 4: 4, 5: 5, 6: 6}}})
 def _reclassify_step(lulc, *, mapping, unmapped):
     """Map class codes to another scheme (e.g. merge grassland into forest)."""
+    check_raster(lulc, name="lulc", kind="categorical")
     return reclassify(lulc, mapping, unmapped=unmapped, name="lulc_reclassified")
 
 

@@ -159,7 +159,10 @@ def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Se
         t = _np(tiers.isel({group_dim: i}) if g is not None else tiers)
         e = None
         if esv is not None:
-            ev = esv.isel({group_dim: i}) if (g is not None and group_dim in esv.dims) else esv
+            if g is not None and group_dim in esv.dims:
+                ev = esv.sel({group_dim: g}) if group_dim in esv.coords else esv.isel({group_dim: i})
+            else:
+                ev = esv
             e = np.nan_to_num(_np(ev).astype(np.float64), nan=0.0)
         total = float(e[t > 0].sum()) if e is not None else np.nan
         cum_cells, cum_b = 0, 0.0

@@ -64,7 +64,7 @@ def aco_on_blocks(index: xr.DataArray, *, mask: xr.DataArray | None = None, bloc
     if mask is not None:
         m = np.asarray(mask.data.compute() if hasattr(mask.data, "compute") else mask.data)
         elig &= (m == 1) if m.dtype != bool else m
-    bmean, belig = block_mean(idx, elig, int(block), min_eligible_share)
+    bmean, _ = block_mean(idx, elig, int(block), min_eligible_share)
     t = index.rio.transform()
     bt = Affine(t.a * block, t.b, t.c, t.d, t.e * block, t.f)
     by, bx = bmean.shape

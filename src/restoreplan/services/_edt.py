@@ -14,10 +14,16 @@ Theory of Computing 8:415–428.
 
 from __future__ import annotations
 
+import threading
+
 import numba as nb
 import numpy as np
 
 __all__ = ["edt_px"]
+
+# numba's fallback "workqueue" threading layer is not safe for concurrent parallel launches (e.g. dask
+# worker threads); each call already uses every core, so calls are serialized.
+_LOCK = threading.Lock()
 
 
 @nb.njit(cache=True, parallel=True)
@@ -98,5 +104,6 @@ def edt_px(sources: np.ndarray) -> np.ndarray:
         raise ValueError("edt_px expects a 2-D boolean array")
     if src.size == 0:
         return np.zeros(src.shape, np.float32)
-    g = _col_pass(src)
-    return _row_pass(g, src.shape[0] + src.shape[1] + 1)
+    with _LOCK:
+        g = _col_pass(src)
+        return _row_pass(g, src.shape[0] + src.shape[1] + 1)

@@ -93,6 +93,8 @@ def habitat_quality_step(lulc: xr.DataArray, threats: Mapping[str, xr.DataArray]
         raise ConfigError(message("habitat_quality.inputs.threats", "a mapping {threat name: raster}",
                                   type(threats).__name__,
                                   'write threats = { construction = "threat_construction", ... }'))
+    if access is not None and not isinstance(access, xr.DataArray):
+        access = _hq.rasterize_access(access, like=lulc)  # polygons with an ACCESS field, 1 elsewhere
     ds = _hq.habitat_quality(lulc, dict(threats), threats_table, sensitivity, half_saturation=half_saturation,
                              access=access, invest_quirks=invest_quirks)
     out = {"degradation": ds["degradation"], "quality": ds["quality"]}
@@ -108,7 +110,8 @@ register("habitat_quality", params=HabitatQualityParams, group="services", backe
                  Input("threats", "any", "mapping {threat name: 0–1 threat raster}, one per threats-table row"),
                  Input("threats_table", "table", "threat, max_dist (m), weight (0–1), decay (linear|exponential)"),
                  Input("sensitivity", "table", "lucode, habitat (0–1) and one 0–1 column per threat"),
-                 Input("access", "continuous", "accessibility β in [0, 1] (default 1)", optional=True),
+                 Input("access", "any", "accessibility β in [0, 1]: a raster, or polygons with an ACCESS "
+                       "field (vector:NAME); 1 where not covered", optional=True),
                  Input("baseline", "categorical", "baseline land use for rarity", optional=True)),
          outputs=("degradation", "quality", "rarity", "rarity_table"),
          formula="D = Σ_r (w_r/Σw)·i_r(d)·S_jr·β, i = (m−d)/m | exp(−2.99d/m), 0 if d > m; "

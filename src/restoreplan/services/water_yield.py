@@ -189,7 +189,11 @@ def _zone_labels(gdf, like: xr.DataArray):
 
 
 def _feature_masks(gdf, like: xr.DataArray):
-    """Yield (row position, boolean mask) per polygon: pixel centres inside (GDAL rule); all-touched fallback."""
+    """Yield (row position, boolean mask) per polygon: pixel centres inside (GDAL's rule).
+
+    A polygon that covers no pixel centre gets the pixels of its bounding-box window, as
+    pygeoprocessing's zonal statistics do (window = int((min − origin)/size) to ceil((max − origin)/size)).
+    """
     from rasterio import features
 
     shape = (like.sizes["y"], like.sizes["x"])
@@ -200,7 +204,19 @@ def _feature_masks(gdf, like: xr.DataArray):
             continue
         m = features.geometry_mask([geom], out_shape=shape, transform=tr, invert=True)
         if not m.any():
-            m = features.geometry_mask([geom], out_shape=shape, transform=tr, invert=True, all_touched=True)
+            xmin, ymin, xmax, ymax = geom.bounds
+            xa, xb = (xmin, xmax) if tr.a > 0 else (xmax, xmin)
+            ya, yb = (ymin, ymax) if tr.e > 0 else (ymax, ymin)
+            xoff, yoff = int((xa - tr.c) / tr.a), int((ya - tr.f) / tr.e)
+            w = int(np.ceil((xb - tr.c) / tr.a)) - xoff
+            h = int(np.ceil((yb - tr.f) / tr.e)) - yoff
+            if xoff < 0:
+                w, xoff = w + xoff, 0
+            if yoff < 0:
+                h, yoff = h + yoff, 0
+            w, h = min(w, shape[1] - xoff), min(h, shape[0] - yoff)
+            if w > 0 and h > 0:
+                m[yoff:yoff + h, xoff:xoff + w] = True
         yield i, m
 
 
@@ -208,7 +224,8 @@ def zonal_means(values: dict[str, xr.DataArray], zones, *, like: xr.DataArray, s
     """Mean (and with ``sums=True`` also ``<name>_sum``) of each raster over the valid pixels of each polygon.
 
     A pixel belongs to a polygon when its centre lies inside (GDAL's rule, as InVEST's zonal
-    statistics); NaN where a polygon holds no valid pixel. **Computes.**
+    statistics; float64 sums, so means can differ from InVEST's float32 block sums by ~1e-4 mm);
+    NaN where a polygon holds no valid pixel. **Computes.**
     """
     if zones.crs is not None and like.rio.crs is not None and zones.crs != like.rio.crs:
         zones = zones.to_crs(like.rio.crs)
@@ -236,10 +253,10 @@ def zonal_means(values: dict[str, xr.DataArray], zones, *, like: xr.DataArray, s
         for k, a in flat.items():
             sel = a[idx]
             sel = sel[~np.isnan(sel)]
-            tot = float(np.sum(sel, dtype=np.float64))
-            row[k] = tot / sel.size if sel.size else np.nan
+            tot, cnt = float(np.sum(sel, dtype=np.float64)), sel.size
+            row[k] = tot / cnt if cnt else np.nan
             if sums:
-                row[f"{k}_sum"] = tot if sel.size else np.nan
+                row[f"{k}_sum"] = tot if cnt else np.nan
         rows.append(row)
     return pd.DataFrame(rows, index=zones.index)
 

@@ -338,8 +338,7 @@ def rank_baseline(index: np.ndarray, eligible: np.ndarray | None, n_cells: int,
     if locked_in is not None:
         sel |= np.asarray(locked_in, bool)
     need = n_cells - int(sel.sum())
-    order = [c for c in rank_order(idx, elig & ~sel)[:max(need, 0)]]
-    sel.ravel()[order] = True
+    sel.ravel()[rank_order(idx, elig & ~sel)[:max(need, 0)]] = True
     return sel
 
 
@@ -370,10 +369,43 @@ def aco_select(index: np.ndarray, eligible: np.ndarray | None, n_cells: int, *, 
                seed: int = 0) -> AcoResult:
     """Select exactly ``n_cells`` eligible cells maximizing U = w_s·mean index + w_c·compactness (MMAS).
 
-    ``index`` is a 2-D array (NaN = not eligible), non-negative (the FUI index is in [0, 1]);
-    ``eligible`` a boolean mask (default: non-NaN); ``locked_in`` cells are always selected (nested
-    tiers). See the module docstring for the construction and update rules. Deterministic for a
-    given ``seed``.
+    Parameters
+    ----------
+    index : ndarray (y, x)
+        Non-negative priority index (the FUI index is in [0, 1]); NaN = not eligible.
+    eligible : ndarray of bool, optional
+        Eligible cells (default: non-NaN index), e.g. the M10a potential area.
+    n_cells : int
+        |S|, between the number of locked cells and the number of eligible cells.
+    w_s, w_c : float
+        Weights of the mean index and of compactness Σk/(8|S|) in U.
+    n_ants, n_iter, patience : int
+        Ants per iteration; maximum iterations; stop after ``patience`` iterations without a better U.
+    alpha, beta, rho, q, tau_min, tau_max : float
+        τ exponent, η exponent, evaporation, deposit factor, MAX–MIN bounds (τ₀ = τ_max).
+    lam, diffusion : float
+        η = index + λ·k/8; share of the deposit given to unselected 8-neighbours.
+    n_seeds : int
+        Seeds drawn before growing (region-growing starts).
+    locked_in : ndarray of bool, optional
+        Cells always selected (nested tiers).
+    local_search : bool
+        1-swap local search on the final best solution.
+    seed : int
+        Seed of ``np.random.default_rng``; the same seed gives the same result.
+
+    Returns
+    -------
+    AcoResult
+        ``selection`` (bool array), ``objective`` U, ``mean_index``, ``compactness``, ``n_patches``
+        (8-connected), ``iterations``, ``history`` (best U per iteration), ``local_search_moves``.
+
+    Raises
+    ------
+    InfeasibleError
+        ``n_cells`` outside [locked, eligible], or locked cells outside the eligible area.
+    DataError
+        A negative index value.
     """
     idx2, elig2, locked2 = _check(index, eligible, n_cells, locked_in)
     for nm, v, lo in (("n_ants", n_ants, 1), ("n_iter", n_iter, 1), ("patience", patience, 1),

@@ -29,7 +29,7 @@ Schedules: every :math:`T_{len} = \\lfloor N/N_T \\rfloor` iterations :math:`T \
 
 Time-based runs (a time limit and no ``iterations``) follow the same geometric path in elapsed
 time, :math:`T(t) = T_0 (T_{min}/T_0)^{t/t_{run}}`, so a loaded machine shortens the walk instead of
-truncating the schedule. In these runs a move picks, with probability ``frontier`` (0.5), a unit
+truncating the schedule. In these runs a move picks, with probability ``frontier`` (0.7), a unit
 from the *frontier* — unlocked units with a neighbour in the other state, maintained incrementally —
 and otherwise a uniform unlocked unit; at low temperature almost every accepted move lies there.
 
@@ -388,12 +388,12 @@ def _one_run(data: AnnealData, seed_seq, iterations: int, numtemp: int, schedule
     return x, done, t0
 
 
-def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, restarts: int = 10,
+def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, restarts: int | None = None,
                  iterations: int | None = None, numtemp: int = 10_000, schedule: str = "adaptive",
                  starttemp: float = -1.0, coolfac: float = 0.0, prop: float = 0.5, improvement: str = "full",
                  itimptype: int = 1, workers: int | None = None, hard_factor: float = 1000.0,
-                 t0_quantile: float = 0.5, tmin_quantile: float = 0.01, lns: bool | None = None, anneal_share: float = 0.35,
-                 frontier: float = 0.5, deadline: float | None = None, **_ignored):
+                 t0_quantile: float = 0.5, tmin_quantile: float = 0.01, lns: bool | None = None, anneal_share: float = 0.3,
+                 frontier: float = 0.7, deadline: float | None = None, **_ignored):
     """Simulated annealing + iterative improvement over ``restarts`` seeded runs; best Score wins.
 
     Parameters
@@ -406,7 +406,8 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
     iterations : int, optional
         Iterations per run (Marxan NUMITNS); default 1e6 when no time limit is given.
     restarts, workers : int
-        Number of runs (Marxan NUMREPS) and of threads running them (default: min(2, cores)).
+        Number of runs (Marxan NUMREPS; default 10 with fixed iterations, else one per core) and of
+        threads running them (default: min(2, cores)).
     schedule, starttemp, coolfac, numtemp, prop : see the module docstring.
     improvement : ``"full"`` or ``"marxan"``; ``itimptype`` 3 gives Marxan's two passes.
     lns : bool, optional
@@ -428,6 +429,8 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
         raise SolverError(message("solver", "highs for max_utility / max_coverage objectives", "anneal",
                                   "use .solver('highs')"))
     data = AnnealData(problem, hard_factor)
+    if restarts is None:   # Marxan's NUMREPS default for fixed iterations; one long run per core when timed
+        restarts = 10 if (iterations is not None or deadline is None) else min(2, os.cpu_count() or 1)
     restarts = max(1, int(restarts))
     workers = max(1, min(workers or min(2, os.cpu_count() or 1), restarts))
     if lns is None:

@@ -59,8 +59,8 @@ def _lp(model):
 
 
 def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, seed: int = 0,
-                threads: int | None = None, warm_start=None, relax: bool = False, verbose: bool = False,
-                model=None, deadline: float | None = None, **_ignored):
+                threads: int | None = None, warm_start="auto", relax: bool = False, verbose: bool = False,
+                model=None, deadline: float | None = None, isolate: bool | None = None, **_ignored):
     """Solve ``problem`` exactly with HiGHS; return a :class:`~restoreplan.optimize.solvers.Solution`.
 
     Parameters
@@ -71,10 +71,15 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
         Relative MIP gap at which to stop (0 = prove optimality).
     seed : int
         HiGHS ``random_seed``.
-    warm_start : array of 0/1, optional
+    warm_start : array of 0/1, ``"auto"`` or None
         A starting selection handed to HiGHS (its objective is an upper bound from the start).
+        ``"auto"``: for large boundary models (see :func:`~restoreplan.optimize.solvers.auto_strategy`)
+        with a time limit, 30 % of the budget goes to annealing and its best selection is the start.
     relax : bool
         Solve the LP relaxation only (its objective is a lower bound; ``x`` is the rounded LP point).
+    isolate : bool, optional
+        Run HiGHS in a forked child process that is killed at the deadline (default for models with
+        more than 30,000 variables, where HiGHS' root LP does not poll its interrupt callbacks).
     """
     import highspy
 
@@ -83,8 +88,27 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
     t0 = time.perf_counter()
     if deadline is None:
         deadline = t0 + time_limit if time_limit is not None else None
+    engine = "highs"
+    if isinstance(warm_start, str) and warm_start == "auto":
+        warm_start = None
+        from . import auto_strategy
+
+        if deadline is not None and not relax and auto_strategy(problem, None) == "anneal" \
+                and problem.objective.kind in ("marxan", "min_set"):
+            # large boundary model: HiGHS' own heuristics find nothing useful in minutes, so spend 30 %
+            # of the budget on annealing and hand its best selection to HiGHS as the incumbent
+            from .anneal import solve_anneal
+
+            pre = solve_anneal(problem, deadline=t0 + 0.3 * (deadline - t0), seed=seed, restarts=2, lns=False)
+            warm_start = pre.x
+            engine = "highs+anneal-start"
     model = compile_problem(problem) if model is None else model
     n = problem.n_units
+    if isolate is None:
+        isolate = deadline is not None and not relax and model.n_vars > 30_000
+    if isolate and deadline is not None:
+        return _solve_isolated(problem, model, warm_start, deadline, t0, engine,
+                               dict(seed=seed, gap=gap, threads=threads, verbose=verbose))
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(verbose))
     h.setOptionValue("random_seed", int(seed) % 2147483647)
@@ -108,11 +132,13 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
         best = {"x": x0.astype(np.int8), "obj": model.objective(v0)}
 
     def _improving(e):
-        obj = float(e.data_out.objective_function_value)
+        # HiGHS may report the objective of its presolved model: re-score the selection ourselves
+        xs = (np.asarray(e.data_out.mip_solution)[:n] > 0.5).astype(np.int8)
+        obj = model.objective(model.complete(xs, problem))
         with lock:
             if obj < best["obj"]:
                 best["obj"] = obj
-                best["x"] = (np.asarray(e.data_out.mip_solution)[:n] > 0.5).astype(np.int8)
+                best["x"] = xs
 
     if not relax:
         h.cbMipImprovingSolution.subscribe(_improving)
@@ -125,11 +151,12 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
     if deadline is None:
         h.wait()
     else:
+        budget = max(deadline - t0, 0.0)
         done, _ = h.wait(max(0.0, deadline - time.perf_counter()))
         if not done:
             timed_out = True
             h.cancelSolve()
-            done, _ = h.wait(0.5)
+            done, _ = h.wait(max(0.2, 0.02 * budget))
             if not done:   # HiGHS is in a phase without interrupt checks; return what we have
                 return _from_incumbent(problem, model, best, t0, "time_limit (solver thread still stopping)",
                                        np.nan, thread=thread, highs=h)
@@ -164,7 +191,7 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
         st = "gap_limit" if gap_v > 1e-9 else "optimal"
     return Solution(problem=problem, x=x, objective=model.sign * obj, status=st, bound=bound,
                     gap=max(0.0, gap_v) if np.isfinite(gap_v) else np.nan,
-                    runtime=time.perf_counter() - t0, solver="highs")
+                    runtime=time.perf_counter() - t0, solver=engine)
 
 
 def _from_incumbent(problem, model, best, t0, status, bound, thread=None, highs=None):
@@ -184,3 +211,87 @@ def _from_incumbent(problem, model, best, t0, status, bound, thread=None, highs=
 
 
 _ZOMBIES: list = []
+
+
+def _child(conn, problem, model, warm_start, time_limit, opts):
+    """Forked child: solve with HiGHS and stream improving selections to the parent."""
+    import highspy
+
+    n = problem.n_units
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(opts["verbose"]))
+    h.setOptionValue("random_seed", int(opts["seed"]) % 2147483647)
+    h.setOptionValue("mip_rel_gap", float(opts["gap"]))
+    h.setOptionValue("time_limit", max(0.01, time_limit))
+    if opts["threads"]:
+        h.setOptionValue("threads", int(opts["threads"]))
+    h.passModel(_lp(model))
+    if warm_start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = model.complete(warm_start, problem).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+
+    def _improving(e):
+        xs = (np.asarray(e.data_out.mip_solution)[:n] > 0.5).astype(np.int8)
+        conn.send(("inc", xs.tobytes(), float(e.data_out.mip_dual_bound)))
+
+    h.cbMipImprovingSolution.subscribe(_improving)
+    h.run()
+    info = h.getInfo()
+    sol = h.getSolution()
+    xs = (np.asarray(sol.col_value)[:n] > 0.5).astype(np.int8) if len(sol.col_value) >= n else None
+    conn.send(("end", h.modelStatusToString(h.getModelStatus()), None if xs is None else xs.tobytes(),
+               float(info.mip_dual_bound)))
+    conn.close()
+
+
+def _solve_isolated(problem, model, warm_start, deadline, t0, engine, opts):
+    """HiGHS in a forked process, killed at ``deadline``; returns the best selection it reported."""
+    import multiprocessing as mp
+
+    from . import Solution
+
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    x0 = None if warm_start is None else (np.asarray(warm_start) > 0.5).astype(np.float64)
+    proc = ctx.Process(target=_child, args=(child, problem, model, x0, deadline - time.perf_counter() - 0.3, opts),
+                       daemon=True)
+    proc.start()
+    child.close()
+    best = {"x": None if x0 is None else x0.astype(np.int8), "obj": np.inf}
+    if x0 is not None:
+        best["obj"] = model.objective(model.complete(x0, problem))
+    status, bound = "time_limit", np.nan
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0 or not parent.poll(max(0.0, left)):
+            break
+        try:
+            msg = parent.recv()
+        except EOFError:
+            break
+        b = msg[-1]
+        if b == b and np.isfinite(b):
+            bound = b if bound != bound else max(bound, b)
+        if msg[1] is not None and msg[0] in ("inc", "end"):
+            xs = np.frombuffer(msg[-2] if msg[0] == "end" else msg[1], dtype=np.int8).copy()
+            obj = model.objective(model.complete(xs, problem))
+            if obj < best["obj"]:
+                best = {"x": xs, "obj": obj}
+        if msg[0] == "end":
+            status = "optimal" if msg[1] == "Optimal" else "time_limit"
+            break
+    if proc.is_alive():
+        proc.kill()
+    proc.join(1.0)
+    parent.close()
+    if best["x"] is None:
+        raise SolverError(message("highs", "a feasible solution within the time limit",
+                                  "no incumbent when the time limit was reached",
+                                  "raise time_limit or give warm_start (e.g. from the anneal solver)"))
+    obj = best["obj"]
+    gap_v = (obj - bound) / max(abs(obj), 1e-12) if bound == bound else np.nan
+    return Solution(problem=problem, x=best["x"], objective=model.sign * obj, status=status, bound=bound,
+                    gap=max(0.0, gap_v) if gap_v == gap_v else np.nan, runtime=time.perf_counter() - t0,
+                    solver=engine + " (isolated)")

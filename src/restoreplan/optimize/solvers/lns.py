@@ -126,7 +126,7 @@ def lns(problem, x, *, deadline: float, seed: int = 0, size: int | None = None, 
     cur = np.asarray(x, dtype=np.int8).copy()
     full_model = compile_problem(base)
     cur_obj = full_model.objective(full_model.complete(cur, base))
-    size = int(size or min(max(150, free.size // 10), 1500))
+    size = int(size or min(max(150, free.size // 3), 1500))
     log = []
     it = 0
     while free.size:
