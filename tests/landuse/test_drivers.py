@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restoreplan.landuse.drivers import distance_to_classes, slope_degrees
+from restoreplan.landuse.drivers import (
+    _slope_blocks,
+    _slope_kernel,
+    distance_to_classes,
+    slope_degrees,
+)
 
 from .conftest import make_raster
 
@@ -34,3 +39,11 @@ def test_distance_to_class():
     assert d[0, 3] == pytest.approx(90.0)
     assert d[3, 4] == pytest.approx(30.0 * np.hypot(3, 4))
     assert np.isnan(d[4, 4])
+
+
+def test_slope_in_row_blocks_equals_whole_grid():
+    rng = np.random.default_rng(0)
+    z = (rng.random((130, 40)) * 100).astype(np.float32)
+    z[rng.random(z.shape) < 0.05] = np.nan
+    whole = _slope_kernel(z, 30.0, 30.0)
+    assert np.array_equal(_slope_blocks(z, 30.0, 30.0, rows=16), whole, equal_nan=True)

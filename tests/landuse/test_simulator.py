@@ -9,8 +9,6 @@ import pytest
 import restoreplan.landuse as lu
 from restoreplan.core.errors import AlignmentError, ConfigError
 
-from .conftest import make_raster
-
 
 def _demand_from(end):
     v = end.values[end.values != end.rio.nodata]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -22,7 +23,8 @@ __all__ = ["command"]
 @seed_option
 @click.option("--restarts", type=int, default=None,
               help="Annealing runs. Default: NUMREPS without --time-limit, else 2 (one per core).")
-@click.option("--gap", type=float, default=0.0, show_default=True, help="Relative MIP gap for HiGHS.")
+@click.option("--gap", type=float, default=1e-4, show_default=True,
+              help="Relative MIP gap at which HiGHS stops (0 = exact proof).")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def command(input_dat, solver, time_limit, seed, restarts, gap, out, as_json):
@@ -65,8 +67,9 @@ def command(input_dat, solver, time_limit, seed, restarts, gap, out, as_json):
     summary = {"solver": sol.solver, "status": sol.status, "seconds": round(time.perf_counter() - t0, 3),
                "score": ev.score, "cost": ev.cost, "connectivity": ev.connectivity, "penalty": ev.penalty,
                "shortfall": ev.shortfall, "missing": ev.missing_values, "planning_units": ev.planning_units,
-               "bound": None if sol.bound != sol.bound else sol.bound,
-               "gap": None if sol.gap != sol.gap else sol.gap, "files": {k: str(v) for k, v in files.items()}}
+               "bound": float(sol.bound) if math.isfinite(sol.bound) else None,
+               "gap": float(sol.gap) if math.isfinite(sol.gap) else None,
+               "files": {k: str(v) for k, v in files.items()}}
     if as_json:
         click.echo(json.dumps(summary, indent=1))
     else:

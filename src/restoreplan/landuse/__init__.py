@@ -28,9 +28,21 @@ from .validation import (
 )
 
 __all__ = [
-    "LandUseSimulator", "ConvergenceWarning",
-    "transition_counts", "transition_matrix", "as_transition_frame", "project_counts",
-    "largest_remainder_round", "markov_demand",
-    "confusion_matrix", "overall_accuracy", "kappa", "kappa_from_confusion", "disagreement",
-    "FigureOfMerit", "fom_from_components", "figure_of_merit", "fom_per_class",
+    "ConvergenceWarning",
+    "FigureOfMerit",
+    "LandUseSimulator",
+    "as_transition_frame",
+    "confusion_matrix",
+    "disagreement",
+    "figure_of_merit",
+    "fom_from_components",
+    "fom_per_class",
+    "kappa",
+    "kappa_from_confusion",
+    "largest_remainder_round",
+    "markov_demand",
+    "overall_accuracy",
+    "project_counts",
+    "transition_counts",
+    "transition_matrix",
 ]

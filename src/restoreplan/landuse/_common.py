@@ -12,7 +12,7 @@ import xarray as xr
 from ..core.errors import DataError, message
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["as_codes", "valid_of", "common_classes"]
+__all__ = ["as_codes", "common_classes", "valid_of"]
 
 
 def _values(da: xr.DataArray) -> np.ndarray:

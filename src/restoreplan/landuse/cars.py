@@ -44,7 +44,7 @@ import numpy as np
 from ..core.errors import ConfigError, message
 from . import _cars_kernels as kern
 
-__all__ = ["CarsResult", "cars_allocate", "adapt_driving_coefficient"]
+__all__ = ["CarsResult", "adapt_driving_coefficient", "cars_allocate"]
 
 
 @dataclass

@@ -10,7 +10,7 @@ These helpers compute their inputs (they need whole maps).
 from __future__ import annotations
 
 import os
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import xarray as xr
@@ -22,10 +22,10 @@ from ..core.validate import check_aligned, check_raster
 from ._common import _values, as_codes
 
 __all__ = [
-    "slope_degrees",
-    "distance_to_mask",
     "distance_to_classes",
+    "distance_to_mask",
     "distance_to_roads",
+    "slope_degrees",
     "soil_codes",
     "wuhan_drivers",
 ]
@@ -64,12 +64,23 @@ def _slope_kernel(z: np.ndarray, dy: float, dx: float) -> np.ndarray:
     return s.astype(np.float32)
 
 
+def _slope_blocks(z: np.ndarray, dy: float, dx: float, rows: int = 256) -> np.ndarray:
+    """:func:`_slope_kernel` over blocks of rows with a one-row halo (same result, small temporaries)."""
+    ny = z.shape[0]
+    out = np.empty(z.shape, dtype=np.float32)
+    for r0 in range(0, ny, rows):
+        r1 = min(ny, r0 + rows)
+        lo, hi = max(r0 - 1, 0), min(r1 + 1, ny)
+        out[r0:r1] = _slope_kernel(z[lo:hi], dy, dx)[r0 - lo:r0 - lo + (r1 - r0)]
+    return out
+
+
 def slope_degrees(dem: xr.DataArray, *, name: str = "slope") -> xr.DataArray:
     r"""Slope in degrees from a DEM in metres (Horn 1981): :math:`\arctan\sqrt{z_x^2 + z_y^2}`, range [0, 90)."""
     check_raster(dem, name="dem", kind="continuous")
     require_projected(dem, name="dem")
     dy, dx = _res(dem)
-    return like_raster(_slope_kernel(_values(dem), dy, dx), dem, name=name, units="degree")
+    return like_raster(_slope_blocks(_values(dem), dy, dx), dem, name=name, units="degree")
 
 
 def _edt(target: np.ndarray, dy: float, dx: float) -> np.ndarray:
@@ -173,8 +184,8 @@ def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads:
     pop = read_raster(folder / "drivers" / "wh_Pop.tif", kind="continuous", name="population")
     soil = read_raster(folder / "drivers" / "wh_soiltype.tif", kind="categorical", name="soil")
     check_aligned(lulc_start=lulc_start, dem=dem, population=pop, soil=soil)
-    dem = dem.astype(np.float32).assign_attrs(units="m")
-    pop = pop.astype(np.float32).assign_attrs(units="persons/km² (undocumented in the source)")
+    dem = dem.load().astype(np.float32, copy=False).assign_attrs(units="m")
+    pop = pop.load().astype(np.float32, copy=False).assign_attrs(units="persons/km² (undocumented in the source)")
     layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
               "soil": soil_codes(soil)}
     dist = distance_to_classes(lulc_start, {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2})
@@ -191,4 +202,6 @@ def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads:
         pts = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs="EPSG:4326")
         layers["dist_town"] = distance_to_roads(pts, lulc_start, name="dist_town")  # points burn the same way
     ds = xr.Dataset({k: v.drop_vars("spatial_ref", errors="ignore") for k, v in layers.items()})
-    return ds.rio.write_crs(lulc_start.rio.crs).rio.write_transform(lulc_start.rio.transform())
+    ds.rio.write_crs(lulc_start.rio.crs, inplace=True)  # inplace: no deep copy of the stack
+    ds.rio.write_transform(lulc_start.rio.transform(), inplace=True)
+    return ds

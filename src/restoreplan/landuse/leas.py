@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..core.errors import DataError, message
 
-__all__ = ["expansion_kernel", "LeasResult", "fit_leas", "predict_leas", "sample_cells"]
+__all__ = ["LeasResult", "expansion_kernel", "fit_leas", "predict_leas", "sample_cells"]
 
 
 def expansion_kernel(start: np.ndarray, end: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ method so the total number of cells is preserved exactly.
 from __future__ import annotations
 
 import warnings
-from typing import Literal, Mapping
+from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -19,12 +20,12 @@ from ..core.errors import AssumptionWarning, ConfigError, DataError, message
 from ._common import aligned_pair, common_classes
 
 __all__ = [
-    "transition_counts",
-    "transition_matrix",
     "as_transition_frame",
-    "project_counts",
     "largest_remainder_round",
     "markov_demand",
+    "project_counts",
+    "transition_counts",
+    "transition_matrix",
 ]
 
 

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import time
 import warnings
-from typing import Literal, Mapping
+from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..core.errors import ConfigError, DataError, InputError, NodataWarning, RestorePlanWarning, message
+from ..core.errors import (
+    ConfigError,
+    DataError,
+    InputError,
+    NodataWarning,
+    RestorePlanWarning,
+    message,
+)
 from ..core.finalize import like_raster
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
@@ -22,7 +30,7 @@ from .cars import cars_allocate
 from .leas import expansion_kernel, fit_leas, predict_leas
 from .markov import _crosstab_kernel, _row_normalise, as_transition_frame, largest_remainder_round
 
-__all__ = ["LandUseSimulator", "ConvergenceWarning"]
+__all__ = ["ConvergenceWarning", "LandUseSimulator"]
 
 
 class ConvergenceWarning(RestorePlanWarning):
@@ -72,7 +80,8 @@ class LandUseSimulator:
     neighborhood : odd window size n of the neighbourhood effect (3 → 3×3, centre excluded).
     sample_rate : share of valid cells sampled for the random forests (PLUS default 0.01).
     sampling : "random" (PLUS) or "balanced" (equal counts per expansion class and no-expansion).
-    n_estimators, max_features, min_samples_leaf : random-forest settings (PLUS: 20 trees).
+    n_estimators, max_features, min_samples_leaf : random-forest settings. PLUS: 20 trees, pure
+        leaves (min_samples_leaf=1), so P is the share of trees voting 1.
     exclude_own_class : train class k's forest on cells that were not k at the start (the forest
         then estimates P(a non-k cell becomes k), the quantity CARS uses).
     start_class_feature : add the start class code as a driver (a tree model splits it as a
@@ -97,7 +106,7 @@ class LandUseSimulator:
 
     def __init__(self, *, neighborhood: int = 3, sample_rate: float = 0.01,
                  sampling: Literal["random", "balanced"] = "random", n_estimators: int = 20,
-                 max_features: str | float | int = "sqrt", min_samples_leaf: int = 1,
+                 max_features: str | float = "sqrt", min_samples_leaf: int = 1,
                  exclude_own_class: bool = True, start_class_feature: bool = False,
                  mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3, seed_cap: float = 1e-4,
                  step: float | None = None, step_iterations: int = 50, max_iter: int = 300,
@@ -150,7 +159,7 @@ class LandUseSimulator:
         return X, ok, names
 
     # ---------------------------------------------------------------------- fit
-    def fit(self, lulc_start: xr.DataArray, lulc_end: xr.DataArray, drivers: xr.Dataset) -> "LandUseSimulator":
+    def fit(self, lulc_start: xr.DataArray, lulc_end: xr.DataArray, drivers: xr.Dataset) -> LandUseSimulator:
         """Fit the Markov chain and the LEAS forests from two maps and a driver stack; returns self."""
         check_raster(lulc_start, name="lulc_start", kind="categorical")
         check_raster(lulc_end, name="lulc_end", kind="categorical")
@@ -201,9 +210,11 @@ class LandUseSimulator:
         da = xr.DataArray(cube, dims=("class", "y", "x"),
                           coords={"class": self.classes_, "y": like.y, "x": like.x}, name="development_probability")
         da.attrs["units"] = "1"
+        # inplace: rioxarray's default returns a deep copy (3 × the cube at peak)
         if like.rio.crs is not None:
-            da = da.rio.write_crs(like.rio.crs)
-        return da.rio.write_transform(like.rio.transform())
+            da.rio.write_crs(like.rio.crs, inplace=True)
+        da.rio.write_transform(like.rio.transform(), inplace=True)
+        return da
 
     # ----------------------------------------------------------------- simulate
     def predict_probability(self, lulc_start: xr.DataArray, drivers: xr.Dataset) -> xr.DataArray:

@@ -33,15 +33,15 @@ from ._common import as_codes, common_classes
 from .markov import _crosstab_kernel
 
 __all__ = [
+    "FigureOfMerit",
     "confusion_matrix",
-    "overall_accuracy",
+    "disagreement",
+    "figure_of_merit",
+    "fom_from_components",
+    "fom_per_class",
     "kappa",
     "kappa_from_confusion",
-    "FigureOfMerit",
-    "fom_from_components",
-    "figure_of_merit",
-    "fom_per_class",
-    "disagreement",
+    "overall_accuracy",
 ]
 
 

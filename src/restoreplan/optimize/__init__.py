@@ -13,8 +13,21 @@ from .marxan_io import MarxanProject, read_marxan, write_outputs
 from .problem import Objective, Problem, SolverSpec
 from .solvers import SOLVERS, Solution, solve
 
-__all__ = ["Problem", "Objective", "SolverSpec", "Solution", "SOLVERS", "solve", "evaluate", "Evaluation",
-           "marxan_feature_penalties", "MarxanProject", "read_marxan", "write_outputs", "compile_problem"]
+__all__ = [
+    "SOLVERS",
+    "Evaluation",
+    "MarxanProject",
+    "Objective",
+    "Problem",
+    "Solution",
+    "SolverSpec",
+    "compile_problem",
+    "evaluate",
+    "marxan_feature_penalties",
+    "read_marxan",
+    "solve",
+    "write_outputs",
+]
 
 
 def compile_problem(problem):

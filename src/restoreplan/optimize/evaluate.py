@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from ..core.errors import DataError, message
 
-__all__ = ["Evaluation", "evaluate", "marxan_feature_penalties", "as_selection"]
+__all__ = ["Evaluation", "as_selection", "evaluate", "marxan_feature_penalties"]
 
 
 @nb.njit(cache=True)
@@ -171,7 +171,7 @@ def evaluate(problem, solution) -> Evaluation:
     OT = np.asarray(problem.occ_targets, dtype=np.float64)
     P = problem.feature_penalty_values()
     spf = np.asarray(problem.spf, dtype=np.float64)
-    g, short, ratio = _fractions(held, occ, T, OT)
+    g, short, _ = _fractions(held, occ, T, OT)
     penalty = float(np.sum(spf * P * g))
     has_t = T > 0
     with np.errstate(divide="ignore", invalid="ignore"):

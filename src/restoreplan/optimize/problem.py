@@ -46,7 +46,7 @@ import scipy.sparse as sp
 
 from ..core.errors import ConfigError, DataError, InfeasibleError, RestorePlanWarning, message
 
-__all__ = ["Problem", "Objective", "SolverSpec", "OBJECTIVES"]
+__all__ = ["OBJECTIVES", "Objective", "Problem", "SolverSpec"]
 
 OBJECTIVES = ("marxan", "min_set", "max_utility", "max_coverage")
 
@@ -79,7 +79,7 @@ def _ro(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _mask_to_index(p: "Problem", units, name: str) -> np.ndarray:
+def _mask_to_index(p: Problem, units, name: str) -> np.ndarray:
     """Accept a boolean mask over units or a list of unit *ids*; return integer positions."""
     arr = np.asarray(units)
     if arr.dtype == bool:
@@ -179,7 +179,7 @@ class Problem:
         return _mask_to_index(self, np.asarray(ids, dtype=np.int64), "ids")
 
     # ------------------------------------------------------------------ builders
-    def add_features(self, amounts, *, ids=None, names=None) -> "Problem":
+    def add_features(self, amounts, *, ids=None, names=None) -> Problem:
         """Set the feature amounts :math:`a_{ij}` (dense (m, n), or any scipy sparse (m, n)).
 
         Negative amounts are rejected; explicit zeros are dropped.
@@ -208,12 +208,12 @@ class Problem:
             raise DataError(message(name, "finite values, one per feature", "NaN/inf", "fill the missing values"))
         return arr
 
-    def absolute_targets(self, targets) -> "Problem":
+    def absolute_targets(self, targets) -> Problem:
         """Targets :math:`T_j` in feature units (scalar or one per feature); negative → 0 (as Marxan)."""
         t = np.maximum(self._per_feature(targets, "targets"), 0.0)
         return dataclasses.replace(self, targets=_ro(t))
 
-    def relative_targets(self, prop) -> "Problem":
+    def relative_targets(self, prop) -> Problem:
         """Targets :math:`T_j = p_j \\sum_i a_{ij}` over **all** units, locked-out included (Marxan)."""
         p = self._per_feature(prop, "prop")
         if (p < 0).any() or (p > 1).any():
@@ -221,103 +221,103 @@ class Problem:
         total = np.asarray(self.amounts.sum(axis=1)).ravel()
         return dataclasses.replace(self, targets=_ro(p * total))
 
-    def occurrence_targets(self, targets) -> "Problem":
+    def occurrence_targets(self, targets) -> Problem:
         """Marxan ``targetocc``: number of selected units holding feature j (0 = none)."""
         return dataclasses.replace(self, occ_targets=_ro(np.maximum(self._per_feature(targets, "targetocc"), 0)))
 
-    def feature_penalty_factors(self, spf) -> "Problem":
+    def feature_penalty_factors(self, spf) -> Problem:
         """Species penalty factors SPF_j (scalar or one per feature); negative → 1 (as Marxan)."""
         s = self._per_feature(spf, "spf")
         s[s < 0] = 1.0
         return dataclasses.replace(self, spf=_ro(s))
 
-    def feature_penalties(self, penalties) -> "Problem":
+    def feature_penalties(self, penalties) -> Problem:
         """User feature penalties P_j replacing Marxan's greedy estimate (Marxan PENALTYNAME)."""
         return dataclasses.replace(self, penalties=_ro(self._per_feature(penalties, "penalties")))
 
-    def add_boundary(self, id1, id2, length, *, by="id") -> "Problem":
+    def add_boundary(self, id1, id2, length, *, by="id") -> Problem:
         """Boundary table rows (Marxan bound.dat semantics), added to any existing boundary.
 
         ``id1 == id2`` adds to the unit's fixed boundary (repeats summed); otherwise the unordered
         pair is an edge and a repeat of the same pair (either order) is ignored (first row wins).
         ``by="index"`` takes 0-based positions instead of ids.
         """
-        l = np.asarray(length, dtype=np.float64).ravel()
+        ln = np.asarray(length, dtype=np.float64).ravel()
         if by == "id":
             a = _mask_to_index(self, np.asarray(id1, dtype=np.int64), "id1")
             b = _mask_to_index(self, np.asarray(id2, dtype=np.int64), "id2")
         else:
             a = np.asarray(id1, dtype=np.int64).ravel()
             b = np.asarray(id2, dtype=np.int64).ravel()
-        if not (a.size == b.size == l.size) or not np.isfinite(l).all():
+        if not (a.size == b.size == ln.size) or not np.isfinite(ln).all():
             raise DataError(message("boundary", "three equal-length columns id1, id2, boundary with finite values",
-                                    f"lengths {a.size}, {b.size}, {l.size}", "check bound.dat"))
+                                    f"lengths {a.size}, {b.size}, {ln.size}", "check bound.dat"))
         fixed = np.array(self.fixed_boundary, dtype=np.float64)
         self_rows = a == b
-        np.add.at(fixed, a[self_rows], l[self_rows])
+        np.add.at(fixed, a[self_rows], ln[self_rows])
         ei, ek, eb = (np.asarray(v) for v in self.edges)
         lo = np.concatenate([ei, np.minimum(a, b)[~self_rows]])
         hi = np.concatenate([ek, np.maximum(a, b)[~self_rows]])
-        bl = np.concatenate([eb, l[~self_rows]])
+        bl = np.concatenate([eb, ln[~self_rows]])
         key = lo * np.int64(self.n_units) + hi
         _, first = np.unique(key, return_index=True)   # first occurrence wins
         first.sort()
         return dataclasses.replace(self, edges=(_ro(lo[first]), _ro(hi[first]), _ro(bl[first])),
                                    fixed_boundary=_ro(fixed))
 
-    def boundary_penalty(self, blm: float) -> "Problem":
+    def boundary_penalty(self, blm: float) -> Problem:
         """Boundary length modifier BLM ≥ 0 (weight of the boundary length in the objective)."""
         if not np.isfinite(blm) or blm < 0:
             raise DataError(message("blm", "a finite BLM ≥ 0", repr(blm), "use e.g. 1.0, or 0 to ignore boundaries"))
         return dataclasses.replace(self, blm=float(blm))
 
-    def _set_status(self, idx: np.ndarray, code: int) -> "Problem":
+    def _set_status(self, idx: np.ndarray, code: int) -> Problem:
         st = np.array(self.status)
         st[idx] = code
         return dataclasses.replace(self, status=st)
 
-    def lock_in(self, units) -> "Problem":
+    def lock_in(self, units) -> Problem:
         """Lock units in (status 2); ``units`` is a boolean mask or a list of ids."""
         return self._set_status(_mask_to_index(self, units, "lock_in"), 2)
 
-    def lock_out(self, units) -> "Problem":
+    def lock_out(self, units) -> Problem:
         """Lock units out (status 3); ``units`` is a boolean mask or a list of ids."""
         return self._set_status(_mask_to_index(self, units, "lock_out"), 3)
 
-    def initial_reserve(self, units) -> "Problem":
+    def initial_reserve(self, units) -> Problem:
         """Mark units as the initial reserve (status 1: a starting point only, not a constraint)."""
         return self._set_status(_mask_to_index(self, units, "initial_reserve"), 1)
 
-    def missing_level(self, level: float) -> "Problem":
+    def missing_level(self, level: float) -> Problem:
         """Marxan MISSLEVEL: a feature counts as missing when :math:`H_j/T_j <` level."""
         return dataclasses.replace(self, misslevel=float(level))
 
-    def _objective(self, obj: Objective) -> "Problem":
+    def _objective(self, obj: Objective) -> Problem:
         if self.objective != Objective() and self.objective.kind != obj.kind:
             warnings.warn(f"replacing objective {self.objective.kind!r} with {obj.kind!r}", RestorePlanWarning,
                           stacklevel=3)
         return dataclasses.replace(self, objective=obj)
 
-    def marxan_objective(self, *, spf=None) -> "Problem":
+    def marxan_objective(self, *, spf=None) -> Problem:
         """Marxan's score: cost + BLM·boundary + Σ SPF_j·FPF_j·shortfall_j/T_j (soft targets)."""
         p = self if spf is None else self.feature_penalty_factors(spf)
         return p._objective(Objective("marxan"))
 
-    def minimize_cost(self) -> "Problem":
+    def minimize_cost(self) -> Problem:
         """Minimum set: cost + BLM·boundary with hard targets :math:`H_j \\ge T_j`."""
         return self._objective(Objective("min_set"))
 
-    def maximize_utility(self, budget: float, *, weights=None) -> "Problem":
+    def maximize_utility(self, budget: float, *, weights=None) -> Problem:
         """Maximum utility: :math:`\\max \\sum_j w_j H_j - BLM\\,B(x)` under a cost budget."""
         w = None if weights is None else tuple(self._per_feature(weights, "weights").tolist())
         return self._objective(Objective("max_utility", float(budget), w))
 
-    def maximize_coverage(self, budget: float, *, weights=None) -> "Problem":
+    def maximize_coverage(self, budget: float, *, weights=None) -> Problem:
         """Maximum coverage: maximize the (weighted) number of targets met under a cost budget."""
         w = None if weights is None else tuple(self._per_feature(weights, "weights").tolist())
         return self._objective(Objective("max_coverage", float(budget), w))
 
-    def solver(self, name: str = "auto", **options) -> "Problem":
+    def solver(self, name: str = "auto", **options) -> Problem:
         """Choose the solver (``auto``, ``highs``, ``anneal``) and its options (time_limit, seed, …)."""
         from .solvers import SOLVERS
 

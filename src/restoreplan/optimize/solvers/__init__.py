@@ -16,7 +16,7 @@ import numpy as np
 
 from ...core.errors import ConfigError, message
 
-__all__ = ["Solution", "SOLVERS", "solve", "auto_strategy"]
+__all__ = ["SOLVERS", "Solution", "auto_strategy", "solve"]
 
 
 @dataclass(frozen=True, eq=False)

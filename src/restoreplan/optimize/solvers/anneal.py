@@ -52,7 +52,7 @@ import scipy.sparse as sp
 from ...core.errors import SolverError, message
 from ..evaluate import evaluate
 
-__all__ = ["solve_anneal", "AnnealData", "anneal_data"]
+__all__ = ["AnnealData", "anneal_data", "solve_anneal"]
 
 _U53 = 1.0 / 9007199254740992.0
 
@@ -392,17 +392,19 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
                  iterations: int | None = None, numtemp: int = 10_000, schedule: str = "adaptive",
                  starttemp: float = -1.0, coolfac: float = 0.0, prop: float = 0.5, improvement: str = "full",
                  itimptype: int = 1, workers: int | None = None, hard_factor: float = 1000.0,
-                 t0_quantile: float = 0.5, tmin_quantile: float = 0.01, lns: bool | None = None, anneal_share: float = 0.3,
-                 frontier: float = 0.7, deadline: float | None = None, **_ignored):
+                 t0_quantile: float = 0.5, tmin_quantile: float = 0.01, lns: bool | None = None,
+                 anneal_share: float = 0.3, frontier: float = 0.7, deadline: float | None = None,
+                 **_ignored):
     """Simulated annealing + iterative improvement over ``restarts`` seeded runs; best Score wins.
 
     Parameters
     ----------
     time_limit : float, optional
-        Wall-clock budget (s) for the whole call. Without ``iterations`` the per-run iteration count
-        is calibrated from the measured speed so the runs fill ~60 % of the budget (the rest is for
-        large-neighbourhood search when ``lns`` is on); runs still going at the deadline stop annealing
-        and go straight to iterative improvement.
+        Wall-clock budget (s) for the whole call. Without ``iterations`` the runs follow the
+        time-based schedule and share the annealing time (97 % of the budget, or ``anneal_share`` of
+        it when ``lns`` is on); with ``iterations``, runs still going at the deadline stop annealing
+        and go straight to iterative improvement. Time-based runs depend on the machine's speed, so
+        they are reproducible only with ``iterations`` given.
     iterations : int, optional
         Iterations per run (Marxan NUMITNS); default 1e6 when no time limit is given.
     restarts, workers : int
@@ -413,7 +415,9 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
     lns : bool, optional
         After annealing, improve the best run by large-neighbourhood search with HiGHS sub-MIPs
         (:func:`restoreplan.optimize.solvers.lns.lns`) until the deadline. Default: on when a time
-        limit is given and at least 2,000 units are unlocked.
+        limit is given, BLM > 0 and 300–5,000 units are unlocked (larger sub-MIPs are too slow to pay).
+    frontier : float
+        Probability of drawing the move from the selection's frontier (time-based runs only).
     """
     import os
 

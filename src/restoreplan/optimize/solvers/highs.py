@@ -21,7 +21,7 @@ import numpy as np
 from ...core.errors import InfeasibleError, SolverError, message
 from ..compile import compile_problem
 
-__all__ = ["solve_highs", "highs_available"]
+__all__ = ["highs_available", "solve_highs"]
 
 
 def highs_available() -> bool:
@@ -58,7 +58,8 @@ def _lp(model):
     return lp
 
 
-def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, seed: int = 0,
+def solve_highs(problem, *, time_limit: float | None = None, gap: float = 1e-4, seed: int = 0,
+                heuristic_effort: float = 0.3,
                 threads: int | None = None, warm_start="auto", relax: bool = False, verbose: bool = False,
                 model=None, deadline: float | None = None, isolate: bool | None = None, **_ignored):
     """Solve ``problem`` exactly with HiGHS; return a :class:`~restoreplan.optimize.solvers.Solution`.
@@ -68,7 +69,11 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
     time_limit : float, optional
         Wall-clock seconds for the whole call (compile + solve), enforced by a watchdog.
     gap : float
-        Relative MIP gap at which to stop (0 = prove optimality).
+        Relative MIP gap at which HiGHS stops and reports "optimal" (default 1e-4, HiGHS' own default;
+        0 = exact proof).
+    heuristic_effort : float
+        HiGHS ``mip_heuristic_effort`` (default 0.3 instead of HiGHS' 0.05: on boundary models an
+        early near-optimal incumbent is what lets the bound close).
     seed : int
         HiGHS ``random_seed``.
     warm_start : array of 0/1, ``"auto"`` or None
@@ -108,12 +113,14 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
         isolate = deadline is not None and not relax and model.n_vars > 30_000
     if isolate and deadline is not None:
         return _solve_isolated(problem, model, warm_start, deadline, t0, engine,
-                               dict(seed=seed, gap=gap, threads=threads, verbose=verbose))
+                               {"seed": seed, "gap": gap, "threads": threads, "verbose": verbose,
+                                "heuristic_effort": heuristic_effort})
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(verbose))
     h.setOptionValue("random_seed", int(seed) % 2147483647)
     h.setOptionValue("mip_rel_gap", float(gap))
     h.setOptionValue("mip_abs_gap", 1e-6)
+    h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
     if threads:
         h.setOptionValue("threads", int(threads))
     lp = _lp(model)
@@ -188,7 +195,7 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 0.0, s
     gap_v = (obj - bound) / max(abs(obj), 1e-12) if np.isfinite(bound) else np.nan
     st = "optimal" if status == highspy.HighsModelStatus.kOptimal and not timed_out else "time_limit"
     if status == highspy.HighsModelStatus.kOptimal and gap > 0:
-        st = "gap_limit" if gap_v > 1e-9 else "optimal"
+        st = "optimal_within_gap" if gap_v > 1e-9 else "optimal"
     return Solution(problem=problem, x=x, objective=model.sign * obj, status=st, bound=bound,
                     gap=max(0.0, gap_v) if np.isfinite(gap_v) else np.nan,
                     runtime=time.perf_counter() - t0, solver=engine)
@@ -222,6 +229,7 @@ def _child(conn, problem, model, warm_start, time_limit, opts):
     h.setOptionValue("output_flag", bool(opts["verbose"]))
     h.setOptionValue("random_seed", int(opts["seed"]) % 2147483647)
     h.setOptionValue("mip_rel_gap", float(opts["gap"]))
+    h.setOptionValue("mip_heuristic_effort", float(opts["heuristic_effort"]))
     h.setOptionValue("time_limit", max(0.01, time_limit))
     if opts["threads"]:
         h.setOptionValue("threads", int(opts["threads"]))
@@ -272,8 +280,8 @@ def _solve_isolated(problem, model, warm_start, deadline, t0, engine, opts):
         except EOFError:
             break
         b = msg[-1]
-        if b == b and np.isfinite(b):
-            bound = b if bound != bound else max(bound, b)
+        if np.isfinite(b):
+            bound = b if np.isnan(bound) else max(bound, b)
         if msg[1] is not None and msg[0] in ("inc", "end"):
             xs = np.frombuffer(msg[-2] if msg[0] == "end" else msg[1], dtype=np.int8).copy()
             obj = model.objective(model.complete(xs, problem))
@@ -291,7 +299,7 @@ def _solve_isolated(problem, model, warm_start, deadline, t0, engine, opts):
                                   "no incumbent when the time limit was reached",
                                   "raise time_limit or give warm_start (e.g. from the anneal solver)"))
     obj = best["obj"]
-    gap_v = (obj - bound) / max(abs(obj), 1e-12) if bound == bound else np.nan
+    gap_v = (obj - bound) / max(abs(obj), 1e-12) if np.isfinite(bound) else np.nan
     return Solution(problem=problem, x=best["x"], objective=model.sign * obj, status=status, bound=bound,
-                    gap=max(0.0, gap_v) if gap_v == gap_v else np.nan, runtime=time.perf_counter() - t0,
+                    gap=max(0.0, gap_v) if np.isfinite(gap_v) else np.nan, runtime=time.perf_counter() - t0,
                     solver=engine + " (isolated)")

@@ -30,9 +30,10 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from ...core.errors import SolverError
 from ..compile import compile_problem
 
-__all__ = ["lns", "lp_lower_bound", "dual_bound"]
+__all__ = ["dual_bound", "lns", "lp_lower_bound"]
 
 
 def dual_bound(model, y: np.ndarray) -> float:
@@ -120,7 +121,7 @@ def lns(problem, x, *, deadline: float, seed: int = 0, size: int | None = None, 
     status = np.asarray(problem.status)
     free_mask = (status == 0) | (status == 1)
     free = np.flatnonzero(free_mask)
-    ei, ek, eb = (np.asarray(v) for v in problem.edges)
+    ei, ek = (np.asarray(v) for v in problem.edges[:2])
     G = sp.csr_matrix((np.ones(2 * ei.size), (np.concatenate([ei, ek]), np.concatenate([ek, ei]))), shape=(n, n))
     nb_ptr, nb_idx = G.indptr, G.indices
     cur = np.asarray(x, dtype=np.int8).copy()
@@ -149,7 +150,7 @@ def lns(problem, x, *, deadline: float, seed: int = 0, size: int | None = None, 
         try:
             sol = solve_highs(sub, warm_start=cur, deadline=now + limit, gap=1e-7, seed=int(seed) + it,
                               threads=1)
-        except Exception:   # no incumbent in time: keep the current solution
+        except SolverError:   # no incumbent in time: keep the current solution
             size = max(50, int(size * 0.8))
             it += 1
             continue
