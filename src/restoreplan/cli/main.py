@@ -24,6 +24,35 @@ __all__ = ["main", "cli"]
 
 
 class _Group(click.Group):
+    """Click group with the four-part error handling and lazily imported plugin sub-commands.
+
+    Plugin modules (``restoreplan/cli/NAME.py`` defining ``command``) are listed by name and only
+    imported when their command runs, so ``restoreplan --help`` and core commands start fast.
+    """
+
+    def _plugin_names(self) -> list[str]:
+        import restoreplan.cli as pkg
+
+        return [m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name not in ("main", "options", "__init__")]
+
+    def list_commands(self, ctx):
+        names = set(super().list_commands(ctx)) | {n.replace("_", "-") for n in self._plugin_names()}
+        return sorted(names)
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            return cmd
+        mod_name = name.replace("-", "_")
+        if mod_name not in self._plugin_names():
+            return None
+        m = importlib.import_module(f"restoreplan.cli.{mod_name}")
+        cmd = getattr(m, "command", None)
+        if isinstance(cmd, click.Command):
+            self.add_command(cmd, name)
+            return cmd
+        return None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -228,20 +257,14 @@ def inspect(raster, as_json, categorical):
 
 
 def _add_plugins() -> None:
-    import restoreplan.cli as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name in ("main", "options", "__init__"):
-            continue
-        m = importlib.import_module(f"restoreplan.cli.{mod.name}")
-        cmd = getattr(m, "command", None)
-        if isinstance(cmd, click.Command):
-            cli.add_command(cmd)
+    """Import every plugin command now (tests use it; the CLI itself imports them lazily)."""
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        cli.get_command(ctx, name)
 
 
 def main(argv=None):
     """Console-script entry point."""
-    _add_plugins()
     return cli.main(args=argv, prog_name="restoreplan", standalone_mode=True)
 
 

@@ -11,17 +11,18 @@ __all__ = ["finalize", "like_raster"]
 def finalize(out: xr.DataArray, *, like: xr.DataArray, name: str, units: str | None = None,
              **attrs) -> xr.DataArray:
     """Return ``out`` named ``name`` with the CRS/transform of ``like``, ``units`` and extra attrs."""
-    out = out.copy(deep=False) if out is not like else out.copy()
+    # a shallow copy, then in-place metadata writes: rioxarray's non-inplace writers deep-copy the data
+    out = out.copy(deep=False)
     out.name = name
     out.attrs = {}
     if units is not None:
         out.attrs["units"] = units
     out.attrs.update({k: v for k, v in attrs.items() if v is not None})
     if like.rio.crs is not None:
-        out = out.rio.write_crs(like.rio.crs)
-    out = out.rio.write_transform(like.rio.transform())
+        out.rio.write_crs(like.rio.crs, inplace=True)
+    out.rio.write_transform(like.rio.transform(), inplace=True)
     if np.issubdtype(out.dtype, np.floating):
-        out = out.rio.write_nodata(np.nan, encoded=False)
+        out.rio.write_nodata(np.nan, encoded=False, inplace=True)
     return out
 
 

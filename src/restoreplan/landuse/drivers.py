@@ -166,12 +166,17 @@ def soil_codes(soil: xr.DataArray, *, name: str = "soil") -> xr.DataArray:
     return like_raster(out, soil, name=name, units="1", kind="categorical_code")
 
 
+WUHAN_DISTANCES = {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2}
+
+
 def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool = False,
-                  settlements: bool = False) -> xr.Dataset:
+                  settlements: bool = False, distances: Mapping[str, int | Iterable[int]] | None = None
+                  ) -> xr.Dataset:
     """The driver stack used for the Wuhan PLUS bundle (``data/wuhan_plus``).
 
     DEM, slope (from the DEM), population, soil unit (code) and distances from ``lulc_start`` to
-    built-up (class 4), water (6) and forest (2). Optional: distance to OSM roads (motorway to
+    built-up (class 4), water (6) and forest (2) (``distances`` replaces that name → class
+    mapping). Optional: distance to OSM roads (motorway to
     tertiary, OSM ≈ 2024, covers only the functional urban area: cells far outside it get the
     distance to the nearest mapped road) and to GeoNames towns (≈ 2016).
     """
@@ -188,7 +193,7 @@ def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads:
     pop = pop.load().astype(np.float32, copy=False).assign_attrs(units="persons/km² (undocumented in the source)")
     layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
               "soil": soil_codes(soil)}
-    dist = distance_to_classes(lulc_start, {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2})
+    dist = distance_to_classes(lulc_start, WUHAN_DISTANCES if distances is None else distances)
     layers.update({k: dist[k] for k in dist.data_vars})
     if roads:
         layers["dist_road"] = distance_to_roads(folder / "extra" / "roads" / "osm_roads_wuhan_fua8989.parquet",

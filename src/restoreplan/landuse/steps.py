@@ -1,0 +1,87 @@
+"""Study-file steps of the land-use package: Markov demand and PLUS-style simulation (M19, M20, M23)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from pydantic import Field
+
+from ..core.errors import ConfigError, message
+from ..pipeline.registry import Input, Params, register
+from .markov import markov_demand, transition_matrix
+from .simulator import LandUseSimulator
+from .validation import figure_of_merit
+
+
+class MarkovParams(Params):
+    """Parameters of ``markov_demand``."""
+
+    steps: float = Field(1.0, gt=0, description="number of start→end intervals to project past the end map "
+                                                "(non-integer: fractional matrix power)")
+
+
+@register("markov_demand", params=MarkovParams, group="landuse",
+          inputs=(Input("start", "categorical", "land use at T1"), Input("end", "categorical", "land use at T2")),
+          outputs=("transition_matrix", "demand"),
+          formula="P_ij = n_ij/Σ_j n_ij (from → to); a_{T2+kΔ} = a_{T2}·P^k, largest-remainder rounding",
+          example={"inputs": {"start": "lulc@2000", "end": "lulc@2010"}, "params": {"steps": 1.0}})
+def _markov_step(start, end, *, steps):
+    """Markov chain land demand: transition matrix (rows = from class) and projected cells per class."""
+    p = transition_matrix(start, end)
+    d = markov_demand(start, end, steps=steps)
+    return {"transition_matrix": p, "demand": d.rename("demand_cells").to_frame()}
+
+
+class SimulationParams(Params):
+    """Parameters of ``land_use_simulation``."""
+
+    steps: float = Field(1.0, gt=0, description="Markov steps past the end map for the demand")
+    n_estimators: int = Field(20, ge=1, le=500, description="trees per class random forest (PLUS default 20)")
+    sample_rate: float = Field(0.01, gt=0, le=1, description="share of cells sampled to train LEAS")
+    neighborhood: int = Field(3, ge=3, le=15, description="CARS window side (odd)", json_schema_extra={"units": "cells"})
+    seed: int = Field(0, ge=0, description="random seed (forests and CARS)")
+
+
+@register("land_use_simulation", params=SimulationParams, group="landuse",
+          inputs=(Input("start", "categorical", "land use at T1 (fit)"),
+                  Input("end", "categorical", "land use at T2 (fit; the simulation starts here)"),
+                  Input("drivers", "any", "mapping name → driver raster (e.g. dem, slope, distances)"),
+                  Input("constraint", "raster", "0 = never changes, > 0 may change", optional=True),
+                  Input("observed", "categorical", "land use at T2 + steps·Δ to score the simulation", optional=True)),
+          outputs=("simulated", "demand", "driver_contribution", "accuracy"),
+          formula="LEAS: P_ik = RF_k(drivers); CARS: OP_ik = P_ik·Ω_ik·D_k with patch seeds, roulette, τ = δ^d·r1",
+          example={"inputs": {"start": "lulc@2000", "end": "lulc@2010", "observed": "lulc@2020",
+                              "drivers": {"dem": "dem", "slope": "slope", "population": "population",
+                                          "distance_to_road": "distance_to_road",
+                                          "distance_to_settlement": "distance_to_settlement"}},
+                   "params": {"steps": 1.0, "n_estimators": 20}})
+def _simulation_step(start, end, drivers, *, constraint=None, observed=None, steps, n_estimators, sample_rate,
+                     neighborhood, seed):
+    """PLUS-style land-use simulation: fit on start → end, simulate from end to the Markov demand.
+
+    With ``observed``, the demand is the observed class counts instead (a hindcast) and the accuracy
+    table gives the Figure of Merit, Kappa and overall accuracy against it.
+    """
+    if not isinstance(drivers, dict) or not drivers:
+        raise ConfigError(message("drivers", "a mapping name → raster", type(drivers).__name__,
+                                  'write drivers = { dem = "dem", slope = "slope" }'))
+    ds = xr.Dataset({k: v.astype("float32") for k, v in drivers.items()})
+    sim = LandUseSimulator(seed=seed, n_estimators=n_estimators, sample_rate=sample_rate,
+                           neighborhood=neighborhood).fit(start, end, ds)
+    if observed is not None:
+        codes, counts = np.unique(np.asarray(observed.values), return_counts=True)
+        nod = observed.rio.nodata
+        demand = {int(c): int(n) for c, n in zip(codes, counts) if nod is None or c != nod}
+        demand = {c: demand.get(int(c), 0) for c in sim.classes_}
+    else:
+        demand = markov_demand(start, end, steps=steps)
+    out = sim.simulate(end, demand=demand, constraint=constraint)
+    res = {"simulated": out,
+           "demand": pd.Series(demand, name="demand_cells").rename_axis("class").to_frame(),
+           "driver_contribution": sim.driver_contribution_}
+    if observed is not None:
+        fom = figure_of_merit(end, observed, out)
+        res["accuracy"] = pd.DataFrame([{k: getattr(fom, k) for k in
+                                         ("fom", "kappa", "overall_accuracy", "A", "B", "C", "D")}])
+    return res
