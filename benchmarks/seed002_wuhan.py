@@ -46,8 +46,8 @@ def main() -> None:
     import geopandas as gpd
 
     import restoreplan.core  # noqa: F401
-    from restoreplan.core.legend import reclassify
     from restoreplan.core.finalize import like_raster
+    from restoreplan.core.legend import reclassify
     from restoreplan.io import read_raster
     from restoreplan.pipeline.steps import distance_to_classes, slope
     from restoreplan.priority.cost import seed002_unit_costs
@@ -162,6 +162,18 @@ def main() -> None:
     print(p["selection_summary"][cols].round(3).to_string(index=False), "\n")
     print(f"Area per grade (km²): overlay → demand-revised (Table 3) → patches ≥ {args.min_area:g} km² (8-connected)")
     print(res.area_table().round(2).to_string(index=False), "\n")
+    # the seed's 100 km² is for a 61,741 km² zone; the same share of Wuhan's valid area is ≈ 7.8 km²
+    from restoreplan.priority.grades import aggregation_filter, grade_area_table
+
+    area_km2 = float(valid.sum()) * 900.0 / 1e6
+    scaled = 100.0 * area_km2 / 61_741.0
+    sweep = []
+    for m in sorted({args.min_area, round(scaled, 2), 1.0}, reverse=True):
+        t = grade_area_table(aggregation_filter(p["grade_revised"], min_area_km2=m)).set_index("label")["area_km2"]
+        sweep.append({"min_area_km2": m, **t.to_dict(), "total": float(t.sum())})
+    print(f"Aggregation filter sweep (km² per grade after the filter; {scaled:.2f} km² = 100 km² scaled by "
+          f"Wuhan's {area_km2:,.0f} km² / seed 002's 61,741 km²)")
+    print(pd.DataFrame(sweep).round(2).to_string(index=False), "\n")
     lt = p["filtered_landuse_table"]
     if len(lt):
         print("Filtered grades per land-use class of 2013 (km²)")

@@ -126,3 +126,43 @@ def test_scenario_esv_hand_computed():
     eb = esv(lulc, equivalents=eq, equivalent_value=d).sel(scenario=["B"])
     ss = spatial_synergy(eb, ea, services=["food_production", "water_supply"])
     assert ss["n"].tolist() == [3]
+
+
+def test_registered_steps_on_the_demo_years_and_the_seed_table(seed_table):
+    import restoreplan as rp
+    from restoreplan.pipeline import registry
+
+    region = rp.datasets.demo_region(size=64)
+    years = sorted(region.layers["lulc"])
+    lulc = xr.concat([region.layers["lulc"][y] for y in years], dim=pd.Index(years, name="time"))
+    lulc = lulc.rio.write_crs(region.layers["lulc"][years[0]].rio.crs).rio.write_nodata(
+        region.layers["lulc"][years[0]].rio.nodata, encoded=False)
+    s_esv = registry.get("scenario_esv")
+    p = s_esv.params(**s_esv.example["params"])
+    table = s_esv.func(lulc, load_table(s_esv.example["inputs"]["equivalents"].split(":")[1]), **p.model_dump())
+    assert sorted(set(table["scenario"])) == years
+    w = esv_wide(table, include_total=True)
+    np.testing.assert_allclose(w.drop(columns="total").sum(axis=1), w["total"], rtol=1e-6)
+    s_par = registry.get("pareto")
+    res = s_par.func(table, **s_par.params(**s_par.example["params"]).model_dump())
+    assert set(res) == {"front", "improvement", "synergy"}
+    assert list(res["improvement"].index) == [str(y) for y in years[1:]]
+    # the same step on seed 003's printed table (wide form): the front among the scenarios is {ER}
+    seed = seed_table.loc[SCEN].drop(columns="total")
+    out = s_par.func(seed, **s_par.params().model_dump())
+    assert out["front"].index[out["front"]["non_dominated"]].tolist() == ["ER"]
+    assert out["front"].loc["ER", "dominates"] == "ID;FS;UE"
+
+
+def test_shipped_table_matches_the_seed_text(shared, seed_table):
+    """niu2025_scenario_esv.csv equals the ESV table of ../shared/seeds/003_*.txt, cell by cell."""
+    path = next((shared / "seeds").glob("003_*.txt"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.replace(" ", "").startswith("2010|2020|ID|FS|UE|ER"))
+    rows = []
+    for ln in lines[head + 2:head + 14]:
+        cells = [c.strip() for c in ln.strip().strip("|").split("|")]
+        rows.append([float(c) for c in cells[1:7]])
+    printed = np.array(rows)
+    assert printed.shape == (12, 6)
+    np.testing.assert_array_equal(seed_table.T.to_numpy(), printed)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from pydantic import ValidationError
 
 from restoreplan.core.errors import AssumptionWarning, ConfigError
 from restoreplan.landuse.scenarios import (
@@ -235,7 +236,7 @@ def test_presets_are_frozen_and_complete():
         r = preset(n)
         assert r.name == n
         assert any(isinstance(x, Override) and x.zones == ("severe",) and x.to_class == WATER for x in r.rules)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         preset("ID").name = "other"
 
 
@@ -285,3 +286,66 @@ def test_scenario_inputs_drive_the_simulator(synthetic_pair):
     for c in (1, 2, 3):
         assert int((v == c).sum()) + gaps[c] == int(inp.demand[c])
     assert gaps[3] < 0 and gaps[2] > 0  # water stuck above its demand, built-up short of it
+
+
+def test_rules_from_toml_text():
+    import tomllib
+
+    text = """
+name = "UE-like"
+use_constraint = true
+lake_class = 4
+
+[[rules]]
+kind = "markov_multiplier"
+exclude_from = [4]
+to_classes = [5]
+factor = 1.3
+
+[[rules]]
+kind = "override"
+zones = ["moderate"]
+exclude_from = [5]
+exclude_lake = true
+to_class = 1
+
+[[rules]]
+kind = "override"
+zones = ["moderate"]
+to_class = "reference"
+reference_classes = [2, 3]
+"""
+    r = load_rules(tomllib.loads(text))
+    assert r.rules[0] == MarkovMultiplier(exclude_from=(4,), to_classes=(5,), factor=1.3)
+    assert r.rules[1].to_class == 1 and r.rules[2].to_class == "reference"
+    q, _ = adjust_transition_matrix(_p(), r)
+    q_ue, _ = adjust_transition_matrix(_p(), "UE")
+    assert q.loc[CROP, BUILT] == q_ue.loc[CROP, BUILT]
+
+
+def test_registered_scenario_rules_step_on_the_demo_region():
+    import restoreplan as rp
+    from restoreplan.pipeline import registry
+
+    region = rp.datasets.demo_region(size=120)
+    lulc = region.layers["lulc"]
+    spec = registry.get("scenario_rules")
+    assert spec.example["inputs"]["zones"] == "subsidence.zone"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AssumptionWarning)
+        zone = registry.get("subsidence").func(region.vectors["mining_panels"], region.layers["dem"])["zone"]
+    params = spec.params(**spec.example["params"]).model_dump()
+    out = spec.func(lulc[2010], lulc[2020], zones=zone, reference=lulc[2000], **params)
+    assert set(out) == set(spec.outputs)
+    z = zone.values
+    s = out["start"].values
+    valid = s != 255
+    assert ((z == 3) & valid).sum() > 0
+    assert (s[(z == 3) & valid] == WATER).all()  # severe → water in every preset
+    assert (out["locked"].values[(z == 3) & valid] == 1).all()
+    assert (out["locked"].values[~valid] == 0).all()
+    d = out["demand"]
+    assert int(d["demand"].sum()) == int(d["start"].sum())
+    forced = out["forced"]
+    gained = int((s == WATER).sum()) - int(d.loc[WATER, "start"])
+    assert gained == int(forced.loc[forced["to_class"] == str(WATER), "changed"].sum())

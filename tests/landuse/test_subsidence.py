@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import geopandas as gpd
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from shapely import affinity
 from shapely.geometry import Polygon, box
 
@@ -204,3 +204,54 @@ def test_ponding_mask():
     assert ponding_mask(w, 1.0).values.tolist() == [[0, 0, 1, 255]]
     gw = make_raster(np.array([[0.4, 2.0, 2.5, 1.0]], np.float32))
     assert ponding_mask(w, gw).values.tolist() == [[1, 0, 0, 255]]
+
+
+def test_registered_step_on_the_demo_region():
+    import restoreplan as rp
+    from restoreplan.pipeline import registry
+
+    spec = registry.get("subsidence")
+    assert spec.example["inputs"] == {"panels": "vector:mining_panels", "like": "dem"}
+    params = spec.params(**spec.example["params"])
+    with pytest.raises(ValidationError):
+        spec.params(thresholds_m=(0.01, 1.5, 3.0), b=2.0)  # b ≤ 1
+    region = rp.datasets.demo_region(size=120)
+    with pytest.warns(AssumptionWarning, match="dip_azimuth_deg"):
+        out = spec.func(region.vectors["mining_panels"], region.layers["dem"], **params.model_dump())
+    assert set(out) == {"subsidence", "zone", "tilt", "displacement", "curvature", "ponding"}
+    w = out["subsidence"].values
+    panels = region.vectors["mining_panels"]
+    w0 = (panels["thickness_m"] * panels["q"] * np.cos(np.radians(panels["dip_deg"]))).to_numpy()
+    assert 0.5 * w0.max() < w.max() <= w0.sum()
+    z = out["zone"].values
+    # zones are the thresholds applied to W; ponding is W > 1.5 m (= moderate or severe here)
+    np.testing.assert_array_equal(z >= 2, w >= 1.5)
+    np.testing.assert_array_equal(out["ponding"].values == 1, w > 1.5)
+    assert out["zone"].rio.crs == region.layers["dem"].rio.crs
+
+
+def test_erf_window_truncation_is_negligible_and_dask_template_is_not_computed():
+    import dask
+
+    from restoreplan.landuse.subsidence import rectangle_subsidence as rect
+
+    cell = 20.0
+    like = _grid(150, cell)
+    pan = _panels(box(1000, 1000, 1600, 1400))
+    w = subsidence(pan, like=like, method="erf")["subsidence"].values
+    xs = cell * (np.arange(150) + 0.5)
+    ys = 150 * cell - cell * (np.arange(150) + 0.5)
+    X, Y = np.meshgrid(xs - 1000, ys - 1000)
+    full = rect(X, Y, thickness_m=M, depth_m=H, q=Q, tan_beta=TANB, strike_length_m=600, dip_width_m=400)
+    assert np.max(np.abs(w - full)) < 1e-6  # the windowed erf equals the full-grid evaluation
+    lazy = like.chunk({"y": 50, "x": 50})
+    with dask.config.set(scheduler=lambda *a, **k: pytest.fail("the template was computed")):
+        wl = subsidence(pan, like=lazy, method="erf")["subsidence"].values
+    np.testing.assert_allclose(wl, w)
+
+
+@pytest.mark.parametrize("method", ["erf", "filter"], ids=["erf", "filter"])
+def test_panel_far_outside_the_grid_contributes_nothing(method):
+    like = _grid(40, 20.0)  # 800 m square; r = 159 m, reach ≈ 4σ = 254 m
+    far = _panels(box(5000, 5000, 5600, 5400))
+    assert float(subsidence(far, like=like, method=method)["subsidence"].max()) == 0.0

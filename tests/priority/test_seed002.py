@@ -241,7 +241,7 @@ def test_selection_boundary_penalty_compacts():
     # costs [1, 1.05, 1], need 2 of 3 units. BLM 0 -> {1, 3} (cost 2). Shared side 0.03 km:
     # {1,3} boundary 0.06 + ... vs {1,2} 0.03 less; with BLM 10 the 0.3 saving beats the 0.05 extra cost
     pora, eta, am, lulc = _row_problem([1.0, 1.05, 1.0])
-    kw = dict(pu_size=1, target=2 / 3, objective="min_set", solver="highs")
+    kw = {"pu_size": 1, "target": 2 / 3, "objective": "min_set", "solver": "highs"}
     assert marxan_priority(pora, eta, am, lulc, blm=0.0, **kw)["selection"].values.tolist() == [[1, 0, 1]]
     sel = marxan_priority(pora, eta, am, lulc, blm=10.0, **kw)["selection"].values
     assert sel.sum() == 2 and sel[0, 1] == 1
@@ -272,7 +272,9 @@ def test_registered_steps():
         assert spec.example is not None and spec.formula
         assert spec.params.model_config.get("frozen") is True
     assert registry.get("seed002_chain").report is not None
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="cost_unused"):
         registry.get("cost_index").params()  # cost_unused is required (no published value)
 
 
@@ -315,3 +317,15 @@ def test_seed002_chain_on_demo_region():
     assert at["filtered_km2"].iloc[-1] <= at["revised_km2"].iloc[-1] + 1e-12
     html = seed002_report({"pora_cs": p["pora"]["cs"], "grade": p["grade"], "area_table": at}, None)
     assert "PoRA" in html and "<img" in html and "Area per grade" in html
+
+
+def test_jenks_edges_match_the_shared_classifier():
+    # the faster sampling path must give exactly the breaks of services.classify (same seeded sample)
+    from restoreplan.priority.cost import jenks_edges
+    from restoreplan.services.classify import jenks_breaks
+
+    x = np.random.default_rng(3).gamma(2.0, 10.0, 25_000)
+    x[7] = np.nan
+    for seed in (0, 5):
+        np.testing.assert_array_equal(jenks_edges(x, 5, max_exact=2_000, seed=seed),
+                                      jenks_breaks(x, 5, max_exact=2_000, seed=seed))

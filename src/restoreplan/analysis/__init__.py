@@ -5,6 +5,9 @@ from .chain import seed001_chain
 from .coupling import coupling
 from .sensitivity import es_total_sensitivity, sensitivity_coefficients
 from .spatial_stats import morans_i
+from .tradeoff import dominates, functional_synergy, pareto_front, pareto_improvement, scenario_esv, spatial_synergy
 from .trend import trend
 
-__all__ = ["coupling", "es_total_sensitivity", "morans_i", "seed001_chain", "sensitivity_coefficients", "trend"]
+__all__ = ["coupling", "dominates", "es_total_sensitivity", "functional_synergy", "morans_i", "pareto_front",
+           "pareto_improvement", "scenario_esv", "seed001_chain", "sensitivity_coefficients", "spatial_synergy",
+           "trend"]

@@ -14,7 +14,9 @@ from .markov import (
     transition_counts,
     transition_matrix,
 )
+from .scenarios import ScenarioRules, adjust_transition_matrix, apply_scenario, load_rules, preset, stack_scenarios
 from .simulator import ConvergenceWarning, LandUseSimulator
+from .subsidence import influence_radius, ponding_mask, subsidence, subsidence_zones
 from .validation import (
     FigureOfMerit,
     confusion_matrix,
@@ -28,6 +30,8 @@ from .validation import (
 )
 
 __all__ = [
+    "ScenarioRules", "adjust_transition_matrix", "apply_scenario", "load_rules", "preset", "stack_scenarios",
+    "influence_radius", "ponding_mask", "subsidence", "subsidence_zones",
     "ConvergenceWarning",
     "FigureOfMerit",
     "LandUseSimulator",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,11 +39,11 @@ from ._common import as_codes
 from .markov import as_transition_frame, project_counts
 
 __all__ = [
+    "PRESETS",
     "ZONES",
     "Lock",
     "MarkovMultiplier",
     "Override",
-    "PRESETS",
     "Restriction",
     "ScenarioInputs",
     "ScenarioRules",
@@ -120,7 +120,7 @@ class ZoneMultiplier(_Rule):
     factor: float = Field(..., ge=0, json_schema_extra={"units": "1"})
 
 
-AnyRule = Union[MarkovMultiplier, Restriction, Lock, Override, ZoneMultiplier]
+AnyRule = Annotated[MarkovMultiplier | Restriction | Lock | Override | ZoneMultiplier, Field(discriminator="kind")]
 
 
 class ScenarioRules(BaseModel):

@@ -85,3 +85,60 @@ def _simulation_step(start, end, drivers, *, constraint=None, observed=None, ste
         res["accuracy"] = pd.DataFrame([{k: getattr(fom, k) for k in
                                          ("fom", "kappa", "overall_accuracy", "A", "B", "C", "D")}])
     return res
+
+
+class ScenarioSimulationParams(Params):
+    """Parameters of ``scenario_simulation`` (seed 003)."""
+
+    scenarios: list[str] = Field(["ID", "FS", "UE", "ER"], min_length=1,
+                                 description="scenario presets (seed 003: ID, FS, UE, ER) simulated from the end map")
+    steps: float = Field(1.0, gt=0, description="Markov steps past the end map for each scenario's demand")
+    equivalent_value: float = Field(3406.5, gt=0, description="D, value of one ESV equivalent (Xie 2015 ≈ 3406.5, "
+                                                              "unverified)", json_schema_extra={"units": "yuan/hm2/a"})
+    equivalents: str = Field("niu2025_6class", description="packaged equivalent table (seed 003's is niu2025_6class)")
+    n_estimators: int = Field(20, ge=1, le=500, description="trees per class random forest")
+    sample_rate: float = Field(0.01, gt=0, le=1, description="share of cells sampled to train LEAS")
+    seed: int = Field(0, ge=0, description="random seed (forests and CARS; the same for every scenario)")
+
+
+@register("scenario_simulation", params=ScenarioSimulationParams, group="landuse",
+          inputs=(Input("start", "categorical", "land use at T1 (fit)"),
+                  Input("end", "categorical", "land use at T2 (fit; every scenario starts here)"),
+                  Input("drivers", "any", "mapping name → driver raster"),
+                  Input("zones", "any", "subsidence zones 0–3 (e.g. `subsidence.zone`)", optional=True),
+                  Input("constraint", "raster", "0 = locked (e.g. ecological red line)", optional=True),
+                  Input("reference", "categorical", "pre-disturbance map for ER's restoration overrides",
+                        optional=True)),
+          outputs=("lulc", "esv", "pareto", "demand"),
+          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s (M03) → Pareto set (M24)",
+          example={"inputs": {"start": "lulc@2000", "end": "lulc@2010", "zones": "subsidence.zone",
+                              "reference": "lulc@2000",
+                              "drivers": {"dem": "dem", "slope": "slope", "distance_to_road": "distance_to_road"}},
+                   "params": {"scenarios": ["ID", "FS", "UE", "ER"], "n_estimators": 10}})
+def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=None, reference=None, scenarios,
+                              steps, equivalent_value, equivalents, n_estimators, sample_rate, seed):
+    """Seed 003 chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
+    from ..analysis.tradeoff import esv_wide, pareto_front, scenario_esv
+    from ..tables import load_table
+    from .scenarios import apply_scenario, stack_scenarios
+
+    if not isinstance(drivers, dict) or not drivers:
+        raise ConfigError(message("drivers", "a mapping name → raster", type(drivers).__name__,
+                                  'write drivers = { dem = "dem", slope = "slope" }'))
+    ds = xr.Dataset({k: v.astype("float32") for k, v in drivers.items()})
+    sim = LandUseSimulator(seed=seed, n_estimators=n_estimators, sample_rate=sample_rate).fit(start, end, ds)
+    p = transition_matrix(start, end)
+    maps, demands = [], {}
+    for name in scenarios:
+        inp = apply_scenario(name, start=end, transition_matrix=p, zones=zones, constraint=constraint,
+                             probability=sim.development_probability_, reference=reference, steps=steps)
+        out = sim.simulate(**inp.simulate_kwargs())
+        maps.append(out.assign_attrs(scenario=name))
+        demands[name] = inp.demand
+    stacked = stack_scenarios(maps, names=list(scenarios))
+    table = scenario_esv(stacked, equivalents=load_table(equivalents), equivalent_value=equivalent_value)
+    wide = esv_wide(table)
+    front = pareto_front(wide)
+    return {"lulc": stacked, "esv": wide, "pareto": front.astype({"dominated_by": str, "dominates": str}),
+            "demand": pd.DataFrame(demands)}
+

@@ -100,7 +100,7 @@ def subsidence_kernel(r: float, cell_size: float, *, truncate: float = 4.0) -> n
     if not (r > 0 and cell_size > 0):
         raise ConfigError(message("r/cell_size", "positive numbers (m)", f"{r}, {cell_size}", "check the inputs"))
     sigma = r / math.sqrt(2.0 * math.pi)
-    n = int(math.ceil(truncate * sigma / cell_size))
+    n = math.ceil(truncate * sigma / cell_size)
     c = np.arange(-n, n + 1) * float(cell_size)
     rho2 = c[:, None] ** 2 + c[None, :] ** 2
     return cell_size**2 / r**2 * np.exp(-math.pi * rho2 / r**2)
@@ -200,6 +200,10 @@ def _panel_records(panels, columns: dict, defaults: dict) -> list[dict]:
     if not isinstance(panels, gpd.GeoDataFrame):
         raise InputError(message("panels", "a GeoDataFrame of mined panels (polygons)", type(panels).__name__,
                                  "read it with rp.io.read_vector(path)"))
+    unknown = sorted(set(columns) - set(_DEFAULT_COLUMNS))
+    if unknown:
+        raise ConfigError(message("columns", f"keys among {sorted(_DEFAULT_COLUMNS)}", f"unknown {unknown}",
+                                  "map e.g. columns={'thickness': 'seam_m'}"))
     cols = {**_DEFAULT_COLUMNS, **columns}
     missing = [cols[k] for k in _REQUIRED if cols[k] not in panels.columns]
     if missing:
@@ -214,8 +218,7 @@ def _panel_records(panels, columns: dict, defaults: dict) -> list[dict]:
             raise DataError(message(f"panels[{i}]", "a polygon geometry", repr(getattr(g, "geom_type", g)),
                                     "drop or fix the row"))
         rec = {"geometry": g}
-        for key in cols:
-            c = cols[key]
+        for key, c in cols.items():
             v = row[c] if c in panels.columns else None
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 v = defaults.get(key)
@@ -268,25 +271,44 @@ def _template_xy(like: xr.DataArray) -> tuple[np.ndarray, np.ndarray, float]:
     return xs, ys, abs(t.a)
 
 
-def _panel_erf(rec, xs, ys) -> tuple[np.ndarray, float, bool]:
+def _window(bounds, halo: float, xs: np.ndarray, ys: np.ndarray, cell: float) -> tuple[slice, slice]:
+    """Rows and columns of the grid within ``halo`` metres of ``bounds`` (clipped to the grid)."""
+    minx, miny, maxx, maxy = bounds
+    x0g, y0g = xs[0] - cell / 2, ys[0] + cell / 2
+    c0 = max(math.floor((minx - halo - x0g) / cell), 0)
+    c1 = min(math.ceil((maxx + halo - x0g) / cell), len(xs))
+    r0 = max(math.floor((y0g - (maxy + halo)) / cell), 0)
+    r1 = min(math.ceil((y0g - (miny - halo)) / cell), len(ys))
+    return slice(r0, max(r0, r1)), slice(c0, max(c0, c1))
+
+
+def _panel_erf(rec, xs, ys, cell: float, truncate: float) -> tuple[np.ndarray, float, bool]:
+    """Erf form evaluated on the cells within (truncate + 2)·σ (+ the θ0 shift) of the panel; the
+    omitted tail is below erfc((truncate + 2)/√2)/2 of W0 (≈ 1e-9 for truncate = 4)."""
     origin, strike, updip, d3, wplan, _, known = _frame(rec["geometry"], rec)
-    X, Y = np.meshgrid(xs, ys)
+    a = math.radians(rec["dip"])
+    d1 = wplan / math.cos(a)
+    th = math.radians(rec["theta0"]) if rec["theta0"] is not None else math.radians(propagation_angle(rec["dip"]))
+    hmax = max(rec["depth"] + d1 * math.sin(a) / 2, rec["depth_down"] or 0.0, rec["depth_up"] or 0.0)
+    halo = (truncate + 2.0) * hmax / rec["tan_beta"] / math.sqrt(2 * math.pi) + hmax / math.tan(th) + cell
+    rows, cols = _window(rec["geometry"].bounds, halo, xs, ys, cell)
+    out = np.zeros((len(ys), len(xs)))
+    X, Y = np.meshgrid(xs[cols], ys[rows])
     px, py = X - origin[0], Y - origin[1]
     u = px * strike[0] + py * strike[1]
     v = px * updip[0] + py * updip[1]
-    a = math.radians(rec["dip"])
-    d1 = wplan / math.cos(a)
-    w = rectangle_subsidence(u, v, thickness_m=rec["thickness"], depth_m=rec["depth"], q=rec["q"],
-                             tan_beta=rec["tan_beta"], strike_length_m=d3, dip_width_m=d1, dip_deg=rec["dip"],
-                             theta0_deg=rec["theta0"], depth_down_m=rec["depth_down"], depth_up_m=rec["depth_up"],
-                             offsets_m=(rec["s1"] or 0.0, rec["s2"] or 0.0, rec["s3"] or 0.0, rec["s4"] or 0.0))
-    return w, influence_radius(rec["depth"], rec["tan_beta"]), known
+    out[rows, cols] = rectangle_subsidence(
+        u, v, thickness_m=rec["thickness"], depth_m=rec["depth"], q=rec["q"], tan_beta=rec["tan_beta"],
+        strike_length_m=d3, dip_width_m=d1, dip_deg=rec["dip"], theta0_deg=rec["theta0"],
+        depth_down_m=rec["depth_down"], depth_up_m=rec["depth_up"],
+        offsets_m=(rec["s1"] or 0.0, rec["s2"] or 0.0, rec["s3"] or 0.0, rec["s4"] or 0.0))
+    return out, influence_radius(rec["depth"], rec["tan_beta"]), known
 
 
 def _panel_filter(rec, xs, ys, cell: float, *, max_oversample: int, truncate: float):
     """Polygon form on a window around the panel, oversampled to Δ ≤ r/10, block-averaged back."""
-    from rasterio import features
     from affine import Affine
+    from rasterio import features
     from shapely import affinity
 
     r = influence_radius(rec["depth"], rec["tan_beta"])
@@ -295,13 +317,16 @@ def _panel_filter(rec, xs, ys, cell: float, *, max_oversample: int, truncate: fl
     s = np.mean([rec[k] or 0.0 for k in ("s1", "s2", "s3", "s4")])
     if s > 0:
         g = g.buffer(-s)
+        if g.is_empty:
+            raise ConfigError(message("s1_m…s4_m", "inflection offsets smaller than half the panel width",
+                                      f"mean offset {s:.1f} m removes the whole panel", "reduce the offsets"))
     known = rec.get("dip_azimuth") is not None
     th = math.radians(propagation_angle(rec["dip"]) if rec["theta0"] is None else rec["theta0"])
     if rec["dip"] > 0 and th < math.pi / 2:
         _, _, updip, *_ = _frame(rec["geometry"], rec)
         shift = -updip * rec["depth"] / math.tan(th)  # down-dip by H·cot θ0
         g = affinity.translate(g, xoff=float(shift[0]), yoff=float(shift[1]))
-    f = max(1, int(math.ceil(cell / (r / 10.0))))
+    f = max(1, math.ceil(cell / (r / 10.0)))
     if f > max_oversample:
         raise ConfigError(message("max_oversample", f"at least {f} (cell {cell} m > r/10 = {r / 10:.1f} m)",
                                   str(max_oversample), "raise max_oversample or use the erf form for rectangles"))
@@ -309,10 +334,15 @@ def _panel_filter(rec, xs, ys, cell: float, *, max_oversample: int, truncate: fl
     halo = truncate * r / math.sqrt(2 * math.pi) + cell
     x0g, y0g = xs[0] - cell / 2, ys[0] + cell / 2  # grid corner (north-up)
     minx, miny, maxx, maxy = g.bounds
-    c0 = int(math.floor((minx - halo - x0g) / cell))
-    c1 = int(math.ceil((maxx + halo - x0g) / cell))
-    r0 = int(math.floor((y0g - (maxy + halo)) / cell))
-    r1 = int(math.ceil((y0g - (miny - halo)) / cell))
+    c0 = math.floor((minx - halo - x0g) / cell)
+    c1 = math.ceil((maxx + halo - x0g) / cell)
+    r0 = math.floor((y0g - (maxy + halo)) / cell)
+    r1 = math.ceil((y0g - (miny - halo)) / cell)
+    pad = math.ceil(halo / cell)  # mask beyond the grid + halo cannot reach a grid cell
+    c0, c1 = max(c0, -pad), min(c1, len(xs) + pad)
+    r0, r1 = max(r0, -pad), min(r1, len(ys) + pad)
+    if c1 <= c0 or r1 <= r0:
+        return np.zeros((len(ys), len(xs))), r, known, f
     nyw, nxw = r1 - r0, c1 - c0
     tr = Affine(fine, 0, x0g + c0 * cell, 0, -fine, y0g - r0 * cell)
     mask = features.rasterize([(g, 1)], out_shape=(nyw * f, nxw * f), transform=tr, fill=0, dtype="uint8")
@@ -335,7 +365,8 @@ def subsidence(panels, *, like: xr.DataArray, method: Literal["auto", "erf", "fi
     Parameters
     ----------
     panels : geopandas.GeoDataFrame
-        Mined panels (polygons, reprojected to ``like``'s CRS) with columns ``thickness_m`` (m),
+        Plan outlines of the mined panels (polygons, reprojected to ``like``'s CRS; the inclined
+        dip width is D1 = plan width / cos α) with columns ``thickness_m`` (m),
         ``depth_m`` (mean depth H, m), ``q`` (subsidence factor), ``tan_beta`` (tanβ), optional
         ``dip_deg`` (α, default 0), ``b`` (displacement coefficient), ``theta0_deg`` (θ0),
         ``dip_azimuth_deg`` (down-dip azimuth, clockwise from north), ``depth_down_m``/``depth_up_m``
@@ -407,7 +438,7 @@ def subsidence(panels, *, like: xr.DataArray, method: Literal["auto", "erf", "fi
                                     f"area / minimum rotated rectangle = {ratio:.3f}", "use method='filter' or 'auto'"))
         use_erf = method == "erf" or (method == "auto" and is_rect)
         if use_erf:
-            w, r, known = _panel_erf(rec, xs, ys)
+            w, r, known = _panel_erf(rec, xs, ys, cell, truncate)
             methods.append("erf")
         else:
             w, r, known, f = _panel_filter(rec, xs, ys, cell, max_oversample=max_oversample, truncate=truncate)

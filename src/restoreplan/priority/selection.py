@@ -139,7 +139,7 @@ def planning_unit_table(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataAr
 
 
 def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray, lulc: xr.DataArray, *,
-                    pu_size: int = 33, target: float = 0.15, blm: float = 1.0, spf: float = 10.0,
+                    pu_size: int = 33, target: float = 0.15, blm: float = 1.0, spf: float = 100.0,
                     objective: Literal["marxan", "min_set"] = "marxan",
                     solver: Literal["auto", "highs", "anneal"] = "auto", time_limit: float | None = 20.0,
                     seed: int = 0, built_up_codes=(5,), built_up_share: float = 0.5,

@@ -1,11 +1,12 @@
-"""Study-file steps: PIM subsidence and zones (M22), ESV per scenario (M24) and Pareto/synergy (M24)."""
+"""Study-file steps: PIM subsidence and zones (M22), scenario rules (M21), ESV per scenario and
+Pareto/synergy (M24)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ...core.errors import ConfigError, message
 from ...pipeline.registry import Input, Params, register
@@ -96,7 +97,7 @@ def scenario_esv_step(lulc, equivalents, *, equivalent_value, scale=1.0):
 class ParetoParams(Params):
     """Parameters of ``pareto`` (M24)."""
 
-    baseline: str | None = Field(None, description="scenario (or year) that improvements and synergies are "
+    baseline: str | int | None = Field(None, description="scenario (or year) that improvements and synergies are "
                                                    "measured against; None: Pareto front only")
     objectives: tuple[str, ...] | None = Field(None, description="objectives (default the services, not the total)")
     minimize: tuple[str, ...] = Field((), description="objectives to minimize (all others are maximized)")
@@ -137,3 +138,60 @@ def _listcols(df: pd.DataFrame) -> pd.DataFrame:
         if out[c].map(lambda v: isinstance(v, list)).any():
             out[c] = out[c].map(lambda v: ";".join(str(x) for x in v))
     return out
+
+
+# ---------------------------------------------------------------- scenario rules (M21)
+class ScenarioRulesParams(Params):
+    """Parameters of ``scenario_rules`` (M21)."""
+
+    scenario: Literal["ID", "FS", "UE", "ER"] = Field(
+        "ID", description="seed 003 preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
+    rules: dict | None = Field(None, description="a custom scenario (the ScenarioRules TOML form: name, "
+                                                 "use_constraint, lake_class, [[rules]])")
+    steps: float = Field(1.0, ge=0, le=50, description="Markov intervals k of the demand a·P′^k",
+                         json_schema_extra={"units": "intervals"})
+
+    @field_validator("rules")
+    @classmethod
+    def _valid_rules(cls, v):
+        """A custom scenario is checked when the study is validated, not when it runs."""
+        if v is not None:
+            from ..scenarios import ScenarioRules
+
+            ScenarioRules.model_validate(v)
+        return v
+
+
+@register("scenario_rules", params=ScenarioRulesParams, group="landuse",
+          inputs=(Input("start", "categorical", "land use at T1 (Markov chain)"),
+                  Input("end", "categorical", "land use at T2: the simulation's start map"),
+                  Input("zones", "any", "subsidence zones 0–3 (e.g. the subsidence step's `zone`)", optional=True),
+                  Input("constraint", "raster", "0 = locked (ecological red line)", optional=True),
+                  Input("reference", "categorical", "map restored by 'reference' overrides (pre-mining)",
+                        optional=True)),
+          outputs=("start", "locked", "demand", "transition_matrix", "conversion", "forced"),
+          formula="P′_ij = P_ij·M_ij (i≠j), P′_ii = 1 − Σ_j≠i P′_ij; restrictions TM = 0; overrides forced and "
+                  "locked; demand = a_T2·P′^k",
+          units={"start": "class", "locked": "1", "demand": "cells", "transition_matrix": "1", "conversion": "1",
+                 "forced": "cells"},
+          example={"inputs": {"start": "lulc@2010", "end": "lulc@2020", "zones": "subsidence.zone",
+                              "reference": "lulc@2000"},
+                   "params": {"scenario": "ER", "steps": 1.0}})
+def scenario_rules_step(start, end, zones=None, constraint=None, reference=None, *, scenario="ID", rules=None,
+                        steps=1.0):
+    """Apply a land-use scenario (ID/FS/UE/ER or custom) to the start map, the Markov chain and the locks (M21)."""
+    from .._common import as_codes
+    from ..markov import transition_matrix
+    from ..scenarios import apply_scenario, load_rules
+
+    spec = load_rules(rules) if rules is not None else load_rules(scenario)
+    p = transition_matrix(start, end)
+    out = apply_scenario(spec, start=end, transition_matrix=p, zones=zones, constraint=constraint,
+                         reference=reference, steps=steps)
+    locked = out.locked.astype("uint8")
+    locked.attrs = {"units": "1", "scenario": spec.name}
+    codes, valid = as_codes(end, name="end")
+    demand = out.demand.rename("demand").to_frame()
+    demand.insert(0, "start", [int(((codes == c) & valid).sum()) for c in demand.index])
+    return {"start": out.start, "locked": locked, "demand": demand, "transition_matrix": out.transition_matrix,
+            "conversion": out.conversion, "forced": out.forced}

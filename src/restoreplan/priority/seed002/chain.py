@@ -24,7 +24,7 @@ import pandas as pd
 import xarray as xr
 
 from ...core.errors import AssumptionWarning, ConfigError, message
-from ..cost import benefit_range, cost_index
+from ..cost import benefit_range, cost_index, indicator_scores
 from ..decline import potential_decline
 from ..grades import aggregation_filter, demand_revision, grade_area_table, priority_grades
 from ..selection import marxan_priority
@@ -88,6 +88,11 @@ def threat_rasters(lulc: xr.DataArray, classes: Mapping[str, Sequence[int]]) -> 
     return out
 
 
+def _run(fn, *args, **kwargs):
+    """Call ``fn`` and compute its (dask) result, so that step timings mean something."""
+    return _load(fn(*args, **kwargs))
+
+
 def _year_slice(series: xr.DataArray, year) -> xr.DataArray:
     out = series.sel(time=year, drop=True)
     out = out.rio.write_crs(series.rio.crs) if series.rio.crs is not None else out
@@ -109,7 +114,7 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
                   threshold: str = "mean_of_declines", amount_from: str = "end", k: int = 5,
                   rings_m: Sequence[float] = (500.0, 1000.0, 1500.0, 2000.0), rescale: str = "observed",
                   built_up_codes: Sequence[int] = (5,), pu_size: int = 33, target: float = 0.15,
-                  blm: float = 1.0, spf: float = 10.0, objective: str = "marxan", solver: str = "auto",
+                  blm: float = 1.0, spf: float = 100.0, objective: str = "marxan", solver: str = "auto",
                   time_limit: float | None = 20.0, built_up_share: float = 0.5, outer_boundary: bool = False,
                   min_area_km2: float = 100.0, connectivity: int = 8, seed: int = 0,
                   class_names: Mapping[int, str] | None = None) -> Seed002Result:
@@ -191,9 +196,9 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
     res = Seed002Result()
     P, T = res.products, res.timings
 
-    def timed(label, fn):
+    def timed(label, fn, *args, **kwargs):
         t0 = time.perf_counter()
-        out = fn()
+        out = fn(*args, **kwargs)
         T[label] = round(time.perf_counter() - t0, 3)
         return out
 
@@ -259,26 +264,28 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
             demand_class = demand_class.rio.write_nodata(np.uint8(0), encoded=False)
     P["demand_class"] = demand_class
     drv = {k_: v for k_, v in (drivers or {}).items() if v is not None}
+    scores = timed("indicator scores L_j (Table 2)", lambda: _load(indicator_scores(
+        k=k, rings_m=rings_m, seed=seed, **drv)))
+    P["indicator_scores"] = scores
     # ---- 5–7 per service: PoRA, η, selection
     P["pora"], P["delta"], P["eta"], P["cost"], P["selection"], P["units"] = {}, {}, {}, {}, {}, {}
     summaries = []
     for s in services:
         st = supply[s]
         s0, s1 = _year_slice(st, yrs[0]), _year_slice(st, yrs[-1])
-        dec = timed(f"potential_decline {s} (M10b)", lambda: _load(potential_decline(s0, s1, threshold=threshold,
-                                                                                     name=f"pora_{s}")))
+        dec = timed(f"potential_decline {s} (M10b)", _run, potential_decline, s0, s1, threshold=threshold,
+                    name=f"pora_{s}")
         P["pora"][s], P["delta"][s] = dec["pora"], dec["delta"]
         ben = benefit_range(st, name=f"benefit_{s}")
-        ci = timed(f"cost_index {s} (M13)", lambda: _load(cost_index(
-            last, unit_cost=unit_cost, benefit=ben, built_up_codes=built_up_codes, k=k, rings_m=rings_m,
-            rescale=rescale, seed=seed, name=f"eta_{s}", **drv)))
+        ci = timed(f"cost_index {s} (M13)", _run, cost_index, last, unit_cost=unit_cost, benefit=ben,
+                   built_up_codes=built_up_codes, k=k, rings_m=rings_m, rescale=rescale, seed=seed, scores=scores,
+                   name=f"eta_{s}")
         P["cost"][s], P["eta"][s] = ci, ci["eta"]
-        amt = {"end": s1, "start": s0, "decline": (s0 - s1).clip(min=0)}[amount_from]
-        amt = amt.clip(min=0)
-        sel = timed(f"marxan_priority {s} (M14)", lambda: marxan_priority(
-            dec["pora"], ci["eta"], amt, last, pu_size=pu_size, target=target, blm=blm, spf=spf,
-            objective=objective, solver=solver, time_limit=time_limit, seed=seed, built_up_codes=built_up_codes,
-            built_up_share=built_up_share, outer_boundary=outer_boundary, feature=s, name=f"pra_{s}"))
+        amt = {"end": s1, "start": s0, "decline": s0 - s1}[amount_from].clip(min=0)
+        sel = timed(f"marxan_priority {s} (M14)", marxan_priority, dec["pora"], ci["eta"], amt, last,
+                    pu_size=pu_size, target=target, blm=blm, spf=spf, objective=objective, solver=solver,
+                    time_limit=time_limit, seed=seed, built_up_codes=built_up_codes, built_up_share=built_up_share,
+                    outer_boundary=outer_boundary, feature=s, name=f"pra_{s}")
         P["selection"][s], P["units"][s] = sel["selection"], sel["units"]
         summaries.append(sel["summary"])
     P["selection_summary"] = pd.concat(summaries, ignore_index=True)

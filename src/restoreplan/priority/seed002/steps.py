@@ -30,11 +30,8 @@ _DRIVERS = ("gdp", "population", "slope", "distance_to_river", "distance_to_road
 
 
 def _six_class_names() -> dict[int, str]:
-    try:
-        t = get_scheme("six_class")
-        return {int(c): t.label(int(c)) for c in t.df.index}
-    except Exception:  # pragma: no cover - scheme table always present
-        return {}
+    t = get_scheme("six_class")
+    return {int(c): t.label(int(c)) for c in t.df.index}
 
 
 # ---------------------------------------------------------------- potential_decline (M10b)
@@ -136,8 +133,8 @@ class MarxanPriorityParams(Params):
     target: float = Field(0.15, gt=0, le=1, description="target share of the PoRA total amount (seed 002: 15 %)",
                           json_schema_extra={"units": "1"})
     blm: float = Field(1.0, ge=0, description="boundary length modifier", json_schema_extra={"units": "cost/km"})
-    spf: float = Field(10.0, gt=0, description="feature penalty factor (marxan objective)",
-                       json_schema_extra={"units": "1"})
+    spf: float = Field(100.0, gt=0, json_schema_extra={"units": "1"},
+                       description="feature penalty factor of the marxan objective (high: the target is met)")
     objective: Literal["marxan", "min_set"] = Field("marxan", description="Marxan score (soft target) or hard target")
     solver: Literal["auto", "highs", "anneal"] = Field("auto", description="solver of restoreplan.optimize")
     time_limit: float | None = Field(20.0, gt=0, description="solver wall-clock limit",
@@ -163,8 +160,8 @@ class MarxanPriorityParams(Params):
           example={"inputs": {"pora": "potential_decline.pora", "eta": "cost_index.eta",
                               "amount": "carbon.c_storage_alt", "lulc": "lulc@2020"},
                    "params": {"pu_size": 10, "blm": 0.5, "time_limit": 10.0, "solver": "auto"}})
-def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, blm=1.0, spf=10.0, objective="marxan",
-                         solver="auto", time_limit=20.0, seed=0, built_up_codes=(5,), built_up_share=0.5,
+def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, blm=1.0, spf=100.0,
+                         objective="marxan", solver="auto", time_limit=20.0, seed=0, built_up_codes=(5,), built_up_share=0.5,
                          outer_boundary=False, exclude_built_up_cells=True):
     """Priority restoration areas of one ES by a Marxan-style selection of planning units (seed 002; M14)."""
     res = marxan_priority(pora, eta, amount.clip(min=0), lulc, pu_size=pu_size, target=target, blm=blm, spf=spf,
@@ -251,7 +248,7 @@ class Seed002ChainParams(Params):
     target: float = Field(0.15, gt=0, le=1, description="target share of the PoRA amount",
                           json_schema_extra={"units": "1"})
     blm: float = Field(1.0, ge=0, description="boundary length modifier", json_schema_extra={"units": "cost/km"})
-    spf: float = Field(10.0, gt=0, description="feature penalty factor", json_schema_extra={"units": "1"})
+    spf: float = Field(100.0, gt=0, description="feature penalty factor", json_schema_extra={"units": "1"})
     objective: Literal["marxan", "min_set"] = Field("marxan", description="soft (Marxan) or hard target")
     solver: Literal["auto", "highs", "anneal"] = Field("auto", description="solver")
     time_limit: float | None = Field(20.0, gt=0, description="solver limit per service",
@@ -304,7 +301,7 @@ def seed002_chain_step(lulc, pools=None, threats_table=None, sensitivity=None, s
                        distance_to_settlement=None, poi=None, demand_class=None, *, services=("cs", "hs", "wh"),
                        cost_unused, threshold="mean_of_declines", amount_from="end", half_saturation=0.05,
                        seasonality_z=5.0, poi_radius_m=30000.0, rescale="observed", pu_size=33, target=0.15,
-                       blm=1.0, spf=10.0, objective="marxan", solver="auto", time_limit=20.0, min_area_km2=100.0,
+                       blm=1.0, spf=100.0, objective="marxan", solver="auto", time_limit=20.0, min_area_km2=100.0,
                        connectivity=8, seed=0):
     """The seed 002 chain: PoRA, cost index, Marxan per ES, grades, demand revision, aggregation filter."""
     drivers = {"gdp": gdp, "population": population, "slope": slope, "distance_to_river": distance_to_river,

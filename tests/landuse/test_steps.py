@@ -1,0 +1,45 @@
+"""Land-use study steps on the demo region: Markov demand, simulation with accuracy, seed 003 scenarios."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from restoreplan.pipeline.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lu") / "out"
+    return run_demo(out, size=140, seed=2, methods=["markov_demand", "land_use_simulation", "subsidence",
+                                                    "scenario_simulation"])
+
+
+def test_markov_demand_preserves_total(run):
+    res = run.results["markov_demand"]
+    p = res["transition_matrix"]
+    np.testing.assert_allclose(p.to_numpy().sum(axis=1), 1.0)
+    end_total = int((np.asarray(run.results["land_use_simulation"]["simulated"]) != 255).sum())
+    assert int(res["demand"]["demand_cells"].sum()) == end_total
+
+
+def test_simulation_hindcast_accuracy_in_range(run):
+    acc = run.results["land_use_simulation"]["accuracy"].iloc[0]
+    assert 0 <= acc["fom"] <= 1 and -1 <= acc["kappa"] <= 1 and acc["A"] + acc["B"] + acc["C"] > 0
+    contrib = run.results["land_use_simulation"]["driver_contribution"]
+    np.testing.assert_allclose(contrib.sum(axis=1)[contrib.sum(axis=1) > 0], 1.0, rtol=1e-6)
+
+
+def test_scenarios_form_a_dimension_with_esv_and_pareto(run):
+    res = run.results["scenario_simulation"]
+    lulc = res["lulc"]
+    assert list(lulc["scenario"].values) == ["ID", "FS", "UE", "ER"] and lulc.dims[0] == "scenario"
+    assert not all((lulc.sel(scenario="ID") == lulc.sel(scenario=s)).all() for s in ("FS", "UE", "ER"))
+    esv = res["esv"]
+    assert list(esv.index) == ["ID", "FS", "UE", "ER"] and esv.shape[1] == 11
+    front = res["pareto"]
+    assert front["non_dominated"].any()
+    # a non-dominated scenario is not dominated by any other
+    for s in front.index[front["non_dominated"]]:
+        others = esv.drop(index=s)
+        assert not ((others >= esv.loc[s]).all(axis=1) & (others > esv.loc[s]).any(axis=1)).any()
+    assert isinstance(res["demand"], pd.DataFrame) and set(res["demand"].columns) == {"ID", "FS", "UE", "ER"}
