@@ -43,3 +43,17 @@ def test_scenarios_form_a_dimension_with_esv_and_pareto(run):
         others = esv.drop(index=s)
         assert not ((others >= esv.loc[s]).all(axis=1) & (others > esv.loc[s]).any(axis=1)).any()
     assert isinstance(res["demand"], pd.DataFrame) and set(res["demand"].columns) == {"ID", "FS", "UE", "ER"}
+
+
+def test_custom_rule_table_validates_and_bad_one_is_reported():
+    from pydantic import ValidationError
+
+    from restoreplan.landuse.steps import ScenarioSimulationParams
+
+    ok = ScenarioSimulationParams(scenarios=["ID", {"name": "green", "rules": [
+        {"kind": "markov_multiplier", "to_classes": [2], "factor": 1.2}]}])
+    assert len(ok.scenarios) == 2
+    with pytest.raises(ValidationError):
+        ScenarioSimulationParams(scenarios=["ID", "XX"])
+    with pytest.raises(ValidationError):
+        ScenarioSimulationParams(scenarios=["ID", "ID"])

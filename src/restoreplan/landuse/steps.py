@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..core.errors import ConfigError, message
 from ..pipeline.registry import Input, Params, register
@@ -90,8 +90,20 @@ def _simulation_step(start, end, drivers, *, constraint=None, observed=None, ste
 class ScenarioSimulationParams(Params):
     """Parameters of ``scenario_simulation`` (seed 003)."""
 
-    scenarios: list[str] = Field(["ID", "FS", "UE", "ER"], min_length=1,
-                                 description="scenario presets (seed 003: ID, FS, UE, ER) simulated from the end map")
+    scenarios: list[str | dict] = Field(["ID", "FS", "UE", "ER"], min_length=1,
+                                        description="scenarios simulated from the end map: preset names (seed 003: "
+                                                    "ID, FS, UE, ER) or rule tables (name, rules = [{kind = "
+                                                    "'markov_multiplier', …}], see restoreplan.landuse.ScenarioRules)")
+
+    @field_validator("scenarios")
+    @classmethod
+    def _rules_valid(cls, v):
+        from .scenarios import load_rules
+
+        names = [load_rules(x).name for x in v]  # validates presets and rule tables alike
+        if len(set(names)) != len(names):
+            raise ValueError(f"scenario names must be unique, got {names}")
+        return v
     steps: float = Field(1.0, gt=0, description="Markov steps past the end map for each scenario's demand")
     equivalent_value: float = Field(3406.5, gt=0, description="D, value of one ESV equivalent (Xie 2015 ≈ 3406.5, "
                                                               "unverified)", json_schema_extra={"units": "yuan/hm2/a"})
@@ -101,7 +113,50 @@ class ScenarioSimulationParams(Params):
     seed: int = Field(0, ge=0, description="random seed (forests and CARS; the same for every scenario)")
 
 
-@register("scenario_simulation", params=ScenarioSimulationParams, group="landuse",
+def _scenario_report(result, ctx) -> str:
+    """Report section: a map per scenario, ESV per service and scenario (chart + table), the Pareto set."""
+    import base64
+    import html
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..report.html import _img, _table_html, raster_png
+
+    parts = ["<div class='grid'>"]
+    lulc = result["lulc"]
+    for s in lulc["scenario"].values:
+        parts.append(_img(raster_png(lulc.sel(scenario=s), title=f"scenario {s}", scheme="six_class"), f"scenario {s}"))
+    parts.append("</div>")
+    esv = result["esv"]
+    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=80)
+    width = 0.8 / max(len(esv.index), 1)
+    x = np.arange(len(esv.columns))
+    for i, s in enumerate(esv.index):
+        ax.bar(x + i * width, esv.loc[s].to_numpy(), width, label=str(s))
+    ax.set_xticks(x + 0.4 - width / 2)
+    ax.set_xticklabels([c.replace("_", " ") for c in esv.columns], rotation=30, ha="right", fontsize=7)
+    ax.set_ylabel("ESV (yuan/a)", fontsize=8)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    parts.append(f"<div class='card'><img style='max-width:700px' src='data:image/png;base64,{b64}' "
+                 "alt='ESV per scenario'><div class='meta'>ESV per service and scenario</div></div>")
+    parts.append("<h4>ESV per scenario (yuan/a)</h4>" + _table_html(esv))
+    front = result["pareto"]
+    nd = ", ".join(html.escape(str(s)) for s in front.index[front["non_dominated"]])
+    parts.append(f"<h4>Pareto comparison</h4><p>Non-dominated: <b>{nd}</b></p>" + _table_html(front))
+    parts.append("<h4>Demand per scenario (cells)</h4>" + _table_html(result["demand"]))
+    return "\n".join(parts)
+
+
+@register("scenario_simulation", params=ScenarioSimulationParams, group="landuse", report=_scenario_report,
           inputs=(Input("start", "categorical", "land use at T1 (fit)"),
                   Input("end", "categorical", "land use at T2 (fit; every scenario starts here)"),
                   Input("drivers", "any", "mapping name → driver raster"),
@@ -120,7 +175,7 @@ def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=Non
     """Seed 003 chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
     from ..analysis.tradeoff import esv_wide, pareto_front, scenario_esv
     from ..tables import load_table
-    from .scenarios import apply_scenario, stack_scenarios
+    from .scenarios import apply_scenario, load_rules, stack_scenarios
 
     if not isinstance(drivers, dict) or not drivers:
         raise ConfigError(message("drivers", "a mapping name → raster", type(drivers).__name__,
@@ -128,14 +183,17 @@ def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=Non
     ds = xr.Dataset({k: v.astype("float32") for k, v in drivers.items()})
     sim = LandUseSimulator(seed=seed, n_estimators=n_estimators, sample_rate=sample_rate).fit(start, end, ds)
     p = transition_matrix(start, end)
-    maps, demands = [], {}
-    for name in scenarios:
-        inp = apply_scenario(name, start=end, transition_matrix=p, zones=zones, constraint=constraint,
+    maps, demands, names = [], {}, []
+    for spec in scenarios:
+        rules = load_rules(spec)
+        name = rules.name
+        names.append(name)
+        inp = apply_scenario(rules, start=end, transition_matrix=p, zones=zones, constraint=constraint,
                              probability=sim.development_probability_, reference=reference, steps=steps)
         out = sim.simulate(**inp.simulate_kwargs())
         maps.append(out.assign_attrs(scenario=name))
         demands[name] = inp.demand
-    stacked = stack_scenarios(maps, names=list(scenarios))
+    stacked = stack_scenarios(maps, names=names)
     table = scenario_esv(stacked, equivalents=load_table(equivalents), equivalent_value=equivalent_value)
     wide = esv_wide(table)
     front = pareto_front(wide)
