@@ -158,7 +158,7 @@ def main() -> None:
     print(p["pora_share"].round(2).to_string(index=False), "\n")
     print("Marxan selection per service (15 % of the PoRA amount = end-year supply)")
     cols = ["feature", "units", "units_locked_out", "units_initial", "units_selected", "area_km2", "target", "held",
-            "target_met", "objective", "bound", "gap", "solver", "seconds"]
+            "held_pct_of_target", "target_met", "objective", "bound", "gap", "solver", "seconds"]
     print(p["selection_summary"][cols].round(3).to_string(index=False), "\n")
     print(f"Area per grade (km²): overlay → demand-revised (Table 3) → patches ≥ {args.min_area:g} km² (8-connected)")
     print(res.area_table().round(2).to_string(index=False), "\n")

@@ -34,14 +34,19 @@ def test_scenarios_form_a_dimension_with_esv_and_pareto(run):
     lulc = res["lulc"]
     assert list(lulc["scenario"].values) == ["ID", "FS", "UE", "ER"] and lulc.dims[0] == "scenario"
     assert not all((lulc.sel(scenario="ID") == lulc.sel(scenario=s)).all() for s in ("FS", "UE", "ER"))
-    esv = res["esv"]
-    assert list(esv.index) == ["ID", "FS", "UE", "ER"] and esv.shape[1] == 11
+    esv = res["esv"].drop(index="baseline")
+    assert list(res["esv"].index) == ["baseline", "ID", "FS", "UE", "ER"] and esv.shape[1] == 11
     front = res["pareto"]
     assert front["non_dominated"].any()
     # a non-dominated scenario is not dominated by any other
     for s in front.index[front["non_dominated"]]:
         others = esv.drop(index=s)
         assert not ((others >= esv.loc[s]).all(axis=1) & (others > esv.loc[s]).any(axis=1)).any()
+    assert front["pareto_improvement_over_baseline"].dtype == bool
+    fs = res["functional_synergy"]
+    assert set(fs["relation"]) <= {"synergy", "tradeoff", "neutral"} and set(fs["scenario"]) == {"ID", "FS", "UE", "ER"}
+    sp = res["spatial_synergy"]
+    assert sp["rho"].dropna().between(-1, 1).all()
     assert isinstance(res["demand"], pd.DataFrame) and set(res["demand"].columns) == {"ID", "FS", "UE", "ER"}
 
 

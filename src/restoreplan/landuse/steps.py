@@ -131,7 +131,7 @@ def _scenario_report(result, ctx) -> str:
     for s in lulc["scenario"].values:
         parts.append(_img(raster_png(lulc.sel(scenario=s), title=f"scenario {s}", scheme="six_class"), f"scenario {s}"))
     parts.append("</div>")
-    esv = result["esv"]
+    esv = result["esv"].drop(index="baseline", errors="ignore")
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=80)
     width = 0.8 / max(len(esv.index), 1)
     x = np.arange(len(esv.columns))
@@ -148,11 +148,16 @@ def _scenario_report(result, ctx) -> str:
     b64 = base64.b64encode(buf.getvalue()).decode("ascii")
     parts.append(f"<div class='card'><img style='max-width:700px' src='data:image/png;base64,{b64}' "
                  "alt='ESV per scenario'><div class='meta'>ESV per service and scenario</div></div>")
-    parts.append("<h4>ESV per scenario (yuan/a)</h4>" + _table_html(esv))
+    parts.append("<h4>ESV per scenario (yuan/a; baseline = the end map)</h4>" + _table_html(result["esv"]))
     front = result["pareto"]
     nd = ", ".join(html.escape(str(s)) for s in front.index[front["non_dominated"]])
     parts.append(f"<h4>Pareto comparison</h4><p>Non-dominated: <b>{nd}</b></p>" + _table_html(front))
     parts.append("<h4>Demand per scenario (cells)</h4>" + _table_html(result["demand"]))
+    sp = result["spatial_synergy"]
+    if len(sp):
+        counts = sp.groupby(["scenario", "relation"]).size().unstack(fill_value=0)
+        parts.append("<h4>Spatial synergy/tradeoff of service pairs (Spearman ρ of per-pixel ΔESV)</h4>"
+                     + _table_html(counts))
     return "\n".join(parts)
 
 
@@ -164,8 +169,9 @@ def _scenario_report(result, ctx) -> str:
                   Input("constraint", "raster", "0 = locked (e.g. ecological red line)", optional=True),
                   Input("reference", "categorical", "pre-disturbance map for ER's restoration overrides",
                         optional=True)),
-          outputs=("lulc", "esv", "pareto", "demand"),
-          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s (M03) → Pareto set (M24)",
+          outputs=("lulc", "esv", "pareto", "demand", "functional_synergy", "spatial_synergy"),
+          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s (M03) → Pareto set, "
+                  "synergy vs the end map (M24)",
           example={"inputs": {"start": "lulc@2000", "end": "lulc@2010", "zones": "subsidence.zone",
                               "reference": "lulc@2000",
                               "drivers": {"dem": "dem", "slope": "slope", "distance_to_road": "distance_to_road"}},
@@ -173,7 +179,9 @@ def _scenario_report(result, ctx) -> str:
 def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=None, reference=None, scenarios,
                               steps, equivalent_value, equivalents, n_estimators, sample_rate, seed):
     """Seed 003 chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
-    from ..analysis.tradeoff import esv_wide, pareto_front, scenario_esv
+    from ..analysis.tradeoff import (esv_wide, functional_synergy, pareto_front, pareto_improvement, scenario_esv,
+                                     spatial_synergy)
+    from ..services.esv import esv
     from ..tables import load_table
     from .scenarios import apply_scenario, load_rules, stack_scenarios
 
@@ -194,9 +202,18 @@ def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=Non
         maps.append(out.assign_attrs(scenario=name))
         demands[name] = inp.demand
     stacked = stack_scenarios(maps, names=names)
-    table = scenario_esv(stacked, equivalents=load_table(equivalents), equivalent_value=equivalent_value)
-    wide = esv_wide(table)
+    eq = load_table(equivalents)
+    base = xr.concat([end], dim=pd.Index(["baseline"], name="scenario"))
+    wide_all = esv_wide(scenario_esv(xr.concat([base, stacked], dim="scenario"), equivalents=eq,
+                                     equivalent_value=equivalent_value))
+    wide = wide_all.drop(index="baseline")
     front = pareto_front(wide)
-    return {"lulc": stacked, "esv": wide, "pareto": front.astype({"dominated_by": str, "dominates": str}),
-            "demand": pd.DataFrame(demands)}
+    improvement = pareto_improvement(wide_all, "baseline")
+    front = front.join(improvement[["improvement"]].rename(columns={"improvement": "pareto_improvement_over_baseline"}))
+    functional = functional_synergy(wide_all, "baseline")
+    spatial = spatial_synergy(esv(stacked, equivalents=eq, equivalent_value=equivalent_value),
+                              esv(end, equivalents=eq, equivalent_value=equivalent_value),
+                              sample=200_000, seed=seed)
+    return {"lulc": stacked, "esv": wide_all, "pareto": front.astype({"dominated_by": str, "dominates": str}),
+            "demand": pd.DataFrame(demands), "functional_synergy": functional, "spatial_synergy": spatial}
 

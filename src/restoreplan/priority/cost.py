@@ -83,7 +83,7 @@ def seed002_unit_costs(unused: float, *, water: float = 5.4, forest: float = 2.0
 def eta_kernel(p: np.ndarray, lsum: np.ndarray, b: np.ndarray, cmin: float, cmax: float):
     """C = P·ΣL, C′ = 1 + 4(C − C_min)/(C_max − C_min) (1 when the span is 0), η = C′ + B (NaN-propagating).
 
-    >>> [round(float(v), 4) for v in eta_kernel(np.array([2.0]), np.array([26.0]), np.array([2.0]), 9.0, 162.0)]
+    >>> [round(float(v[0]), 4) for v in eta_kernel(np.array([2.0]), np.array([26.0]), np.array([2.0]), 9.0, 162.0)]
     [52.0, 2.1242, 4.1242]
     """
     c = np.asarray(p, dtype=np.float64) * np.asarray(lsum, dtype=np.float64)

@@ -216,7 +216,7 @@ class AggregationFilterParams(Params):
           formula="keep patches P (all grades, 8-connected) with |P|·A_cell ≥ min_area_km2",
           units={"grade": "grade", "table": "km2", "landuse_table": "km2"},
           example={"inputs": {"grades": "demand_revision.grade", "lulc": "lulc@2020"},
-                   "params": {"min_area_km2": 0.5, "connectivity": 8}})
+                   "params": {"min_area_km2": 0.05, "connectivity": 8}})
 def aggregation_filter_step(grades, lulc=None, *, min_area_km2=100.0, connectivity=8):
     """Drop priority patches smaller than a minimum area; areas per grade and land use (seed 002 §2.3.7; M16c)."""
     g = aggregation_filter(grades, min_area_km2=min_area_km2, connectivity=connectivity, name="grade")
@@ -239,6 +239,9 @@ class Seed002ChainParams(Params):
     amount_from: Literal["end", "start", "decline"] = Field("end", description="Marxan amount: end-year supply "
                                                                               "(assumption), start-year, or decline")
     half_saturation: float = Field(0.05, gt=0, le=1, description="habitat quality k", json_schema_extra={"units": "1"})
+    threat_classes: dict[str, tuple[int, ...]] = Field(
+        {"construction": (5,), "cropland": (1,)},
+        description="HQ threats rebuilt from each year's land use: threat name -> land-use codes")
     seasonality_z: float = Field(5.0, gt=0, le=30, description="water yield Z", json_schema_extra={"units": "1"})
     poi_radius_m: float = Field(30000.0, gt=0, description="POI kernel radius (seed 002: 30 km)",
                                 json_schema_extra={"units": "m"})
@@ -294,12 +297,13 @@ _TABLES = {"pools": "carbon pools", "threats_table": "HQ threats", "sensitivity"
                               "distance_to_river": "distance_to_river", "distance_to_road": "distance_to_road",
                               "distance_to_settlement": "distance_to_settlement", "poi": "vector:poi"},
                    "params": {"cost_unused": 1.0, "half_saturation": 0.3, "poi_radius_m": 3000.0, "pu_size": 10,
-                              "blm": 0.5, "time_limit": 5.0, "min_area_km2": 0.5}})
+                              "blm": 0.5, "time_limit": 5.0, "min_area_km2": 0.05}})
 def seed002_chain_step(lulc, pools=None, threats_table=None, sensitivity=None, static_threats=None, biophysical=None,
                        precipitation=None, et0=None, root_restricting_depth=None, pawc=None, gdp=None,
                        population=None, slope=None, distance_to_river=None, distance_to_road=None,
                        distance_to_settlement=None, poi=None, demand_class=None, *, services=("cs", "hs", "wh"),
                        cost_unused, threshold="mean_of_declines", amount_from="end", half_saturation=0.05,
+                       threat_classes=None,
                        seasonality_z=5.0, poi_radius_m=30000.0, rescale="observed", pu_size=33, target=0.15,
                        blm=1.0, spf=100.0, objective="marxan", solver="auto", time_limit=20.0, min_area_km2=100.0,
                        connectivity=8, seed=0):
@@ -308,7 +312,8 @@ def seed002_chain_step(lulc, pools=None, threats_table=None, sensitivity=None, s
                "distance_to_road": distance_to_road, "distance_to_settlement": distance_to_settlement}
     res = seed002_chain(
         lulc, unit_cost=seed002_unit_costs(cost_unused), pools=pools, threats_table=threats_table,
-        sensitivity=sensitivity, threat_classes={"construction": (5,), "cropland": (1,)},
+        sensitivity=sensitivity,
+        threat_classes=dict(threat_classes) if threat_classes else {"construction": (5,), "cropland": (1,)},
         static_threats=dict(static_threats) if static_threats else None, half_saturation=half_saturation,
         biophysical=biophysical, precipitation=precipitation, et0=et0, root_restricting_depth=root_restricting_depth,
         pawc=pawc, seasonality_z=seasonality_z, services=services, drivers=drivers, poi=poi,
