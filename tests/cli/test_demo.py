@@ -53,3 +53,11 @@ def test_demo_is_deterministic(demo_out, tmp_path):
     assert r.exit_code == 0, r.output
     for name in ("slope.tif", "inputs/lulc_2010.tif"):
         np.testing.assert_array_equal(read_raster(demo_out / name).values, read_raster(out2 / name).values)
+
+
+def test_demo_relative_out_path(tmp_path, monkeypatch):
+    """README command 1 uses a relative --out; paths must not be resolved twice."""
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["demo", "--out", "rel-out", "--size", "100", "--method", "slope"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "rel-out" / "slope.tif").exists() and (tmp_path / "rel-out" / "report.html").exists()

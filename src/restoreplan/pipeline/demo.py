@@ -85,7 +85,7 @@ def run_demo(out: str | Path, *, size: int = 500, seed: int = 0, methods: list[s
 
     import shutil
 
-    out = Path(out)
+    out = Path(out).resolve()  # a relative --out must not be re-resolved against inputs/
     created_out = not out.exists()
     inputs_dir = out / "inputs"
     created_inputs = not inputs_dir.exists()
