@@ -238,8 +238,9 @@ def test_selection_built_up_locked_out_never_cheaper():
 
 
 def test_selection_boundary_penalty_compacts():
-    # costs [1, 1.05, 1], need 2 of 3 units. BLM 0 -> {1, 3} (cost 2). Shared side 0.03 km:
-    # {1,3} boundary 0.06 + ... vs {1,2} 0.03 less; with BLM 10 the 0.3 saving beats the 0.05 extra cost
+    # costs [1, 1.05, 1], need 2 of 3 units. BLM 0 -> {1, 3} (cost 2). Each shared side is 0.03 km:
+    # {1, 3} cuts both shared sides (0.06 km), {1, 2} one (0.03 km); with BLM 10 the 0.3 saving beats
+    # the 0.05 extra cost
     pora, eta, am, lulc = _row_problem([1.0, 1.05, 1.0])
     kw = {"pu_size": 1, "target": 2 / 3, "objective": "min_set", "solver": "highs"}
     assert marxan_priority(pora, eta, am, lulc, blm=0.0, **kw)["selection"].values.tolist() == [[1, 0, 1]]

@@ -93,7 +93,8 @@ def eta_kernel(p: np.ndarray, lsum: np.ndarray, b: np.ndarray, cmin: float, cmax
     return c, cs, eta
 
 
-def _unit_cost_kernel(lulc: np.ndarray, codes: np.ndarray, costs: np.ndarray, nodata, locked: np.ndarray):
+def _unit_cost_kernel(lulc: np.ndarray, codes: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Unit cost P of each cell's code; NaN for nodata, built-up and unlisted codes."""
     out = np.full(lulc.shape, np.nan)
     for c, v in zip(codes, costs):
         out[lulc == c] = v
@@ -102,25 +103,9 @@ def _unit_cost_kernel(lulc: np.ndarray, codes: np.ndarray, costs: np.ndarray, no
 
 # ------------------------------------------------------------------------------------------ scores
 def jenks_edges(x, k: int, *, max_exact: int = 10_000, seed: int = 0) -> np.ndarray:
-    """Jenks edges identical to :func:`restoreplan.services.classify.jenks_breaks` (same seeded sample).
-
-    The sample of ``max_exact`` values (min and max kept) is drawn here with the same generator
-    calls, but the "all indices but the extremes" array is built with ``np.delete`` (O(n)) instead
-    of ``np.setdiff1d`` (a hash/sort of all n indices, ≈ 8 s for 5 M cells); the sample is then
-    handed to ``jenks_breaks``, which runs the exact Fisher DP on it. Computes.
-    """
-    if isinstance(x, xr.DataArray):
-        d = x.astype(np.float64).data
-        x = d.compute() if hasattr(d, "compute") else d
-    vals = np.asarray(x, dtype=np.float64).ravel()
-    vals = vals[np.isfinite(vals)]
-    if vals.size > max_exact:
-        rng = np.random.default_rng(seed)
-        keep = sorted({int(np.argmin(vals)), int(np.argmax(vals))})
-        rest = np.delete(np.arange(vals.size), keep)
-        pick = rng.choice(rest, size=max_exact - len(keep), replace=False)
-        vals = np.concatenate([vals[keep], vals[np.sort(pick)]])
-    return jenks_breaks(vals, k, max_exact=max_exact, seed=seed)
+    """Jenks edges of ``x`` (:func:`restoreplan.services.classify.jenks_breaks`: exact Fisher DP on a
+    seeded sample of ``max_exact`` values that keeps the min and max). Computes."""
+    return jenks_breaks(x, k, max_exact=max_exact, seed=seed)
 
 
 def _jenks_scores(x: xr.DataArray, k: int, *, max_exact: int, seed: int, mask=None) -> xr.DataArray:
@@ -287,8 +272,7 @@ def cost_index(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], benefit: x
                                   "add them (seed 002 leaves unused land to you: seed002_unit_costs(unused=...))"))
     codes = np.array(sorted(set(uc) - locked), dtype=np.int64)
     costs = np.array([uc[c] for c in codes], dtype=np.float64)
-    p = xr.apply_ufunc(_unit_cost_kernel, lulc, kwargs={"codes": codes, "costs": costs, "nodata": lulc.rio.nodata,
-                                                        "locked": np.array(sorted(locked))},
+    p = xr.apply_ufunc(_unit_cost_kernel, lulc, kwargs={"codes": codes, "costs": costs},
                        dask="parallelized", output_dtypes=[np.float64])
     if scores is None:
         scores = indicator_scores(k=k, rings_m=rings_m, max_exact=max_exact, seed=seed, **indicators)

@@ -120,10 +120,10 @@ def _sample_keep_extremes(vals: np.ndarray, max_exact: int, seed: int) -> np.nda
         return vals
     rng = np.random.default_rng(seed)
     i_min, i_max = int(np.argmin(vals)), int(np.argmax(vals))
-    keep = {i_min, i_max}
-    rest = np.setdiff1d(np.arange(vals.size), np.fromiter(keep, dtype=np.int64))
+    keep = sorted({i_min, i_max})
+    rest = np.delete(np.arange(vals.size), keep)  # O(n); np.setdiff1d sorted all n indices (≈ 8 s at 5 M)
     pick = rng.choice(rest, size=max_exact - len(keep), replace=False)
-    return np.concatenate([vals[sorted(keep)], vals[np.sort(pick)]])
+    return np.concatenate([vals[keep], vals[np.sort(pick)]])
 
 
 def _jenks_edges(arr, k: int, max_exact: int = 10_000, seed: int = 0, pad: bool = False) -> np.ndarray:
