@@ -18,24 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import xarray as xr
 
+from ..core.finalize import finalize as finish  # copy-free: finalize writes metadata in place
+
 __all__ = ["close_to", "finish", "row_blocks"]
-
-
-def finish(out: xr.DataArray, *, like: xr.DataArray, name: str, units: str | None = None, **attrs) -> xr.DataArray:
-    """``finalize`` without array copies: name, units/attrs, CRS and transform of ``like``, NaN nodata."""
-    out = out.copy(deep=False)
-    out.name = name
-    out.attrs = {}
-    if units is not None:
-        out.attrs["units"] = units
-    out.attrs.update({k: v for k, v in attrs.items() if v is not None})
-    crs = like.rio.crs
-    if crs is not None:
-        out.rio.write_crs(crs, inplace=True)
-    out.rio.write_transform(like.rio.transform(), inplace=True)
-    if np.issubdtype(out.dtype, np.floating):
-        out.rio.write_nodata(np.nan, encoded=False, inplace=True)
-    return out
 
 
 def close_to(a: np.ndarray, nodata) -> np.ndarray:
