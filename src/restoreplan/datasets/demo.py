@@ -30,25 +30,9 @@ from .synthetic import CELL, PointSet
 __all__ = ["DemoRegion", "demo_grid", "demo_region", "demo_region_lazy"]
 
 _SOURCE = "restoreplan.datasets.demo_region (synthetic, not a real place)"
-_LAYER_ORDER = (
-    "lulc",
-    "ndvi",
-    "dem",
-    "slope",
-    "population",
-    "gdp",
-    "precipitation",
-    "et0",
-    "soil_depth",
-    "pawc",
-    "npp",
-    "distance_to_road",
-    "distance_to_river",
-    "distance_to_settlement",
-    "threat_construction",
-    "threat_cropland",
-    "threat_roads",
-)
+_DISTANCE_LAYERS = ("distance_to_road", "distance_to_river", "distance_to_settlement")
+_AFTER = TILE_LAYERS.index("npp") + 1
+_LAYER_ORDER = TILE_LAYERS[:_AFTER] + _DISTANCE_LAYERS + TILE_LAYERS[_AFTER:]  # every layer, in the contract order
 _VECTOR_ORDER = (
     "roads",
     "rivers",

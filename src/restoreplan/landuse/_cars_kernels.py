@@ -130,6 +130,24 @@ def propose(cand, lu, prob, nbc, tm, w, dyn, gap, tau_scale, mu, sigma_r1, inv_w
                     seedflag[j] = 1
 
 
+@nb.njit(inline="always", cache=True)
+def _move_neighbours(nbc, i, s, c, ny, nx, half):
+    """Cell ``i`` changed from class ``s`` to ``c``: update the window counts of its neighbours."""
+    y = i // nx
+    x = i - y * nx
+    for dy in range(-half, half + 1):
+        yy = y + dy
+        if yy < 0 or yy >= ny:
+            continue
+        for dx in range(-half, half + 1):
+            xx = x + dx
+            if xx < 0 or xx >= nx or (dy == 0 and dx == 0):
+                continue
+            q = yy * nx + xx
+            nbc[q, s] -= 1
+            nbc[q, c] += 1
+
+
 @nb.njit(cache=True)
 def apply(cand, prop, seedflag, lu, nbc, counts, demand, key, seed_budget, ny, nx, half, kcls):
     """Pass 2: thin proposals so no class passes its demand, then update map, counts and windows.
@@ -188,19 +206,7 @@ def apply(cand, prop, seedflag, lu, nbc, counts, demand, key, seed_budget, ny, n
         i = cand[j]
         s = lu[i]
         lu[i] = c
-        y = i // nx
-        x = i - y * nx
-        for dy in range(-half, half + 1):
-            yy = y + dy
-            if yy < 0 or yy >= ny:
-                continue
-            for dx in range(-half, half + 1):
-                xx = x + dx
-                if xx < 0 or xx >= nx or (dy == 0 and dx == 0):
-                    continue
-                q = yy * nx + xx
-                nbc[q, s] -= 1
-                nbc[q, c] += 1
+        _move_neighbours(nbc, i, s, c, ny, nx, half)
     return changed, seeds
 
 
@@ -231,17 +237,5 @@ def complete(order_cells, order_class, lu, nbc, counts, demand, ny, nx, half):
         counts[s] -= 1
         lu[i] = c
         changed += 1
-        y = i // nx
-        x = i - y * nx
-        for dy in range(-half, half + 1):
-            yy = y + dy
-            if yy < 0 or yy >= ny:
-                continue
-            for dx in range(-half, half + 1):
-                xx = x + dx
-                if xx < 0 or xx >= nx or (dy == 0 and dx == 0):
-                    continue
-                q = yy * nx + xx
-                nbc[q, s] -= 1
-                nbc[q, c] += 1
+        _move_neighbours(nbc, i, s, c, ny, nx, half)
     return changed
