@@ -107,8 +107,8 @@ def esv_by_group(esv: xr.DataArray, groups: Mapping[str, str] = XIE2015_GROUPS,
 
 
 @dataclass
-class Seed001Result:
-    """Products of :func:`seed001_chain` (``products``) and seconds per step (``timings``)."""
+class ChainResult:
+    """Products of a multi-step chain (``products``) and seconds per step (``timings``)."""
 
     products: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
@@ -121,6 +121,11 @@ class Seed001Result:
         df = pd.DataFrame({"step": list(self.timings), "seconds": list(self.timings.values())})
         return pd.concat([df, pd.DataFrame({"step": ["total"], "seconds": [df["seconds"].sum()]})],
                          ignore_index=True)
+
+
+@dataclass
+class Seed001Result(ChainResult):
+    """Products of :func:`seed001_chain` (``products``) and seconds per step (``timings``)."""
 
 
 def _load(x):

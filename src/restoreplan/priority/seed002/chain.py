@@ -17,12 +17,13 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ...analysis.chain import ChainResult
 from ...core.errors import AssumptionWarning, ConfigError, message
 from ..cost import benefit_range, cost_index, indicator_scores
 from ..decline import potential_decline
@@ -40,20 +41,8 @@ SEED002_SERVICES: dict[str, tuple[str, str]] = {
 
 
 @dataclass
-class Seed002Result:
+class Seed002Result(ChainResult):
     """Products of :func:`seed002_chain` (``products``) and seconds per step (``timings``)."""
-
-    products: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)
-
-    def __getitem__(self, key):
-        return self.products[key]
-
-    def timing_table(self) -> pd.DataFrame:
-        """Seconds per step, in order, with the total."""
-        df = pd.DataFrame({"step": list(self.timings), "seconds": list(self.timings.values())})
-        return pd.concat([df, pd.DataFrame({"step": ["total"], "seconds": [df["seconds"].sum()]})],
-                         ignore_index=True)
 
     def area_table(self) -> pd.DataFrame:
         """Area per grade (km²) at the three stages: overlay, demand-revised, filtered."""
