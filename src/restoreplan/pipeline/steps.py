@@ -16,7 +16,7 @@ from ..core.legend import get_scheme, reclassify
 from ..core.validate import check_raster
 from .registry import Input, Params, register
 
-__all__ = ["class_area", "slope", "distance_to_classes"]
+__all__ = ["class_area", "constant_layer", "distance_to_classes", "distance_to_features", "merge_vectors", "slope"]
 
 
 # ---------------------------------------------------------------- class areas
@@ -66,6 +66,7 @@ class ReclassifyParams(Params):
     mapping: dict[int, int] | str = Field(..., description="{from_code: to_code}, or a built-in table name "
                                                            "such as 'wuhan_to_six_class'")
     unmapped: Literal["raise", "nodata", "keep"] = "raise"
+    nodata: int | None = Field(None, description="nodata code of the output (default: the input's nodata)")
 
 
 @register("reclassify", params=ReclassifyParams, group="core",
@@ -73,10 +74,10 @@ class ReclassifyParams(Params):
           outputs=("lulc",), formula="out(x) = mapping[lulc(x)]; nodata stays nodata",
           example={"inputs": {"lulc": "lulc@2020"},
                    "params": {"mapping": {1: 1, 2: 2, 3: 2, 4: 4, 5: 5, 6: 6}}})
-def _reclassify_step(lulc, *, mapping, unmapped):
+def _reclassify_step(lulc, *, mapping, unmapped, nodata=None):
     """Map class codes to another scheme (e.g. merge grassland into forest)."""
     check_raster(lulc, name="lulc", kind="categorical")
-    return reclassify(lulc, mapping, unmapped=unmapped, name="lulc_reclassified")
+    return reclassify(lulc, mapping, unmapped=unmapped, nodata=nodata, name="lulc_reclassified")
 
 
 # ---------------------------------------------------------------- slope
@@ -172,3 +173,165 @@ register("distance_to_classes", params=DistanceParams, group="core",
          inputs=(Input("lulc", "categorical", "land-use raster"),), outputs=("distance",),
          formula="d(x) = min ‖x − y‖ over cells y of the chosen classes (exact EDT, m)",
          example={"inputs": {"lulc": "lulc@2020"}, "params": {"classes": [5]}})(distance_to_classes)
+
+
+# ---------------------------------------------------------------- distance to vector features
+class DistanceFeaturesParams(Params):
+    """Parameters of ``distance_to_features``."""
+
+    max_distance_m: float | None = Field(None, gt=0, description="cap (distances above are set to the cap)",
+                                         json_schema_extra={"units": "m"})
+    all_touched: bool = Field(False, description="burn every cell a line/polygon touches (default: cells whose "
+                                                 "centre it covers; a point burns the cell containing it)")
+
+
+def distance_to_features(features, like: xr.DataArray, *, max_distance_m: float | None = None,
+                         all_touched: bool = False, name: str = "distance") -> xr.DataArray:
+    """Exact Euclidean distance (m) from every cell of ``like`` to the nearest vector feature.
+
+    Notes
+    -----
+    The features (points, lines or polygons; reprojected to the grid's CRS, never the raster) are
+    burnt onto the grid of ``like`` (a point burns the cell containing it; features off the grid are
+    dropped), then d(x) = min_{burnt y} ‖x − y‖ · Δ by exact EDT, float32 metres. Nodata cells of
+    ``like`` get NaN. A global operation: a dask ``like`` is gathered into one block. ConfigError if
+    no feature falls on the grid.
+    """
+    import geopandas as gpd
+    from scipy.ndimage import distance_transform_edt
+
+    from ..io.raster import valid_mask
+    from ..io.vector import rasterize
+
+    check_raster(like, name="like", projected=True)
+    if not isinstance(features, gpd.GeoDataFrame):
+        raise ConfigError(message("features", "a vector layer (GeoDataFrame)", type(features).__name__,
+                                  'reference a vector: features = "vector:NAME"'))
+    if features.crs is None:
+        raise ConfigError(message("features", "a vector layer with a CRS", "no CRS",
+                                  "set one (gdf.set_crs(...)) or save the file with its CRS"))
+    burnt = rasterize(features, like=like, value=1, fill=0, all_touched=all_touched, dtype="uint8").values != 0
+    if not burnt.any():
+        raise ConfigError(message("features", "features on the grid of `like`",
+                                  f"none of the {len(features)} feature(s) falls on the grid",
+                                  "check the CRS and extent of the vector layer"))
+    t = like.rio.transform()
+    d = distance_transform_edt(~burnt, sampling=(abs(t.e), abs(t.a))).astype(np.float32)
+    if max_distance_m is not None:
+        d = np.minimum(d, np.float32(max_distance_m))
+    m = valid_mask(like)
+    d[~np.asarray(m.data.compute() if hasattr(m.data, "compute") else m.data)] = np.nan
+    out = xr.DataArray(d, dims=("y", "x"), coords={"y": like.y, "x": like.x})
+    return finalize(out, like=like, name=name, units="m")
+
+
+register("distance_to_features", params=DistanceFeaturesParams, group="core",
+         inputs=(Input("features", "vector", "points, lines or polygons (any CRS; reprojected)"),
+                 Input("like", "raster", "grid template; its nodata cells get NaN")),
+         outputs=("distance",), units={"distance": "m"},
+         formula="d(x) = min ‖x − y‖ over cells y holding a feature (exact EDT, m)",
+         example={"inputs": {"features": "vector:settlements", "like": "lulc@2020"}, "params": {}})(distance_to_features)
+
+
+# ---------------------------------------------------------------- synthetic uniform layer
+class ConstantLayerParams(Params):
+    """Parameters of ``constant_layer``."""
+
+    value: float = Field(..., description="the uniform value of every valid cell (in `units`)")
+    units: str = Field("1", description="units of the value, e.g. mm/a")
+    name: str = Field("constant", description="name of the layer (e.g. precipitation)")
+
+
+def _constant_kernel(valid: np.ndarray, value: np.float32) -> np.ndarray:
+    return np.where(valid, value, np.float32(np.nan)).astype(np.float32)
+
+
+def constant_layer(like: xr.DataArray, *, value: float, units: str = "1", name: str = "constant") -> xr.DataArray:
+    """SYNTHETIC uniform layer: ``value`` on every valid cell of ``like``, NaN on its nodata cells.
+
+    Notes
+    -----
+    out(x) = value where ``like`` holds data, NaN elsewhere; float32 on the grid of ``like``; numpy
+    or dask (per block). This is not data: use it only to stand in for a missing input (e.g. a
+    uniform precipitation), and say so. ``attrs["synthetic"]`` records it.
+    """
+    from ..io.raster import valid_mask
+
+    check_raster(like, name="like")
+    if not np.isfinite(value):
+        raise ConfigError(message("value", "a finite number", repr(value), "give the uniform value, e.g. 1270.0"))
+    m = valid_mask(like)
+    out = xr.apply_ufunc(_constant_kernel, m, kwargs={"value": np.float32(value)}, dask="parallelized",
+                         output_dtypes=[np.float32])
+    shown = f"{value:g} {units}" if units not in ("", "1") else f"{value:g} (dimensionless)"
+    return finalize(out, like=like, name=name, units=units, synthetic=f"uniform {shown}")
+
+
+def _constant_report(result, ctx=None) -> str:
+    import html
+
+    if not isinstance(result, xr.DataArray):
+        return ""
+    return (f"<p class='note'>SYNTHETIC: {html.escape(str(result.name))} = "
+            f"{html.escape(str(result.attrs.get('synthetic', '')))} on every valid cell of the template "
+            "(no map: the layer is uniform). It stands in for a missing input; it is not data.</p>")
+
+
+register("constant_layer", params=ConstantLayerParams, group="core", backends=("numpy", "dask"),
+         inputs=(Input("like", "raster", "grid template; its nodata cells get NaN"),),
+         outputs=("layer",), report=_constant_report,
+         formula="out(x) = value where like(x) is valid, NaN elsewhere (SYNTHETIC uniform layer)",
+         example={"inputs": {"like": "lulc@2020"},
+                  "params": {"value": 1270.0, "units": "mm/a", "name": "precipitation"}})(constant_layer)
+
+
+# ---------------------------------------------------------------- merge vector layers
+class MergeVectorsParams(Params):
+    """Parameters of ``merge_vectors``."""
+
+    columns: Literal["common", "geometry"] = Field("common", description="keep the attribute columns shared by "
+                                                                         "every layer, or only the geometry")
+
+
+def merge_vectors(layers, *, columns: Literal["common", "geometry"] = "common"):
+    """Stack several vector layers into one (CRS of the first layer); a ``source`` column names the origin.
+
+    Notes
+    -----
+    ``layers`` is a mapping {name: GeoDataFrame} (or a list, named 0, 1, …). Every layer is
+    reprojected to the CRS of the first; rows keep their order. ``columns="common"`` keeps the
+    attribute columns present in every layer, ``"geometry"`` only the geometry.
+    """
+    import geopandas as gpd
+
+    items = list(layers.items()) if isinstance(layers, dict) else list(enumerate(layers or []))
+    if not items:
+        raise ConfigError(message("layers", "a mapping {name: vector} of at least one layer", "nothing",
+                                  'write layers = { a = "vector:a", b = "vector:b" }'))
+    bad = [str(k) for k, g in items if not isinstance(g, gpd.GeoDataFrame)]
+    if bad:
+        raise ConfigError(message("layers", "vector layers (GeoDataFrame)", f"other objects for {bad}",
+                                  'reference vectors: "vector:NAME" or a step that returns one'))
+    crs = items[0][1].crs
+    nocrs = [str(k) for k, g in items if g.crs is None]
+    if nocrs and len(items) > 1:
+        raise ConfigError(message("layers", "vector layers with a CRS", f"no CRS for {nocrs}",
+                                  "save the files with their CRS"))
+    keep = []
+    if columns == "common":
+        keep = [c for c in items[0][1].columns if c not in ("source", items[0][1].geometry.name)
+                and all(c in g.columns and c != g.geometry.name for _, g in items[1:])]
+    parts = []
+    for k, g in items:
+        g = g.to_crs(crs) if crs is not None and g.crs != crs else g
+        part = pd.DataFrame({c: g[c].to_numpy() for c in keep}, index=pd.RangeIndex(len(g)))
+        part.insert(0, "source", str(k))
+        parts.append(gpd.GeoDataFrame(part, geometry=g.geometry.to_numpy(), crs=crs))
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
+
+
+register("merge_vectors", params=MergeVectorsParams, group="core",
+         inputs=(Input("layers", "any", "mapping {name: vector layer}, e.g. { a = \"vector:a\", b = \"vector:b\" }"),),
+         outputs=("merged",), formula="rows of every layer, in the CRS of the first; source = layer name",
+         example={"inputs": {"layers": {"poi": "vector:poi", "settlements": "vector:settlements"}},
+                  "params": {"columns": "common"}})(merge_vectors)
