@@ -124,3 +124,43 @@ def test_highs_honours_time_limit_small():
     t = time.perf_counter()
     sol = m14().minimize_cost().solver("highs", time_limit=2.0).solve()
     assert time.perf_counter() - t < 2.1 and sol.status == "optimal"
+
+
+@settings(max_examples=15, deadline=None)
+@given(small_problems(), st.sampled_from([1e7, 3e9]))
+def test_huge_targets_are_scaled_without_changing_the_answer(p, factor):
+    """Amounts (and so targets) ×1e7…3e9 trigger the row/column scaling handed to HiGHS; with the
+    feature penalties scaled to keep SPF·P/T the same, the optimum and the LP bound are unchanged."""
+    from restoreplan.optimize.compile import compile_problem
+    from restoreplan.optimize.solvers.highs import _scaling
+    from restoreplan.optimize.solvers.lns import lp_lower_bound
+
+    p = p.feature_penalties(p.feature_penalty_values()).marxan_objective()
+    big = (Problem(list(p.ids), np.asarray(p.cost), status=list(np.asarray(p.status)))
+           .add_features(p.amounts.toarray() * factor).absolute_targets(np.asarray(p.targets) * factor).occurrence_targets(np.asarray(p.occ_targets))
+           .feature_penalties(p.feature_penalty_values()).boundary_penalty(p.blm).marxan_objective())
+    if p.edges[0].size:
+        big = big.add_boundary(np.asarray(p.ids)[p.edges[0]], np.asarray(p.ids)[p.edges[1]], p.edges[2])
+    fb = np.asarray(p.fixed_boundary)
+    if (fb > 0).any():
+        ids = np.asarray(p.ids)[fb > 0]
+        big = big.add_boundary(ids, ids, fb[fb > 0])
+    if (np.asarray(big.targets) > 0).any():
+        R, U = _scaling(compile_problem(big))
+        assert (R != 1).any() or (U != 1).any()
+    a = p.solver("highs", gap=0).solve(force=True)
+    b = big.solver("highs", gap=0).solve(force=True)
+    assert b.objective == pytest.approx(a.objective, rel=1e-6, abs=1e-6)
+    la, lb = lp_lower_bound(p), lp_lower_bound(big)
+    assert lb == pytest.approx(la, rel=1e-6, abs=1e-6) and lb <= b.objective + 1e-6 * max(1, abs(b.objective))
+
+
+def test_time_limited_highs_reports_its_bound(marxan_anchors):
+    """Stopped at the deadline, HiGHS still reports the dual bound it had proven (not nan)."""
+    from restoreplan.optimize import read_marxan
+
+    p = read_marxan(marxan_anchors / "tasmania_prioritizr" / "input.dat").problem
+    p.feature_penalty_values()
+    sol = p.solver("highs", time_limit=1.5, gap=0).solve()
+    assert sol.status.startswith("time_limit")
+    assert np.isfinite(sol.bound) and sol.bound <= 99865961.6656 + 1e-3 and 0 <= sol.gap < 0.01

@@ -12,3 +12,22 @@ scheduler_option = click.option("--scheduler", type=str, default=None,
 chunks_option = click.option("--chunks", type=int, default=None, help="Dask chunk size in cells (square); default reads eagerly.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 out_option = click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+
+
+def process_start() -> float:
+    """``time.perf_counter()`` value of the moment this process started (best effort).
+
+    A ``--time-limit`` is a wall-clock budget for the whole command, as a user times it, so the
+    seconds spent starting Python and importing the libraries count against it.
+    """
+    import time
+
+    now_perf, now_wall = time.perf_counter(), time.time()
+    try:
+        import psutil
+
+        started = psutil.Process().create_time()
+    except Exception:  # noqa: BLE001 - psutil missing or no access: count from now
+        return now_perf
+    elapsed = now_wall - started
+    return now_perf - elapsed if 0.0 <= elapsed < 600.0 else now_perf

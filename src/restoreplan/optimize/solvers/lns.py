@@ -59,7 +59,7 @@ def lp_lower_bound(problem, *, deadline: float | None = None, model=None, solver
     """
     import highspy
 
-    from .highs import _lp
+    from .highs import _lp, _scaling
 
     model = compile_problem(problem) if model is None else model
     if model.sign < 0:
@@ -89,7 +89,7 @@ def lp_lower_bound(problem, *, deadline: float | None = None, model=None, solver
     y = np.asarray(sol.row_dual)
     if y.size != model.n_rows or not np.isfinite(y).all():
         return np.nan
-    return dual_bound(model, y)
+    return dual_bound(model, y * _scaling(model)[0])   # duals of the scaled rows -> original rows
 
 
 def _window(seed_unit: int, size: int, nb_ptr, nb_idx, free_mask) -> np.ndarray:
