@@ -415,7 +415,8 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
     lns : bool, optional
         After annealing, improve the best run by large-neighbourhood search with HiGHS sub-MIPs
         (:func:`restoreplan.optimize.solvers.lns.lns`) until the deadline. Default: on when a time
-        limit is given, BLM > 0 and 300–5,000 units are unlocked (larger sub-MIPs are too slow to pay).
+        limit is given and 300–5,000 units are unlocked (larger sub-MIPs are too slow to pay); without
+        a boundary the windows are random sets of units instead of connected ones.
     frontier : float
         Probability of drawing the move from the selection's frontier (time-based runs only).
     """
@@ -438,7 +439,7 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
     restarts = max(1, int(restarts))
     workers = max(1, min(workers or min(2, os.cpu_count() or 1), restarts))
     if lns is None:
-        lns = deadline is not None and 300 <= data.free.size <= 5000 and problem.blm > 0
+        lns = deadline is not None and 300 <= data.free.size <= 5000
     seeds = np.random.SeedSequence(int(seed) & 0xFFFFFFFF).spawn(restarts + 1)
     chunk = 1 << 18
     if iterations is None and deadline is None:

@@ -127,8 +127,8 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 1e-4, 
         Solve the LP relaxation only (its objective is a lower bound; ``x`` is the rounded LP point).
     isolate : bool, optional
         Run HiGHS in a forked child process that is killed at the deadline (default, where ``fork`` is
-        available, for time-limited models with more than 10,000 variables: HiGHS' root LP and some of
-        its heuristics do not poll the interrupt callbacks, so a thread cannot always be stopped).
+        available, for time-limited models with more than 10,000 unfixed variables: HiGHS' root LP
+        and some of its heuristics do not poll the interrupt callbacks, so a thread cannot always be stopped).
 
     The dual bound is tracked while HiGHS runs (MIP interrupt callback), so a run stopped at the
     deadline still reports the best proven bound and gap.
@@ -165,7 +165,8 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 1e-4, 
     model = compile_problem(problem) if model is None else model
     n = problem.n_units
     if isolate is None:
-        isolate = deadline is not None and not relax and model.n_vars > 10_000 and _can_fork()
+        n_open = int(np.count_nonzero(np.asarray(model.col_lower) < np.asarray(model.col_upper)))
+        isolate = deadline is not None and not relax and n_open > 10_000 and _can_fork()
     if isolate and deadline is not None:
         sol = _solve_isolated(problem, model, warm_start, deadline, t0, engine,
                               {"seed": seed, "gap": gap, "threads": threads, "verbose": verbose,
