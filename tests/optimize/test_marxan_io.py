@@ -152,3 +152,13 @@ def test_cli_time_limit_is_wall_clock_from_process_start(tmp_path, marxan_anchor
     assert r.returncode == 0, r.stderr[-2000:]
     assert took < 4 * 1.05 + 1.0
     assert (tmp_path / "o" / "output_best.csv").is_file()
+
+
+@pytest.mark.parametrize("col", ["sepnum", "target2"])
+def test_unmodelled_spec_columns_warn(tmp_path, col):
+    from restoreplan.core.errors import RestorePlanWarning
+
+    path = make_project(tmp_path, spec=[("id", "target", "spf", col, "name"), (5, 2, 10, 3, "habitat")])
+    with pytest.warns(RestorePlanWarning, match=col):
+        p = read_marxan(path).problem
+    assert p.targets[0] == 2.0

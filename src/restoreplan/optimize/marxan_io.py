@@ -208,9 +208,10 @@ def problem_from_tables(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFra
     p = p.occurrence_targets(np.maximum(_num(spec, "targetocc", "spec.dat", 0.0), 0.0))
     spf = _num(spec, "spf", "spec.dat", 1.0)
     p = p.feature_penalty_factors(np.where(spf < 0, 1.0, spf))
-    if "sepnum" in spec.columns and (_num(spec, "sepnum", "spec.dat", 0.0) > 0).any():
-        warnings.warn("spec.dat: separation targets (sepnum) are not modelled; they are ignored",
-                      RestorePlanWarning, stacklevel=2)
+    for col, what in (("sepnum", "separation targets (sepnum)"), ("target2", "minimum clump sizes (target2)")):
+        if col in spec.columns and (_num(spec, col, "spec.dat", 0.0) > 0).any():
+            warnings.warn(f"spec.dat: {what} are not modelled; they are ignored (Score = cost + BLM·boundary + "
+                          "penalty of the plain targets)", RestorePlanWarning, stacklevel=2)
 
     if bound is not None:
         bd = _lower(bound)
