@@ -62,6 +62,37 @@ def _weight(tau_c, eta_c, alpha, beta):
 
 
 @njit(cache=True)
+def _take(c, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alpha, beta, ny, nx, reweigh):
+    """Select cell ``c``: drop it from the frontier, count it for its 8 neighbours and put the eligible
+    unselected ones on the frontier (``reweigh``: also refresh their cached weight). Returns the new
+    frontier size."""
+    sel[c] = 1
+    if in_front[c]:
+        p = pos[c]
+        last = front[nfront - 1]
+        front[p] = last
+        pos[last] = p
+        nfront -= 1
+        in_front[c] = 0
+    r, q = c // nx, c % nx
+    for d in range(8):
+        rr, qq = r + _DY[d], q + _DX[d]
+        if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
+            continue
+        nb = rr * nx + qq
+        k[nb] += 1
+        if elig[nb] and not sel[nb]:
+            if reweigh:
+                wf[nb] = _weight(tau[nb], idx[nb] + lam * k[nb] / 8.0 + 1e-9, alpha, beta)
+            if not in_front[nb]:
+                in_front[nb] = 1
+                front[nfront] = nb
+                pos[nb] = nfront
+                nfront += 1
+    return nfront
+
+
+@njit(cache=True)
 def _construct(idx, elig, tau, locked, n_target, alpha, beta, lam, n_seeds, ny, nx, rand_u):
     """One ant: region growing to ``n_target`` cells. Returns (selected flags uint8, k counts int32)."""
     ncell = ny * nx
@@ -75,30 +106,12 @@ def _construct(idx, elig, tau, locked, n_target, alpha, beta, lam, n_seeds, ny, 
     count = 0
     seeds_drawn = 0
     u_i = 0
-    # locked-in cells first
+    # locked-in cells first (frontier weights are computed once afterwards)
     for c in range(ncell):
         if locked[c] and not sel[c]:
-            sel[c] = 1
+            nfront = _take(c, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alpha, beta, ny, nx,
+                           False)
             count += 1
-            if in_front[c]:
-                p = pos[c]
-                last = front[nfront - 1]
-                front[p] = last
-                pos[last] = p
-                nfront -= 1
-                in_front[c] = 0
-            r, q = c // nx, c % nx
-            for d in range(8):
-                rr, qq = r + _DY[d], q + _DX[d]
-                if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
-                    continue
-                nb = rr * nx + qq
-                k[nb] += 1
-                if elig[nb] and not sel[nb] and not in_front[nb]:
-                    in_front[nb] = 1
-                    front[nfront] = nb
-                    pos[nb] = nfront
-                    nfront += 1
     for j in range(nfront):
         c = front[j]
         wf[c] = _weight(tau[c], idx[c] + lam * k[c] / 8.0 + 1e-9, alpha, beta)
@@ -136,30 +149,9 @@ def _construct(idx, elig, tau, locked, n_target, alpha, beta, lam, n_seeds, ny, 
                     break
         if chosen < 0:
             break
-        c = chosen
-        sel[c] = 1
+        nfront = _take(chosen, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alpha, beta, ny, nx,
+                       True)
         count += 1
-        if in_front[c]:
-            p = pos[c]
-            last = front[nfront - 1]
-            front[p] = last
-            pos[last] = p
-            nfront -= 1
-            in_front[c] = 0
-        r, q = c // nx, c % nx
-        for d in range(8):
-            rr, qq = r + _DY[d], q + _DX[d]
-            if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
-                continue
-            nb = rr * nx + qq
-            k[nb] += 1
-            if elig[nb] and not sel[nb]:
-                wf[nb] = _weight(tau[nb], idx[nb] + lam * k[nb] / 8.0 + 1e-9, alpha, beta)
-                if not in_front[nb]:
-                    in_front[nb] = 1
-                    front[nfront] = nb
-                    pos[nb] = nfront
-                    nfront += 1
     return sel, k
 
 
