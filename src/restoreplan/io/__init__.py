@@ -3,9 +3,9 @@
 from .align import align, reproject
 from .atomic import atomic_dir, atomic_path
 from .raster import class_counts, raster_info, read_raster, valid_mask, write_raster
-from .vector import rasterize, read_vector, write_csv, write_gpkg
+from .vector import rasterize, read_points_csv, read_vector, write_csv, write_gpkg
 
 __all__ = [
     "align", "reproject", "atomic_dir", "atomic_path", "class_counts", "raster_info", "read_raster",
-    "valid_mask", "write_raster", "rasterize", "read_vector", "write_csv", "write_gpkg",
+    "valid_mask", "write_raster", "rasterize", "read_points_csv", "read_vector", "write_csv", "write_gpkg",
 ]
