@@ -77,6 +77,20 @@ def test_reclassify_by_hand_and_nodata():
     out = reclassify(lulc, "wuhan_to_six_class")
     # 1→3 grass, 2→2 forest, 3→1 crop, 7→3 grass, 15 nodata stays 15, 4→5 construction
     assert out.values.tolist() == [[3, 2, 1], [3, 15, 5]] and out.rio.nodata == 15
+    assert out.attrs["class_scheme"] == "six_class"          # the output codes follow the six-class legend
+    assert "class_scheme" not in reclassify(lulc, {1: 1, 2: 1, 3: 1, 4: 1, 7: 1}).attrs
+
+
+def test_map_uses_the_rasters_own_legend():
+    """A reclassified map is drawn with its own legend, not the study's (colours and labels differ)."""
+    from restoreplan.report.html import raster_png
+
+    lulc = make_raster(np.array([[1, 2, 3], [7, 6, 4]], np.uint8), nodata=15)
+    six = reclassify(lulc, "wuhan_to_six_class")
+    plain = six.copy()
+    plain.attrs = {k: v for k, v in six.attrs.items() if k != "class_scheme"}
+    assert raster_png(six, scheme="wuhan") == raster_png(plain, scheme="six_class")
+    assert raster_png(six, scheme="wuhan") != raster_png(plain, scheme="wuhan")
 
 
 def test_reclassify_unmapped_lists_all_codes():

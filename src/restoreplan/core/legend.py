@@ -20,7 +20,7 @@ import xarray as xr
 
 from .errors import ConfigError, message
 
-__all__ = ["ClassTable", "get_scheme", "SCHEMES", "reclassify", "RECLASS"]
+__all__ = ["ClassTable", "get_scheme", "SCHEMES", "reclassify", "RECLASS", "RECLASS_SCHEME"]
 
 GROUPS = ("cropland", "forest", "grassland", "water", "construction", "barren")
 
@@ -95,6 +95,8 @@ SCHEMES: dict[str, ClassTable] = {
 RECLASS: dict[str, dict[int, int]] = {
     "wuhan_to_six_class": {1: 3, 2: 2, 3: 1, 4: 5, 5: 6, 6: 4, 7: 3},
 }
+#: The legend (scheme) of the output codes of each table in :data:`RECLASS`.
+RECLASS_SCHEME: dict[str, str] = {"wuhan_to_six_class": "six_class"}
 
 
 def get_scheme(name: str) -> ClassTable:
@@ -129,12 +131,17 @@ def reclassify(lulc: xr.DataArray, mapping: Mapping[int, int] | str, *, nodata: 
 
     Nodata cells stay nodata (``nodata`` sets the output value, default: the input's nodata, or 255).
     ``unmapped``: "raise" (ConfigError listing all unmapped codes), "nodata" or "keep". Works on
-    numpy and dask arrays (a lookup per block).
+    numpy and dask arrays (a lookup per block). A built-in table records the legend of its output
+    codes in ``attrs["class_scheme"]`` (:data:`RECLASS_SCHEME`), which maps and reports prefer over
+    the study's ``class_scheme``.
     """
     if isinstance(mapping, str):
         if mapping not in RECLASS:
             raise ConfigError(message("mapping", f"a dict or one of {sorted(RECLASS)}", repr(mapping), "pass a dict"))
+        target = RECLASS_SCHEME.get(mapping)
         mapping = RECLASS[mapping]
+    else:
+        target = None
     keys = np.array(sorted(int(k) for k in mapping), dtype=np.int64)
     vals = np.array([int(mapping[int(k)]) for k in keys])
     in_nod = lulc.rio.nodata
@@ -149,5 +156,7 @@ def reclassify(lulc: xr.DataArray, mapping: Mapping[int, int] | str, *, nodata: 
     out = out.rio.write_crs(lulc.rio.crs) if lulc.rio.crs is not None else out
     out = out.rio.write_transform(lulc.rio.transform()).rio.write_nodata(dtype(out_nod), encoded=False)
     out.attrs["kind"] = "categorical"
+    if target is not None:   # the codes now follow another legend: maps and reports use it
+        out.attrs["class_scheme"] = target
     out.name = name or lulc.name
     return out

@@ -53,6 +53,7 @@ def raster_png(da: xr.DataArray, *, title: str = "", scheme: str | None = None, 
     arr = _downsample(arr)
     if categorical is None:
         categorical = np.issubdtype(arr.dtype, np.integer)
+    scheme = da.attrs.get("class_scheme", scheme)   # e.g. a reclassified map carries its own legend
     fig, ax = plt.subplots(figsize=(4.4 if categorical else 3.6, 3.3), dpi=80)
     if categorical:
         nod = da.rio.nodata
