@@ -123,6 +123,26 @@ def test_nothing_is_computed_at_call_time():
     rng = np.random.default_rng(1)
     a, b = (make_raster(rng.random((6, 6)) * 9).chunk({"y": 3, "x": 3}) for _ in range(2))
     with dask.config.set(scheduler=forbid):
-        r = coupling(a, b, standardize=True)
+        r = coupling(a, b)
     assert r.d.chunks is not None
     assert 0 <= float(r.d.max().compute()) <= 1
+
+
+def test_standardize_computes_only_the_pooled_statistics():
+    """Two-pass scheme: min/max of each system are one reduction now; the per-cell graph stays lazy."""
+    import dask
+
+    calls = []
+
+    def counting(dsk, keys, **kwargs):
+        calls.append(len(keys) if isinstance(keys, list) else 1)
+        return dask.get(dsk, keys, **kwargs)
+
+    rng = np.random.default_rng(1)
+    a, b = (make_raster(rng.random((6, 6)) * 9).chunk({"y": 3, "x": 3}) for _ in range(2))
+    with dask.config.set(scheduler=counting):
+        r = coupling(a, b, standardize=True)
+    assert len(calls) == 2  # one (min, max) pass per system
+    assert r.d.chunks is not None
+    eager = coupling(a.compute(), b.compute(), standardize=True)
+    np.testing.assert_allclose(r.d.compute().values, eager.d.values)

@@ -105,15 +105,23 @@ def test_bad_arguments():
 
 
 @pytest.mark.parametrize("method", ["minmax_pos", "minmax_neg", "max", "zscore"], ids=str)
-def test_numpy_equals_dask_and_is_lazy(method):
+def test_numpy_equals_dask_and_statistics_are_one_pass(method):
+    """Dask: the pooled statistics are one reduction pass at call time (two-pass scheme), the rest lazy."""
     rng = np.random.default_rng(3)
     a = rng.uniform(1, 10, (2, 7, 5))
     a[0, 1, 1] = np.nan
     da = make_raster(a)
     ref, lazy = assert_numpy_dask_equal(lambda r: normalize(r, method=method, clip_percentiles=(5, 95)), da,
                                         chunks=3, rtol=1e-12)
-    with dask.config.set(scheduler=_NoCompute()):
-        normalize(da.chunk({"y": 3, "x": 3}), method=method, clip_percentiles=(5, 95))
+    calls = []
+
+    def counting(dsk, keys, **kwargs):
+        calls.append(1)
+        return dask.get(dsk, keys, **kwargs)
+
+    with dask.config.set(scheduler=counting):
+        out = normalize(da.chunk({"y": 3, "x": 3}), method=method, clip_percentiles=(5, 95))
+    assert len(calls) == 1 and out.chunks is not None
     drop = {"_FillValue"}
     assert {k: v for k, v in lazy.attrs.items() if k not in drop} == {k: v for k, v in ref.attrs.items() if k not in drop}
 

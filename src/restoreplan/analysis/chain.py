@@ -129,10 +129,11 @@ class Seed001Result(ChainResult):
 
 
 def _load(x):
-    """Compute now: dask-backed results are persisted (kept chunked in memory), numpy ones are already computed."""
-    if isinstance(x, (xr.DataArray, xr.Dataset)) and x.chunks:
-        return x.persist()
-    return x
+    """Compute now (:func:`restoreplan.core.chunked.checkpoint`): dask-backed results are written to the
+    spill folder of the run and read back lazily (or persisted when small and there is no spill folder)."""
+    from ..core.chunked import checkpoint
+
+    return checkpoint(x)
 
 
 def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
@@ -293,3 +294,7 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
             seed=seed, **dict(aco_options or {})))
         P["aco_tiers"], P["aco_table"] = aco_t, aco_tab
     return res
+
+
+#: The chain's descriptive name (Sun et al. 2025 supply–demand restoration zoning).
+supply_demand_zoning = seed001_chain

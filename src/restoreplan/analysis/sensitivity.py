@@ -85,11 +85,26 @@ def sensitivity_coefficients(func: Callable[[pd.DataFrame], float], coefficients
 def class_areas_hm2(lulc: xr.DataArray) -> pd.Series:
     """Area (hm²) of every valid class of a categorical raster (one year). Computes."""
     a = cell_area_m2(lulc, name="lulc") / 1e4
-    arr = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
     nod = lulc.rio.nodata
+    if lulc.chunks and np.issubdtype(lulc.dtype, np.integer):
+        from ..core.chunked import block_reduce, class_counts
+
+        lo = block_reduce(lambda x, offset: np.array([_min_valid(x, nod)]), lulc,
+                          combine=lambda xs: np.min(np.concatenate(xs)))
+        if int(lo) >= 0:  # non-negative codes: a bincount reduction, never the whole raster
+            codes, counts = class_counts(lulc, nodata=nod)
+            return pd.Series(counts * a, index=pd.Index(codes.astype(np.int64), name="lucode"), name="area_hm2")
+    arr = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
     vals = arr[arr != nod] if nod is not None else arr.ravel()
     codes, counts = np.unique(vals, return_counts=True)
     return pd.Series(counts * a, index=pd.Index(codes.astype(np.int64), name="lucode"), name="area_hm2")
+
+
+def _min_valid(x, nod) -> int:
+    x = np.asarray(x)
+    if nod is not None:
+        x = x[x != nod]
+    return int(x.min()) if x.size else 0
 
 
 def linear_total(areas: pd.Series, *, subtract: pd.DataFrame | None = None) -> Callable[[pd.DataFrame], float]:

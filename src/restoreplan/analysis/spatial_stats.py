@@ -98,13 +98,14 @@ def morans_i_array(x: np.ndarray, *, contiguity: Literal["queen", "rook"] = "que
 def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
              transform: Literal["r", "b"] = "r",
              alternative: Literal["two-sided", "greater", "less"] = "two-sided") -> pd.DataFrame:
-    r"""Global Moran's I of a raster with z and p under the normality assumption. Computes.
+    r"""Global Moran's I of a raster with z and p under the normality assumption. Computes the sums only.
 
     Parameters
     ----------
     x : xarray.DataArray
         Values (y, x), optionally with leading dims (e.g. ``time``: one row per slice). NaN or
-        the ``.rio.nodata`` of an integer raster = nodata. Dask input is gathered per slice.
+        the ``.rio.nodata`` of an integer raster = nodata. Dask input is never gathered: two passes of
+        block sums with a 2-cell halo (``map_overlap`` depth 2) give the same terms.
     contiguity : {"queen", "rook"}
         8- or 4-neighbour contiguity among valid cells.
     transform : {"r", "b"}
@@ -155,8 +156,94 @@ def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
     keys = [()] if not extra else list(np.ndindex(*[vals.sizes[d] for d in extra]))
     for key in keys:
         sl = vals.isel(dict(zip(extra, key))) if extra else vals
-        arr = np.asarray(sl.data.compute() if hasattr(sl.data, "compute") else sl.data)
-        res = morans_i_array(arr, contiguity=contiguity, transform=transform, alternative=alternative)
+        if sl.chunks:
+            res = _morans_i_lazy(sl.data, contiguity=contiguity, transform=transform, alternative=alternative)
+        else:
+            res = morans_i_array(np.asarray(sl.data), contiguity=contiguity, transform=transform,
+                                 alternative=alternative)
         label = {d: (vals[d].values[i] if d in vals.coords else i) for d, i in zip(extra, key)}
         rows.append({**label, **res, "contiguity": contiguity, "transform": transform})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# dask path: two block passes over a halo of 2 cells, the same sums as morans_i_array
+# --------------------------------------------------------------------------------------------
+
+_HALO = 2  # a_i = 1/k_i of a neighbour needs the validity of the neighbour's neighbours
+
+
+def _moran_block(xb, *, mean, contiguity, transform, offset=None):
+    """Sums of one overlapped block (halo ``_HALO``, NaN outside the raster), interior cells only.
+
+    mean None: [n, islands, Σx]; else [m2, num, W, S1, S2] (the terms of :func:`morans_i_array`).
+    """
+    h = _HALO
+    x = np.asarray(xb, dtype=np.float64)
+    valid = ~np.isnan(x)
+    k = neighbour_sum(valid, contiguity) * valid
+    islands = valid & (k == 0)
+    valid &= ~islands
+    inner = (slice(h, x.shape[0] - h), slice(h, x.shape[1] - h))
+    if mean is None:
+        vi = valid[inner]
+        return np.array([vi.sum(), islands[inner].sum(), x[inner][vi].sum()], dtype=np.float64)
+    z = np.where(valid, x - mean, 0.0)
+    kf = np.where(valid, k, 0.0)
+    vi = valid[inner]
+    m2 = float((z[inner] ** 2).sum())
+    if transform == "b":
+        w_sum = float(kf[inner].sum())
+        num = float((z * neighbour_sum(z, contiguity))[inner].sum())
+        s1 = 2.0 * w_sum
+        s2 = float(((2.0 * kf[inner]) ** 2).sum())
+    else:
+        a = np.where(valid, 1.0 / np.where(kf > 0, kf, 1.0), 0.0)
+        w_sum = float(vi.sum())
+        num = float((z * a * neighbour_sum(z, contiguity))[inner].sum())
+        na = neighbour_sum(a, contiguity)
+        s1 = 0.5 * float((kf * a * a + 2.0 * a * na + neighbour_sum(a * a, contiguity) * valid)[inner].sum())
+        s2 = float((np.where(valid, 1.0 + na, 0.0)[inner] ** 2).sum())
+    return np.array([m2, num, w_sum, s1, s2])
+
+
+def _morans_i_lazy(x, *, contiguity, transform, alternative) -> dict:
+    """Moran's I of a 2-D dask array without gathering it: 2 passes of block sums (halo 2)."""
+    import dask.array as dsa
+    from scipy import stats
+
+    from ..core.chunked import block_reduce
+
+    x = x.astype(np.float64)
+    xo = dsa.overlap.overlap(x, depth={0: _HALO, 1: _HALO}, boundary={0: np.nan, 1: np.nan})
+    n, n_islands, sx = block_reduce(lambda b, offset: _moran_block(b, mean=None, contiguity=contiguity,
+                                                                   transform=transform), xo)
+    n, n_islands = int(n), int(n_islands)
+    if n_islands:
+        warnings.warn(f"morans_i: {n_islands} cell(s) without a valid neighbour (islands) were dropped",
+                      NodataWarning, stacklevel=3)
+    nan_result = {"I": np.nan, "expected": np.nan, "variance": np.nan, "z": np.nan, "p": np.nan,
+                  "n": n, "W": np.nan, "islands": n_islands}
+    if n < 3:
+        warnings.warn(f"morans_i: only {n} valid cell(s) with neighbours; I is undefined", NodataWarning,
+                      stacklevel=3)
+        return nan_result
+    mean = sx / n
+    m2, num, w_sum, s1, s2 = block_reduce(lambda b, offset: _moran_block(
+        b, mean=mean, contiguity=contiguity, transform=transform), xo)
+    if m2 == 0.0:
+        warnings.warn("morans_i: the raster is constant over its valid cells; I is undefined",
+                      ConstantInputWarning, stacklevel=3)
+        return nan_result
+    i_val = (n / w_sum) * num / m2
+    e = -1.0 / (n - 1)
+    var = (n * n * s1 - n * s2 + 3.0 * w_sum * w_sum) / ((n * n - 1.0) * w_sum * w_sum) - e * e
+    zval = (i_val - e) / np.sqrt(var) if var > 0 else np.nan
+    if alternative == "two-sided":
+        p = 2.0 * stats.norm.sf(abs(zval))
+    elif alternative == "greater":
+        p = stats.norm.sf(zval)
+    else:
+        p = stats.norm.cdf(zval)
+    return {"I": i_val, "expected": e, "variance": var, "z": zval, "p": float(p), "n": n, "W": w_sum,
+            "islands": n_islands}

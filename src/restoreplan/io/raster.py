@@ -188,5 +188,40 @@ def write_raster(da: xr.DataArray, path: str | os.PathLike, *, driver: str = "CO
         out = out.copy()
         out.attrs = attrs
         out = out.rio.write_nodata(nodata, encoded=False)
-        out.rio.to_raster(tmp, **kwargs)
+        if out.chunks:
+            _write_chunked(out, Path(tmp), kwargs)
+        else:
+            out.rio.to_raster(tmp, **kwargs)
     return path
+
+
+def _write_chunked(out: xr.DataArray, tmp: Path, kwargs: dict) -> None:
+    """Stream a dask raster to disk chunk by chunk: a tiled GeoTIFF written by windows under a lock
+    (a ``distributed.Lock`` on a cluster), then, for COG, GDAL's COG CreateCopy of it (which reads
+    blocks and builds the overviews through its bounded cache). Never holds the whole array."""
+    import threading
+
+    from rasterio.shutil import copy as rio_copy
+
+    lock = threading.Lock()
+    try:
+        from distributed import Lock, get_client
+
+        lock = Lock("restoreplan-write-" + tmp.name, client=get_client())
+    except (ImportError, ValueError):
+        pass
+    driver = kwargs.get("driver", "GTiff")
+    base = {"compress": kwargs.get("compress", "DEFLATE"), "NUM_THREADS": kwargs.get("NUM_THREADS", "ALL_CPUS")}
+    if "level" in kwargs:
+        base["level"] = kwargs["level"]
+    if driver != "COG":
+        out.rio.to_raster(tmp, driver=driver, tiled=True, lock=lock, **base)
+        return
+    stage = tmp.with_name(tmp.name + ".tiles.tif")
+    try:
+        out.rio.to_raster(stage, driver="GTiff", tiled=True, blockxsize=512, blockysize=512, lock=lock,
+                          BIGTIFF="IF_SAFER", compress="ZSTD", level=1)
+        opts = {k: v for k, v in kwargs.items() if k not in ("driver",)}
+        rio_copy(str(stage), str(tmp), driver="COG", **opts)
+    finally:
+        stage.unlink(missing_ok=True)

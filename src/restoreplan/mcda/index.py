@@ -63,17 +63,22 @@ def _weighted_sum(xs: dict[str, xr.DataArray], w: np.ndarray) -> xr.DataArray:
 
 def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsilon, standardize_dimensions,
                persist=False):
-    from .normalize import normalize
+    from .normalize import normalize_many
 
     domain = common_domain(ind, mask)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantInputWarning)  # reported by indicator name in the weights
         xs = standardize_indicators(ind, directions=directions, domain=domain, epsilon=epsilon)
         if persist and any(v.chunks for v in xs.values()):
-            import dask
+            from ..core.chunked import PERSIST_LIMIT_BYTES
 
-            domain, *vals = dask.persist(domain, *xs.values())
-            xs = dict(zip(xs, vals))
+            # small: kept in memory for the two passes; large: recomputed per pass from the
+            # (checkpointed) indicators, elementwise, so memory stays at a few chunks
+            if domain.nbytes + sum(v.nbytes for v in xs.values()) <= PERSIST_LIMIT_BYTES:
+                import dask
+
+                domain, *vals = dask.persist(domain, *xs.values())
+                xs = dict(zip(xs, vals))
     rows = []
     if dimensions is None:
         with warnings.catch_warnings():
@@ -103,7 +108,7 @@ def _index_one(ind: dict[str, xr.DataArray], dimensions, directions, mask, epsil
     if standardize_dimensions:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConstantInputWarning)
-            u = {d: normalize(v.where(domain), method="minmax_pos", name=d) for d, v in u.items()}
+            u = normalize_many({d: v.where(domain) for d, v in u.items()}, {d: "minmax_pos" for d in u})
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="normalize", category=ConstantInputWarning)
         ed, wd, _ = _entropy_level(u, domain)

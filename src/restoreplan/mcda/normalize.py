@@ -69,6 +69,51 @@ def _normalize_kernel(x: np.ndarray, a: np.ndarray, b: np.ndarray, *, method: st
     return out.astype(out_dtype, copy=False)
 
 
+def _eager_statistics(*stats: xr.DataArray) -> tuple[xr.DataArray, ...]:
+    """Compute pooled statistics of dask input now, as one reduction pass (two-pass scheme).
+
+    Left in the graph, a global statistic makes dask hold every chunk of ``x`` until the statistic
+    is known (each chunk is needed by the reduction and by the per-cell formula): the whole raster
+    in memory. Computed first, the per-cell formula streams chunk by chunk.
+    """
+    import dask
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return dask.compute(*stats)
+
+
+def normalize_many(arrays: dict[str, xr.DataArray], methods: dict[str, str]) -> dict[str, xr.DataArray]:
+    """:func:`normalize` of several rasters pooled over all their dims, statistics in one pass.
+
+    Same values as ``{k: normalize(v, method=methods[k], name=k)}``; for dask input the min/max (or
+    mean/std) of every raster are computed together (one reduction pass over the inputs instead of
+    one per raster), then the per-cell formulas stay lazy.
+    """
+    for k, m in methods.items():
+        if m not in METHODS:
+            raise ConfigError(message(f"method[{k!r}]", f"one of {list(METHODS)}", repr(m), "pick one of those"))
+    lazy = any(v.chunks is not None for v in arrays.values())
+    if not lazy:
+        return {k: normalize(v, method=methods[k], name=k) for k, v in arrays.items()}
+    xfs = {k: _as_float(v) for k, v in arrays.items()}
+    stats = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for k, xf in xfs.items():
+            dims = list(xf.dims)
+            if methods[k] == "zscore":
+                stats += [xf.mean(dim=dims, skipna=True), xf.std(dim=dims, skipna=True, ddof=0)]
+            else:
+                stats += [xf.min(dim=dims, skipna=True), xf.max(dim=dims, skipna=True)]
+    stats = _eager_statistics(*stats)
+    out = {}
+    for i, (k, xf) in enumerate(xfs.items()):
+        out[k] = _apply(arrays[k], xf, stats[2 * i], stats[2 * i + 1], method=methods[k], dims=tuple(xf.dims),
+                        name=k)
+    return out
+
+
 def _as_float(x: xr.DataArray) -> xr.DataArray:
     """Float copy of ``x`` with integer nodata (``.rio.nodata``) turned into NaN."""
     if np.issubdtype(x.dtype, np.floating):
@@ -174,6 +219,13 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
         else:
             a = xf.min(dim=list(dims), skipna=True)
             b = xf.max(dim=list(dims), skipna=True)
+    if xf.chunks is not None and "y" in dims and "x" in dims:
+        a, b = _eager_statistics(a, b)
+    return _apply(x, xf, a, b, method=method, dims=dims, name=name, clip_percentiles=clip_percentiles)
+
+
+def _apply(x, xf, a, b, *, method, dims, name, clip_percentiles=None) -> xr.DataArray:
+    """The per-cell part of :func:`normalize` with the pooled statistics ``a``, ``b`` known."""
     out_dtype = np.float32 if x.dtype == np.float32 else np.float64
     out = xr.apply_ufunc(_normalize_kernel, xf, a, b,
                          kwargs={"method": method, "out_dtype": out_dtype},

@@ -147,18 +147,18 @@ def common_domain(indicators, mask: xr.DataArray | None = None) -> xr.DataArray:
 def standardize_indicators(indicators, *, directions: Mapping[str, str], domain: xr.DataArray,
                            epsilon: float = 0.0) -> dict[str, xr.DataArray]:
     """x′ of every indicator by its direction (M01 min-max pooled over ``domain``); NaN outside. Lazy."""
-    from .normalize import normalize
+    from .normalize import normalize_many
 
     ind = _as_mapping(indicators)
-    out = {}
-    for k, v in ind.items():
+    methods = {}
+    for k in ind:
         if k not in directions:
             raise ConfigError(message(f"directions[{k!r}]", "a direction ('+' or '-') for every indicator", "none",
                                       f"add {k!r}: '+' or '-' to directions"))
         d = parse_direction(directions[k], name=f"directions[{k!r}]")
-        xs = normalize(_float(v).where(domain), method="minmax_pos" if d == "+" else "minmax_neg", name=k)
-        out[k] = xs + epsilon if epsilon else xs
-    return out
+        methods[k] = "minmax_pos" if d == "+" else "minmax_neg"
+    out = normalize_many({k: _float(v).where(domain) for k, v in ind.items()}, methods)
+    return {k: (v + epsilon if epsilon else v) for k, v in out.items()}
 
 
 def _sums(xs: dict[str, xr.DataArray], domain: xr.DataArray) -> tuple[np.ndarray, np.ndarray, int]:

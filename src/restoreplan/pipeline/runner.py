@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import tempfile
 import time
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ import xarray as xr
 
 from ..core.errors import ConfigError, InputError, message
 from ..core.grid import check_same_grid
+from ..core.chunked import spill_to
 from ..core.provenance import Manifest
 from ..io import atomic_dir, read_raster, read_vector, write_csv, write_gpkg, write_raster
 from . import registry
@@ -272,91 +276,99 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
     out_dir = Path(out_dir)
     manifest = Manifest(command=command, seed=seed, config=study.model_dump(mode="json"))
     files: dict[str, Path] = {}
-    with dask_client(workers, scheduler), atomic_dir(out_dir) as tmp:
-        ctx = load_inputs(study, chunks=chunks, manifest=manifest)
-        steps = study.steps
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+    spill = _new_spill_dir(out_dir)
+    try:
+        with dask_client(workers, scheduler), spill_to(spill), atomic_dir(out_dir) as tmp:
+            _run_steps(study, ctx_box := {}, tmp, out_dir, files, manifest, chunks=chunks, seed=seed,
+                       progress=progress, report=report, extra_report=extra_report)
+    except BaseException:
+        shutil.rmtree(spill, ignore_errors=True)
+        raise
+    ctx = ctx_box["ctx"]
+    res = RunResult(out_dir=out_dir, files=files, results=ctx.results, manifest=manifest.data)
+    # large lazy results read their checkpoints in the spill folder: it lives as long as the result
+    weakref.finalize(res, shutil.rmtree, spill, True)
+    return res
 
-            bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
-        for step in steps:
-            spec = registry.get(step.method)
-            params = spec.params.model_validate(step.params)
-            kwargs = {}
-            for inp in spec.inputs:
-                if inp.name in step.inputs:
-                    val = ctx.resolve(step.inputs[inp.name], inp.kind)
-                    _check_kind(val, inp, step.step_id)
-                    kwargs[inp.name] = val
-            pdict = params.model_dump()
-            if "seed" in spec.params.model_fields and "seed" not in step.params:
-                pdict["seed"] = seed
-            if bar is not None:
-                bar.set_description(step.step_id)
-            with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    result = spec.func(**kwargs, **pdict)
-                result = _materialize(result)
-                rec["warnings"] = _unique_warnings(caught)
-                for w in rec["warnings"]:  # re-emit once each, after recording them for the report
-                    warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
-                ctx.results[step.step_id] = result
-                if step.write:
-                    for name, obj in _outputs_of(step.step_id, result):
-                        for f in write_output(name, obj, tmp, raster_format=study.outputs.raster_format):
-                            files[f.name] = out_dir / f.name
-                            manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
-                rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
-            if bar is not None:
-                bar.update(1)
+
+def _new_spill_dir(out_dir: Path) -> Path:
+    """A fresh folder for the run's checkpoints (chunk stores) in the temporary folder (``TMPDIR``)."""
+    return Path(tempfile.mkdtemp(prefix=f"restoreplan-spill-{out_dir.name}-"))
+
+
+def _run_steps(study, ctx_box, tmp, out_dir, files, manifest, *, chunks, seed, progress, report, extra_report):
+    """The body of :func:`run_study` inside its temporary output folder."""
+    ctx = load_inputs(study, chunks=chunks, manifest=manifest)
+    ctx_box["ctx"] = ctx
+    steps = study.steps
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
+    for step in steps:
+        spec = registry.get(step.method)
+        params = spec.params.model_validate(step.params)
+        kwargs = {}
+        for inp in spec.inputs:
+            if inp.name in step.inputs:
+                val = ctx.resolve(step.inputs[inp.name], inp.kind)
+                _check_kind(val, inp, step.step_id)
+                kwargs[inp.name] = val
+        pdict = params.model_dump()
+        if "seed" in spec.params.model_fields and "seed" not in step.params:
+            pdict["seed"] = seed
         if bar is not None:
-            bar.close()
-        do_report = study.outputs.report if report is None else report
-        if do_report:
-            from ..report import build_report
+            bar.set_description(step.step_id)
+        with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = spec.func(**kwargs, **pdict)
+            result = _materialize(result)
+            rec["warnings"] = _unique_warnings(caught)
+            for w in rec["warnings"]:  # re-emit once each, after recording them for the report
+                warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
+            ctx.results[step.step_id] = result
+            if step.write:
+                for name, obj in _outputs_of(step.step_id, result):
+                    for f in write_output(name, obj, tmp, raster_format=study.outputs.raster_format):
+                        files[f.name] = out_dir / f.name
+                        manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
+            rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    do_report = study.outputs.report if report is None else report
+    if do_report:
+        from ..report import build_report
 
-            t0 = time.perf_counter()
-            rp_path = build_report(ctx, manifest, tmp, extra=extra_report)
-            files["report.html"] = out_dir / rp_path.name
-            manifest.data["report_seconds"] = round(time.perf_counter() - t0, 3)
-        manifest.write(tmp)
-        files["manifest.json"] = out_dir / "manifest.json"
-    return RunResult(out_dir=out_dir, files=files, results=ctx.results, manifest=manifest.data)
+        t0 = time.perf_counter()
+        rp_path = build_report(ctx, manifest, tmp, extra=extra_report)
+        files["report.html"] = out_dir / rp_path.name
+        manifest.data["report_seconds"] = round(time.perf_counter() - t0, 3)
+    manifest.write(tmp)
+    files["manifest.json"] = out_dir / "manifest.json"
 
 
-PERSIST_LIMIT_BYTES = 4 * 1024**3
-
-
-def _dask_leaves(obj, acc):
-    if isinstance(obj, dict):
-        for v in obj.values():
-            _dask_leaves(v, acc)
-    elif isinstance(obj, (xr.DataArray, xr.Dataset)) and obj.chunks:
-        acc.append(obj)
-    return acc
-
-
-def _replace(obj, mapping):
-    if isinstance(obj, dict):
-        return {k: _replace(v, mapping) for k, v in obj.items()}
-    return mapping.get(id(obj), obj)
+PERSIST_LIMIT_BYTES = 256 * 1024**2
 
 
 def _materialize(result, limit_bytes: int = PERSIST_LIMIT_BYTES):
-    """Compute a step's lazy outputs together, once (``dask.persist``), when they fit in ``limit_bytes``.
+    """Compute a step's lazy outputs together, once, so that writing them and later steps reuse them.
 
-    Without this, writing N outputs of one step, and every later step referencing them, would
-    recompute the shared upstream graph N times. Larger results stay lazy and stream to disk.
+    Up to ``limit_bytes`` in all they are persisted in memory (``dask.persist``); larger results are
+    written chunk by chunk to checkpoints in the run's spill folder and read back lazily
+    (:func:`restoreplan.core.chunked.checkpoint`), so memory stays at a few chunks per thread.
     """
-    import dask
+    from ..core.chunked import _leaves, checkpoint
 
-    leaves = _dask_leaves(result, [])
-    if not leaves or sum(x.nbytes for x in leaves) > limit_bytes:
+    leaves = _leaves(result, [])
+    if not leaves:
         return result
-    done = dask.persist(*leaves)
-    return _replace(result, {id(a): b for a, b in zip(leaves, done)})
+    if sum(x.nbytes for x in leaves) <= limit_bytes:
+        return checkpoint(result, limit_bytes=limit_bytes, spill=False)
+    return checkpoint(result)
 
 
 def _unique_warnings(caught) -> list[dict]:

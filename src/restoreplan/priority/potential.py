@@ -166,18 +166,24 @@ def potential_area_table(result: xr.Dataset) -> pd.DataFrame:
     """
     reason, mask = result["reason"], result["mask"]
     km2 = cell_area_m2(reason, name="reason") / 1e6 if reason.rio.crs is not None else np.nan
-    r = np.asarray(reason.data.compute() if hasattr(reason.data, "compute") else reason.data)
-    m = np.asarray(mask.data.compute() if hasattr(mask.data, "compute") else mask.data)
-    valid = r != NODATA
-    n_valid = int(valid.sum())
+    from ..core.chunked import block_reduce
+
+    bits = list(RULE_BITS.values())
+
+    def _counts(r, m, offset):  # [valid, one count per rule bit, mask == 1]; one pass for dask input
+        r, m = np.asarray(r), np.asarray(m)
+        valid = r != NODATA
+        return np.array([valid.sum()] + [((r & b) > 0)[valid].sum() for b in bits] + [(m == 1).sum()], np.int64)
+
+    cnt = block_reduce(_counts, reason, mask.transpose(*reason.dims))
+    n_valid = int(cnt[0])
     enabled = set(str(reason.attrs.get("rules", ",".join(RULE_BITS))).split(","))
     rows = []
-    for rule, bit in RULE_BITS.items():
+    for j, (rule, bit) in enumerate(RULE_BITS.items()):
         if rule not in enabled:
             continue
-        n = int(((r & bit) > 0)[valid].sum())
-        rows.append({"rule": rule, "bit": bit, "cells": n})
-    rows.append({"rule": "potential_area", "bit": None, "cells": int((m == 1).sum())})
+        rows.append({"rule": rule, "bit": bit, "cells": int(cnt[1 + j])})
+    rows.append({"rule": "potential_area", "bit": None, "cells": int(cnt[-1])})
     df = pd.DataFrame(rows)
     df["area_km2"] = df["cells"] * km2
     df["share_pct"] = 100.0 * df["cells"] / n_valid if n_valid else np.nan

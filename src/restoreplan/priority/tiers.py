@@ -111,6 +111,8 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
     c = _check_cuts(cuts)
     if mask is not None and index.rio.crs is not None and mask.rio.crs is not None:
         check_aligned(index=index, mask=mask)
+    if index.chunks:
+        return _priority_tiers_lazy(index, mask, c, group_dim, name)
     if group_dim in index.dims:
         parts = []
         for i in range(index.sizes[group_dim]):
@@ -127,6 +129,75 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
     out = finalize(out, like=index, name=name, units="tier", cuts=",".join(f"{x:g}" for x in c),
                    ties="stable row-major")
     return out.rio.write_nodata(NODATA, encoded=False)
+
+
+def _tier_block(v, e, cuts_ext, ncols, block_info=None):
+    from ..core.chunked import top_rank_mask
+
+    off = tuple(lo for lo, _ in block_info[0]["array-location"])
+    out = np.zeros(np.shape(v), np.uint8)
+    for t in range(len(cuts_ext), 0, -1):  # nested top-n sets: the smallest tier wins
+        out[top_rank_mask(v, e, cuts_ext[t - 1], off, ncols)] = t
+    return out
+
+
+def _tiers_one_lazy(index: xr.DataArray, mask: xr.DataArray | None, c: tuple[float, ...]):
+    """Tiers of one 2-D dask index: exact rank cuts (histogram + refinement passes), then per block."""
+    from ..core.chunked import rank_cuts
+
+    v = index.data
+    elig = None
+    if mask is not None:
+        m = mask.data
+        elig = (m == 1) if m.dtype != bool else m
+        if not hasattr(elig, "dask"):
+            import dask.array as dsa
+
+            elig = dsa.from_array(np.asarray(elig), chunks=v.chunks)
+        elig = elig.rechunk(v.chunks)
+    _, cuts_ext = rank_cuts(v, elig, lambda n: _cut_counts(n, c))
+    if elig is None:
+        import dask.array as dsa
+
+        elig = dsa.ones(v.shape, dtype=bool, chunks=v.chunks)
+    return v.map_blocks(_tier_block, elig, cuts_ext=cuts_ext, ncols=v.shape[-1], dtype=np.uint8)
+
+
+def _priority_tiers_lazy(index, mask, c, group_dim, name):
+    """Dask path of :func:`priority_tiers`: the same ranking without gathering the index."""
+    if group_dim in index.dims:
+        import dask.array as dsa
+
+        parts = []
+        for i in range(index.sizes[group_dim]):
+            sl = index.isel({group_dim: i})
+            mk = mask.isel({group_dim: i}) if (mask is not None and group_dim in mask.dims) else mask
+            parts.append(_tiers_one_lazy(sl.transpose("y", "x"), mk, c))
+        out = xr.DataArray(dsa.stack(parts), dims=(group_dim, "y", "x"),
+                           coords={group_dim: index[group_dim].values if group_dim in index.coords else
+                                   np.arange(index.sizes[group_dim]), "y": index.y, "x": index.x})
+    else:
+        out = xr.DataArray(_tiers_one_lazy(index, mask, c), dims=("y", "x"), coords={"y": index.y, "x": index.x})
+    out = finalize(out, like=index, name=name, units="tier", cuts=",".join(f"{x:g}" for x in c),
+                   ties="stable row-major")
+    return out.rio.write_nodata(NODATA, encoded=False)
+
+
+def _tier_sums(tiers: xr.DataArray, esv: xr.DataArray | None, n_tiers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells and Σ ESV (NaN as 0) per tier code 0..n_tiers, as one block reduction."""
+    from ..core.chunked import block_reduce
+
+    def _f(t, *e, offset):
+        t = np.asarray(t).ravel().astype(np.int64)
+        cnt = np.bincount(t, minlength=n_tiers + 1)[:n_tiers + 1].astype(np.float64)
+        if not e:
+            return np.stack([cnt, np.zeros_like(cnt)])
+        w = np.nan_to_num(np.asarray(e[0], dtype=np.float64).ravel(), nan=0.0)
+        return np.stack([cnt, np.bincount(t, weights=w, minlength=n_tiers + 1)[:n_tiers + 1]])
+
+    arrs = (tiers,) if esv is None else (tiers, esv.transpose(*tiers.dims))
+    res = block_reduce(_f, *arrs)
+    return res[0].astype(np.int64), res[1]
 
 
 def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Sequence[float] | None = None,
@@ -155,8 +226,20 @@ def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Se
         check_aligned(tiers=tiers, esv=esv)
     groups = list(tiers[group_dim].values) if group_dim in tiers.dims else [None]
     rows = []
+    lazy = bool(tiers.chunks) or bool(esv is not None and esv.chunks)
     for i, g in enumerate(groups):
-        t = _np(tiers.isel({group_dim: i}) if g is not None else tiers)
+        tt = tiers.isel({group_dim: i}) if g is not None else tiers
+        if lazy:
+            ev = None
+            if esv is not None:
+                if g is not None and group_dim in esv.dims:
+                    ev = esv.sel({group_dim: g}) if group_dim in esv.coords else esv.isel({group_dim: i})
+                else:
+                    ev = esv
+            cnt, ben = _tier_sums(tt, ev, len(c))
+            rows += _table_rows(g, c, cnt, ben if ev is not None else None, km2)
+            continue
+        t = _np(tt)
         e = None
         if esv is not None:
             if g is not None and group_dim in esv.dims:
@@ -180,3 +263,21 @@ def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Se
             rows.append(row if g is None else {"group": g, **row})
             lo = hi
     return pd.DataFrame(rows)
+
+
+def _table_rows(g, c, cnt, ben, km2) -> list[dict]:
+    """Table 5 rows from per-tier cells and benefits (index 0 = not ranked)."""
+    total = float(ben[1:].sum()) if ben is not None else np.nan
+    rows, cum_cells, cum_b, lo = [], 0, 0.0, 0.0
+    for k, hi in enumerate(c, start=1):
+        n = int(cnt[k])
+        b = float(ben[k]) if ben is not None else np.nan
+        cum_cells += n
+        cum_b += b
+        row = {"tier": k, "stage": f"{hi:g}%", "band": f"{lo:g}–{hi:g}%", "cells": n, "area_km2": n * km2,
+               "cum_area_km2": cum_cells * km2, "benefit": b, "cum_benefit": cum_b,
+               "share_pct": 100.0 * b / total if total else np.nan,
+               "cum_share_pct": 100.0 * cum_b / total if total else np.nan}
+        rows.append(row if g is None else {"group": g, **row})
+        lo = hi
+    return rows

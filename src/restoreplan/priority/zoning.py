@@ -59,12 +59,17 @@ def aco_on_blocks(index: xr.DataArray, *, mask: xr.DataArray | None = None, bloc
 
     if int(block) < 1:
         raise ConfigError(message("block", "an integer ≥ 1 (cells per block side)", repr(block), "e.g. block=30"))
-    idx = np.asarray(index.data.compute() if hasattr(index.data, "compute") else index.data, dtype=np.float64)
-    elig = ~np.isnan(idx)
-    if mask is not None:
-        m = np.asarray(mask.data.compute() if hasattr(mask.data, "compute") else mask.data)
-        elig &= (m == 1) if m.dtype != bool else m
-    bmean, _ = block_mean(idx, elig, int(block), min_eligible_share)
+    block = int(block)
+    lazy = bool(index.chunks)
+    if lazy:
+        idx, elig, bmean = _lazy_block_mean(index, mask, block, min_eligible_share)
+    else:
+        idx = np.asarray(index.data, dtype=np.float64)
+        elig = ~np.isnan(idx)
+        if mask is not None:
+            m = np.asarray(mask.data.compute() if hasattr(mask.data, "compute") else mask.data)
+            elig &= (m == 1) if m.dtype != bool else m
+        bmean, _ = block_mean(idx, elig, block, min_eligible_share)
     t = index.rio.transform()
     bt = Affine(t.a * block, t.b, t.c, t.d, t.e * block, t.f)
     by, bx = bmean.shape
@@ -74,10 +79,46 @@ def aco_on_blocks(index: xr.DataArray, *, mask: xr.DataArray | None = None, bloc
         coarse = coarse.rio.write_crs(index.rio.crs)
     coarse = coarse.rio.write_transform(bt)
     ctiers, table = aco_tiers(coarse, cuts=cuts, **options)
-    fine = np.repeat(np.repeat(ctiers.values, block, axis=0), block, axis=1)[:idx.shape[0], :idx.shape[1]]
-    out = np.where(elig, np.where(fine > 0, fine, len(cuts) + 1), 0).astype(np.uint8)
+    if lazy:
+        out = elig.map_blocks(_paint_block, coarse_tiers=np.asarray(ctiers.values), block=block,
+                              rest=len(cuts) + 1, dtype=np.uint8)
+    else:
+        fine = np.repeat(np.repeat(ctiers.values, block, axis=0), block, axis=1)[:idx.shape[0], :idx.shape[1]]
+        out = np.where(elig, np.where(fine > 0, fine, len(cuts) + 1), 0).astype(np.uint8)
     da = xr.DataArray(out, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     da = finalize(da, like=index, name=name, units="tier", cuts=ctiers.attrs["cuts"], block=int(block),
                   method="nested ACO on blocks").rio.write_nodata(0, encoded=False)
     table.insert(0, "block_cells", int(block))
     return da, table
+
+
+def _paint_block(elig, *, coarse_tiers, block, rest, block_info=None):
+    """Tiers of the blocks painted on the cells of one chunk (rest = the tier of unselected cells)."""
+    (r0, r1), (c0, c1) = block_info[0]["array-location"]
+    rows = np.arange(r0, r1) // block
+    cols = np.arange(c0, c1) // block
+    fine = coarse_tiers[rows[:, None], cols[None, :]]
+    return np.where(elig, np.where(fine > 0, fine, rest), 0).astype(np.uint8)
+
+
+def _lazy_block_mean(index, mask, block, min_eligible_share):
+    """Dask path: chunks rechunked to multiples of ``block``, block means per chunk (only the coarse grid
+    is gathered; it has block² times fewer cells)."""
+    import dask.array as dsa
+
+    def _aligned(chunks):
+        size = max(block, (max(chunks) // block) * block)
+        return size
+
+    v = index.data.astype(np.float64)
+    v = v.rechunk((_aligned(v.chunks[0]), _aligned(v.chunks[1])))
+    elig = ~dsa.isnan(v)
+    if mask is not None:
+        m = mask.data if hasattr(mask.data, "dask") else dsa.from_array(np.asarray(mask.data), chunks=v.chunks)
+        m = m.rechunk(v.chunks)
+        elig = elig & ((m == 1) if m.dtype != bool else m)
+    by = tuple(-(-c // block) for c in v.chunks[0])
+    bx = tuple(-(-c // block) for c in v.chunks[1])
+    bm = dsa.map_blocks(lambda a, e: block_mean(a, e, block, min_eligible_share)[0], v, elig,
+                        chunks=(by, bx), dtype=np.float64)
+    return v, elig, np.asarray(bm.compute())

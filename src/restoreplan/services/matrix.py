@@ -100,22 +100,19 @@ def _verified_keys(codes: np.ndarray, keys: np.ndarray, nodata, table_name: str,
 def checked_keys(lulc: xr.DataArray, keys: np.ndarray, *, table_name: str, name: str = "lulc") -> xr.DataArray:
     """The sorted table codes as a 1-D DataArray along ``key``, after checking that they cover ``lulc``.
 
-    numpy input is checked now; for dask input the check is part of the graph (a lazy
-    ``unique`` of all codes), so the ``ConfigError`` listing *all* missing codes is raised when the
-    result is computed.
+    The codes present are found now (for dask input one reduction pass of per-chunk ``unique``), and
+    the ``ConfigError`` lists *all* missing codes.
     """
     keys = np.asarray(keys, dtype=np.int64)
     nod = lulc.rio.nodata
     if lulc.chunks is None:
         return xr.DataArray(_verified_keys(np.unique(np.asarray(lulc.data)), keys, nod, table_name, name),
                             dims="key")
-    import dask
     import dask.array as dsa
 
-    uniq = dsa.unique(lulc.data)
-    k = dsa.from_delayed(dask.delayed(_verified_keys)(uniq, keys, nod, table_name, name),
-                         shape=keys.shape, dtype=keys.dtype)
-    return xr.DataArray(k, dims="key")
+    # one reduction pass now: left lazy, every chunk of `lulc` would be held until the check is done
+    uniq = dsa.unique(lulc.data).compute()
+    return xr.DataArray(_verified_keys(uniq, keys, nod, table_name, name), dims="key")
 
 
 def lookup(codes: np.ndarray, keys: np.ndarray, lut: np.ndarray, nodata=None) -> np.ndarray:
