@@ -159,15 +159,34 @@ def checkpoint(obj, *, limit_bytes: int = PERSIST_LIMIT_BYTES, spill: bool = Tru
     if not leaves:
         return obj
     folder = spill_dir() if spill else None
+    if folder is not None:  # leaves that are already plain checkpoint reads are kept as they are
+        fresh = [v for v in leaves if not _is_checkpoint(v)]
+        if len(fresh) < len(leaves):
+            done = iter(checkpoint_list(fresh, folder))
+            return _rebuild(obj, iter([v if _is_checkpoint(v) else next(done) for v in leaves]))
     if folder is None:
         if sum(v.nbytes for v in leaves) > limit_bytes:
             return obj
         done = dask.persist(*leaves)
     else:
-        stores = [ChunkStore(folder / uuid.uuid4().hex, v.data.chunks, v.dtype) for v in leaves]
-        dsa.store([v.data for v in leaves], stores, lock=False, compute=True)
-        done = [v.copy(data=st.read()) for v, st in zip(leaves, stores)]
+        done = checkpoint_list(leaves, folder)
     return _rebuild(obj, iter(done))
+
+
+def _is_checkpoint(v: xr.DataArray) -> bool:
+    """True when ``v`` is exactly a read of a :class:`ChunkStore` (nothing computed on top)."""
+    return str(getattr(v.data, "name", "")).startswith("checkpoint-") and len(v.data.dask.layers) == 1
+
+
+def checkpoint_list(leaves: list[xr.DataArray], folder: Path) -> list[xr.DataArray]:
+    """Write dask DataArrays to new chunk stores in ``folder`` in one compute; return lazy reads of them."""
+    import dask.array as dsa
+
+    if not leaves:
+        return []
+    stores = [ChunkStore(folder / uuid.uuid4().hex, v.data.chunks, v.dtype) for v in leaves]
+    dsa.store([v.data for v in leaves], stores, lock=False, compute=True)
+    return [v.copy(data=st.read()) for v, st in zip(leaves, stores)]
 
 
 def block_reduce(func: Callable[..., np.ndarray], *arrays, combine: Callable = None) -> np.ndarray:

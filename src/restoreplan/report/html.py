@@ -49,8 +49,10 @@ def raster_png(da: xr.DataArray, *, title: str = "", scheme: str | None = None, 
     if len([d for d in da.dims if d not in ("y", "x")]):
         extra = [d for d in da.dims if d not in ("y", "x")]
         da = da.isel({d: -1 for d in extra})
-    arr = np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
-    arr = _downsample(arr)
+    # decimate before reading: a dask raster is read at thumbnail resolution, never whole
+    step = max(1, int(np.ceil(max(da.sizes["y"], da.sizes["x"]) / _MAX_PX)))
+    thumb = da.isel(y=slice(None, None, step), x=slice(None, None, step)) if step > 1 else da
+    arr = np.asarray(thumb.data.compute() if hasattr(thumb.data, "compute") else thumb.data)
     if categorical is None:
         categorical = np.issubdtype(arr.dtype, np.integer)
     scheme = da.attrs.get("class_scheme", scheme)   # e.g. a reclassified map carries its own legend

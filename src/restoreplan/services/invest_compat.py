@@ -267,11 +267,10 @@ def to_float(r: Raster, arr: np.ndarray | None = None) -> np.ndarray:
 
 def read_many(items: dict[str, str], *, names: dict[str, str] | None = None) -> dict[str, Raster]:
     """Read several rasters concurrently (GDAL decompression releases the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
+    from ._fast import parallel_map
 
     keys = list(items)
-    with ThreadPoolExecutor(min(len(keys), os.cpu_count() or 1) or 1) as ex:
-        res = list(ex.map(lambda k: read_band(items[k], name=(names or {}).get(k, k)), keys))
+    res = parallel_map(lambda k: read_band(items[k], name=(names or {}).get(k, k)), keys)
     return dict(zip(keys, res))
 
 
@@ -304,12 +303,11 @@ class RasterWriter:
 
     def write_many(self, items: list[tuple[str, np.ndarray, Grid, float]]) -> list[Path]:
         """Write several rasters concurrently (compression runs in GDAL without the GIL)."""
-        from concurrent.futures import ThreadPoolExecutor
+        from ._fast import parallel_map
 
         if len(items) < 2 or not self.fast:
             return [self.write(*it) for it in items]
-        with ThreadPoolExecutor(min(len(items), os.cpu_count() or 1)) as ex:
-            return list(ex.map(lambda it: self.write(*it), items))
+        return parallel_map(lambda it: self.write(*it), items)
 
     def write_text(self, filename: str, text: str) -> Path:
         path = self.folder / filename
