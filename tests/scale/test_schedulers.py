@@ -14,7 +14,7 @@ from restoreplan.pipeline.config import study_from_dict
 from restoreplan.pipeline.demo import demo_study_dict
 from restoreplan.pipeline.runner import run_study
 
-SIZE, CHUNK, SEED = 40, 16, 3
+SIZE, CHUNK, SEED = 120, 48, 0
 
 
 @pytest.fixture(scope="module")

@@ -170,6 +170,18 @@ def test_costanza_cropland_cell():
     assert out.dims == ("y", "x")
 
 
+class _Counting:
+    """dask scheduler that counts computes: at call time only the class-code check (one small reduction
+    per table) may run; the per-cell results stay lazy."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, dsk, keys, **kwargs):
+        self.calls += 1
+        return dask.get(dsk, keys, **kwargs)
+
+
 def test_numpy_equals_dask_and_lazy():
     niu = load_table("niu2025_6class")
     rng = np.random.default_rng(5)
@@ -177,8 +189,10 @@ def test_numpy_equals_dask_and_lazy():
     npp = make_raster(rng.uniform(200, 800, (10, 9)))
     kw = {"equivalents": niu, "equivalent_value": 3406.5, "adjust": "pixel", "npp": npp, "npp_ref": 500.0}
     ref = esv(lu, **kw)
-    with dask.config.set(scheduler=_NoCompute()):
+    counter = _Counting()
+    with dask.config.set(scheduler=counter):
         lazy = esv(lu.chunk({"y": 4, "x": 4}), **{**kw, "npp": npp.chunk({"y": 4, "x": 4})})
+    assert counter.calls == 1 and lazy.chunks is not None  # the class-code check
     with dask.config.set(scheduler="sync"):
         np.testing.assert_allclose(ref.values, lazy.values, rtol=1e-6, equal_nan=True)
     assert ref.rio.transform() == lu.rio.transform() and ref.dtype == np.float32

@@ -92,9 +92,8 @@ def test_missing_codes_all_listed_numpy_and_dask():
     lu = _lulc(((1, 7), (9, FOREST)))
     with pytest.raises(ConfigError, match=r"\[1, 7, 9\]"):
         lulc_matrix(lu, supply_table=S, demand_table=D, groups=G, ndvi_mode="none")
-    out = lulc_matrix(lu.chunk({"y": 1, "x": 1}), supply_table=S, demand_table=D, groups=G, ndvi_mode="none")
     with pytest.raises(ConfigError, match=r"\[1, 7, 9\]"), dask.config.set(scheduler="sync"):
-        out["supply"].compute()
+        lulc_matrix(lu.chunk({"y": 1, "x": 1}), supply_table=S, demand_table=D, groups=G, ndvi_mode="none")
 
 
 def test_table_problems_reported():
@@ -124,6 +123,18 @@ def test_totals_eq1_score_km2():
     assert b == pytest.approx(cell_km2 * (2 * (9 * 1.2 - 2) + (1.2 - 14)), rel=1e-6)
 
 
+class _Counting:
+    """dask scheduler that counts computes: at call time only the class-code check (one small reduction
+    per table) may run; the per-cell results stay lazy."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, dsk, keys, **kwargs):
+        self.calls += 1
+        return dask.get(dsk, keys, **kwargs)
+
+
 def test_numpy_equals_dask_and_lazy():
     rng = np.random.default_rng(0)
     arr = rng.choice([FOREST, BUILT, ND], size=(9, 11)).astype(np.uint8)
@@ -132,8 +143,10 @@ def test_numpy_equals_dask_and_lazy():
     kw = {"supply_table": S, "demand_table": D, "groups": G, "ndvi_reference": 0.5, "exempt_classes": (BUILT,)}
     for mode in ("region", "pixel"):
         ref = lulc_matrix(lu, ndvi=ndvi, ndvi_mode=mode, **kw)
-        with dask.config.set(scheduler=_NoCompute()):
+        counter = _Counting()
+        with dask.config.set(scheduler=counter):
             lazy = lulc_matrix(lu.chunk({"y": 4, "x": 4}), ndvi=ndvi.chunk({"y": 4, "x": 4}), ndvi_mode=mode, **kw)
+        assert counter.calls == 2 and lazy["supply"].chunks is not None  # supply and demand code checks
         with dask.config.set(scheduler="sync"):
             for v in ("supply", "demand", "balance"):
                 np.testing.assert_allclose(ref[v].values, lazy[v].values, rtol=1e-6, equal_nan=True)

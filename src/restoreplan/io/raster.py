@@ -195,6 +195,10 @@ def write_raster(da: xr.DataArray, path: str | os.PathLike, *, driver: str = "CO
     return path
 
 
+#: GDAL block cache (MB) while a streamed raster is converted to COG
+COG_CACHE_MB = 256
+
+
 def _write_chunked(out: xr.DataArray, tmp: Path, kwargs: dict) -> None:
     """Stream a dask raster to disk chunk by chunk: a tiled GeoTIFF written by windows under a lock
     (a ``distributed.Lock`` on a cluster), then, for COG, GDAL's COG CreateCopy of it (which reads
@@ -207,7 +211,8 @@ def _write_chunked(out: xr.DataArray, tmp: Path, kwargs: dict) -> None:
     try:
         from distributed import Lock, get_client
 
-        lock = Lock("restoreplan-write-" + tmp.name, client=get_client())
+        get_client()  # raises ValueError outside a dask.distributed client
+        lock = Lock("restoreplan-write-" + tmp.name)
     except (ImportError, ValueError):
         pass
     driver = kwargs.get("driver", "GTiff")
@@ -217,11 +222,14 @@ def _write_chunked(out: xr.DataArray, tmp: Path, kwargs: dict) -> None:
     if driver != "COG":
         out.rio.to_raster(tmp, driver=driver, tiled=True, lock=lock, **base)
         return
+    import rasterio
+
     stage = tmp.with_name(tmp.name + ".tiles.tif")
     try:
         out.rio.to_raster(stage, driver="GTiff", tiled=True, blockxsize=512, blockysize=512, lock=lock,
                           BIGTIFF="IF_SAFER", compress="ZSTD", level=1)
         opts = {k: v for k, v in kwargs.items() if k not in ("driver",)}
-        rio_copy(str(stage), str(tmp), driver="COG", **opts)
+        with rasterio.Env(GDAL_CACHEMAX=COG_CACHE_MB):  # GDAL's default is 5 % of the RAM
+            rio_copy(str(stage), str(tmp), driver="COG", **opts)
     finally:
         stage.unlink(missing_ok=True)

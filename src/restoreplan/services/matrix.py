@@ -144,6 +144,46 @@ def sums_by_class(codes: np.ndarray, values: np.ndarray, nodata=None) -> tuple[n
     return cls, counts, sums
 
 
+def sums_by_class_any(codes, values, nodata=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`sums_by_class` for numpy or dask input; dask is reduced per block, never gathered.
+
+    ``codes`` (y, x) and ``values`` (y, x, m). For dask input: a first pass finds the codes present,
+    a second sums counts and values per code and block (``bincount``) and adds the blocks.
+    """
+    if not (hasattr(codes, "dask") or hasattr(values, "dask")):
+        return sums_by_class(np.asarray(codes), np.asarray(values), nodata)
+    import dask
+    import dask.array as dsa
+
+    codes = codes if hasattr(codes, "dask") else dsa.from_array(np.asarray(codes), chunks=values.chunks[:2])
+    values = values if hasattr(values, "dask") else dsa.from_array(np.asarray(values))
+    values = values.rechunk(codes.chunks + (-1,))
+    present = np.asarray(dsa.unique(codes).compute())
+    if nodata is not None:
+        present = present[present != nodata]
+    m = values.shape[-1]
+    if present.size == 0:
+        return present, np.zeros(0, np.int64), np.zeros((0, m))
+
+    def _block(c, v):
+        c = np.asarray(c).ravel()
+        vv = np.nan_to_num(np.asarray(v, dtype=np.float64).reshape(c.size, -1), nan=0.0)
+        ok = np.ones(c.size, bool) if nodata is None else c != nodata
+        inv = np.searchsorted(present, c[ok])
+        out = np.zeros((present.size, 1 + m))
+        out[:, 0] = np.bincount(inv, minlength=present.size)
+        for j in range(m):
+            out[:, 1 + j] = np.bincount(inv, weights=vv[ok][:, j], minlength=present.size)
+        return out
+
+    cb, vb = codes.to_delayed(), values.to_delayed()
+    parts = [dask.delayed(_block, pure=True)(cb[i, j], vb[i, j, 0]) for i, j in np.ndindex(*codes.numblocks)]
+    from ..core.chunked import _tree_sum
+
+    tot = np.asarray(_tree_sum(parts).compute())
+    return present.astype(codes.dtype), tot[:, 0].astype(np.int64), tot[:, 1:]
+
+
 # --------------------------------------------------------------------------------------------
 # kernels
 # --------------------------------------------------------------------------------------------
@@ -418,12 +458,11 @@ def lulc_matrix_totals(matrix: xr.Dataset, lulc: xr.DataArray, *, by_class: bool
         for key in pd.MultiIndex.from_product([lulc[d].values for d in extra])]
     rows = []
     for sel, lu in slices:
-        codes = np.asarray(lu.data.compute() if hasattr(lu.data, "compute") else lu.data)
+        codes = lu.data
         for measure in ("supply", "demand", "balance"):
             m = matrix[measure].sel(sel) if sel else matrix[measure]
             v = m.transpose(..., "y", "x", "service").data
-            v = np.asarray(v.compute() if hasattr(v, "compute") else v)
-            cls, counts, sums = sums_by_class(codes, v, nod)
+            cls, counts, sums = sums_by_class_any(codes, v, nod)
             for i, c in enumerate(cls):
                 for j, lab in enumerate(labels):
                     rows.append({**sel, "lucode": int(c), "area_km2": counts[i] * cell_km2,
