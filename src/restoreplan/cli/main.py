@@ -121,6 +121,10 @@ def demo(out, size, seed, methods, workers, chunks):
     click.echo(f"demo: {len(res.results)} step(s), {n_tif} raster(s), {len(res.files)} file(s) in {res.out_dir} "
                f"({time.perf_counter() - t0:.1f} s)")
     click.echo(f"report: {res.out_dir / 'report.html'}")
+    from ..pipeline.demo import not_in_demo
+
+    for name, why in not_in_demo().items():
+        click.echo(f"not in the demo: {name} — {why}")
 
 
 @cli.command()
