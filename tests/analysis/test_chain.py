@@ -1,15 +1,15 @@
-"""The seed 001 chain on the synthetic demo region, and the registered steps' examples."""
+"""The Sun et al. (2025) chain on the synthetic demo region, and the registered steps' examples."""
 
 import warnings
 
 import numpy as np
 import pytest
 
-from restoreplan.analysis.chain import seed001_chain
+from restoreplan.analysis.chain import supply_demand_zoning
 from restoreplan.pipeline import registry
 from restoreplan.tables import load_table
 
-MINE = ["trend", "coupling", "morans_i", "sensitivity", "seed001_chain", "potential_areas", "entropy_weights",
+MINE = ["trend", "coupling", "morans_i", "sensitivity", "supply_demand_zoning", "potential_areas", "entropy_weights",
         "priority_index", "priority_tiers", "aco"]
 
 
@@ -71,7 +71,7 @@ def test_chain_on_the_demo_region():
     drivers["elevation"] = lay["dem"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = seed001_chain(lulc, supply_table=load_table("es_supply_matrix_6class"),
+        res = supply_demand_zoning(lulc, supply_table=load_table("es_supply_matrix_6class"),
                             demand_table=load_table("es_demand_matrix_6class"),
                             groups=load_table("es_service_groups"), drivers=drivers, aco_block=6,
                             aco_options={"n_iter": 10, "n_ants": 6})

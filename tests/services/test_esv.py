@@ -67,7 +67,7 @@ def test_every_row_sums_to_row_total(xie):
     for t in (xie, niu):
         s = t[list(XIE_SERVICES)].sum(axis=1)
         np.testing.assert_allclose(s, t["row_total"], atol=0.011)  # printed 2-decimal rounding
-    # seed 003 column totals (METHODS.md M03)
+    # Niu et al. (2025) column totals (METHODS.md M03)
     np.testing.assert_allclose(niu.set_index("lucode")["row_total"].loc[[1, 2, 3, 4, 5, 6]],
                                [4.01, 19.12, 19.69, 89.54, 0.01, 0.20])
     np.testing.assert_allclose(niu[list(XIE_SERVICES)].sum(axis=1), [4.01, 19.12, 19.69, 89.54, 0.01, 0.20],

@@ -1,4 +1,4 @@
-"""RMSE tradeoff intensity and supply scores (seed 000 eq. 4–6, Figs 4–6; M25.6–7)."""
+"""RMSE tradeoff intensity and supply scores (Dashihe study, eq. 4–6, Figs 4–6; M25.6–7)."""
 
 import math
 

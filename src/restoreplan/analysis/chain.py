@@ -1,4 +1,4 @@
-"""The seed 001 chain in one call: supply/demand → trend → coupling → potential areas → FUI index → tiers.
+"""The Sun et al. (2025) chain in one call: supply/demand → trend → coupling → potential areas → FUI index → tiers.
 
 Study-file recipe (the same chain as separate registered steps; ``restoreplan describe STEP``)::
 
@@ -7,7 +7,7 @@ Study-file recipe (the same chain as separate registered steps; ``restoreplan de
     → priority_index (drivers + balance, trend slope, supply; mask = potential_areas.mask)
     → priority_tiers (+ esv) → aco (optional) → morans_i, sensitivity
 
-:func:`seed001_chain` runs it on in-memory rasters and records the seconds of every step.
+:func:`supply_demand_zoning` runs it on in-memory rasters and records the seconds of every step.
 Intermediate results are computed (``.load()``) so that the timings mean something.
 """
 
@@ -23,11 +23,12 @@ import xarray as xr
 
 from ..core.errors import ConfigError, LowPowerWarning, message
 
-__all__ = ["SEED001_GROUPS", "XIE2015_GROUPS", "Seed001Result", "esv_by_group", "seed001_chain", "select_service"]
+__all__ = ["SUPPLY_DEMAND_ZONING_GROUPS", "XIE2015_GROUPS", "SupplyDemandZoningResult", "esv_by_group",
+           "select_service", "supply_demand_zoning"]
 
-SEED001_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
+SUPPLY_DEMAND_ZONING_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
 
-#: Xie et al. (2015) services → seed 001's three ES groups. Xie's supporting services (soil conservation,
+#: Xie et al. (2015) services → Sun et al.'s (2025) three ES groups. Xie's supporting services (soil conservation,
 #: nutrient cycling, biodiversity) are counted as regulating (**assumption — parameter**).
 XIE2015_GROUPS: dict[str, str] = {
     "food_production": "provisioning", "raw_material": "provisioning", "water_supply": "provisioning",
@@ -81,7 +82,7 @@ def _group_tables(supply_table, demand_table, groups, labels):
 
 
 def esv_by_group(esv: xr.DataArray, groups: Mapping[str, str] = XIE2015_GROUPS,
-                 labels: Sequence[str] = SEED001_GROUPS, *, dim: str = "group") -> xr.DataArray:
+                 labels: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, *, dim: str = "group") -> xr.DataArray:
     """ESV summed per ES group along a new ``dim`` (``total`` = the ``total`` label of ``esv``). Lazy.
 
     ``esv`` is an M03 result with a ``service`` dim; ``groups`` maps its services to groups.
@@ -124,8 +125,8 @@ class ChainResult:
 
 
 @dataclass
-class Seed001Result(ChainResult):
-    """Products of :func:`seed001_chain` (``products``) and seconds per step (``timings``)."""
+class SupplyDemandZoningResult(ChainResult):
+    """Products of :func:`supply_demand_zoning` (``products``) and seconds per step (``timings``)."""
 
 
 def _load(x):
@@ -135,17 +136,17 @@ def _load(x):
     return x
 
 
-def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
+def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
                   groups: pd.DataFrame | Mapping[str, str] | None = None,
                   drivers: Mapping[str, xr.DataArray], esv: xr.DataArray | None = None,
                   esv_groups: Mapping[str, str] | None = None,
                   ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
-                  index_groups: Sequence[str] = SEED001_GROUPS, trend_time: str = "index",
+                  index_groups: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, trend_time: str = "index",
                   classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
                   combine: str = "any", cuts: Sequence[float] = (5, 15, 30, 45, 100),
                   moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
-                  aco_options: Mapping | None = None, seed: int = 0) -> Seed001Result:
-    """Run the seed 001 chain (METHODS.md §1.2, steps 1-10) on a land-use series and driver rasters.
+                  aco_options: Mapping | None = None, seed: int = 0) -> SupplyDemandZoningResult:
+    """Run the Sun et al. (2025) chain (METHODS.md §1.2, steps 1-10) on a land-use series and driver rasters.
 
     Parameters
     ----------
@@ -175,7 +176,7 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
         Also compute Moran's I of the total balance per year (M17) and the CS table (M18).
     aco_block : int, optional
         Run ACO tiers (M15) on the total index aggregated to blocks of ``aco_block`` × ``aco_block``
-        cells (seed 001 used a 1 km grid); None skips ACO.
+        cells (Sun et al. 2025 used a 1 km grid); None skips ACO.
     aco_options : mapping, optional
         Options of :func:`~restoreplan.optimize.solvers.aco.aco_select`.
     seed : int
@@ -183,7 +184,7 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
 
     Returns
     -------
-    Seed001Result
+    SupplyDemandZoningResult
         ``products``: matrix, trend, coupling, potential, potential_table, indicators, index,
         weights, tiers, tier_table, [moran, sensitivity, aco_tiers, aco_table]; ``timings``:
         seconds per step.
@@ -198,7 +199,7 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
     if "time" not in lulc.dims or lulc.sizes["time"] < 3:
         raise ConfigError(message("lulc", "a land-use series with a `time` dim of ≥ 3 years",
                                   f"dims {dict(lulc.sizes)}", "stack the years (layer reference without @year)"))
-    res = Seed001Result()
+    res = SupplyDemandZoningResult()
     P, T = res.products, res.timings
 
     def timed(label, fn):

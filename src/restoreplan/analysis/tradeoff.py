@@ -1,4 +1,4 @@
-r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (METHODS M24; seed 003).
+r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (METHODS M24; Niu et al. (2025)).
 
 * :func:`scenario_esv` — M03 equivalent-factor ESV of land-use maps along a ``scenario`` (or
   ``time``) dim, summed to a tidy table scenario × service (computes).
@@ -7,7 +7,7 @@ r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (METHODS 
 * :func:`functional_synergy` — signs of Δ vs the baseline per service pair;
   :func:`spatial_synergy` — Spearman correlation of per-pixel ΔESV_f and ΔESV_g.
 
-Seed 003's scenario table ships as ``niu2025_scenario_esv`` (10⁸ yuan a⁻¹ as printed,
+Niu et al.'s (2025) scenario table ships as ``niu2025_scenario_esv`` (10⁸ yuan a⁻¹ as printed,
 **unverified — check the paper**).
 """
 
@@ -31,7 +31,7 @@ __all__ = [
     "pareto_front",
     "pareto_improvement",
     "scenario_esv",
-    "seed003_scenario_esv",
+    "niu2025_scenario_esv",
     "spatial_synergy",
 ]
 
@@ -58,7 +58,7 @@ def scenario_esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_va
     dim : str, optional
         The scenario dim; default ``scenario`` if present, else ``time``.
     scale : float
-        Multiplier of the sums (e.g. 1e-8 → 10⁸ yuan a⁻¹ as seed 003 prints).
+        Multiplier of the sums (e.g. 1e-8 → 10⁸ yuan a⁻¹ as Niu et al. (2025) print).
     units : str, optional
         Unit label of the result; default the ESV unit with the scale.
 
@@ -109,8 +109,8 @@ def esv_wide(table: pd.DataFrame, *, include_total: bool = False) -> pd.DataFram
     return w
 
 
-def seed003_scenario_esv() -> pd.DataFrame:
-    """Seed 003's printed ESV table as rows = scenario (2010, 2020, ID, FS, UE, ER), columns =
+def niu2025_scenario_esv() -> pd.DataFrame:
+    """Niu et al.'s (2025) printed ESV table as rows = scenario (2010, 2020, ID, FS, UE, ER), columns =
     the 11 services and ``total`` (10⁸ yuan a⁻¹ as printed; **unverified — check the paper**)."""
     from ..tables import load_table
 

@@ -1,4 +1,4 @@
-r"""Scenario rules for land-use simulation: ID / FS / UE / ER of seed 003 (METHODS M21).
+r"""Scenario rules for land-use simulation: ID / FS / UE / ER of Niu et al. (2025) (METHODS M21).
 
 A scenario is a declarative, frozen :class:`ScenarioRules` (loadable from a study-file/TOML dict)
 made of five kinds of rule:
@@ -165,12 +165,12 @@ def load_rules(spec: ScenarioRules | Mapping | str) -> ScenarioRules:
 
 
 # --------------------------------------------------------------------------------------------
-# seed 003 presets
+# Niu et al. (2025) presets
 # --------------------------------------------------------------------------------------------
 
 def preset(name: str, *, cropland: int = 1, forest: int = 2, grassland: int = 3, water: int = 4,
            built: int = 5, barren: int = 6) -> ScenarioRules:
-    """Seed 003's ID, FS, UE or ER scenario (METHODS M21 table) for the given class codes.
+    """Niu et al.'s (2025) ID, FS, UE or ER scenario (METHODS M21 table) for the given class codes.
 
     ============ ========================================== ========================== ====================================== ============
     scenario     outside the subsidence area                mild                       moderate                               severe

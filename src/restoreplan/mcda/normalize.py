@@ -93,7 +93,7 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
         is nodata and stays NaN. numpy- or dask-backed.
     method : {"minmax_pos", "minmax_neg", "max", "zscore"}
         ``minmax_pos`` for benefit criteria (larger is better), ``minmax_neg`` for cost
-        criteria, ``max`` = x / max (seed 000 eq. 6), ``zscore`` with ddof = 0.
+        criteria, ``max`` = x / max (Dashihe study, eq. 6), ``zscore`` with ddof = 0.
     over : str or sequence of str, optional
         Dims whose values are pooled into one set of statistics (default: all dims of ``x``,
         i.e. one minimum and maximum for all years together). ``over=("y", "x")`` gives

@@ -1,4 +1,4 @@
-r"""Entropy weights (METHODS.md M11; seed 001 §2.7).
+r"""Entropy weights (METHODS.md M11; Sun et al. 2025, §2.7).
 
 Indicators are standardized by direction (M01 min-max: ``+`` benefit, ``−`` cost) over a common
 domain (cells where every indicator is valid, optionally inside a mask), then
@@ -217,7 +217,7 @@ def entropy_weights(indicators, *, directions: Mapping[str, str] | None = None,
     Notes
     -----
     e_j = −(1/ln n) Σ_i p_ij ln p_ij, p_ij = x′_ij/Σ_i x′_ij; w_j = (1 − e_j)/Σ(1 − e_k); weights in
-    [0, 1], summing to 1. Seed 001 check: x₁ = [1, 2, 3] (+), x₂ = [5, 5, 6] (+) →
+    [0, 1], summing to 1. Sun et al. (2025) check: x₁ = [1, 2, 3] (+), x₂ = [5, 5, 6] (+) →
     w = (0.296082, 0.703918).
     """
     ind = _as_mapping(indicators)

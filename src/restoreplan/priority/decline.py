@@ -1,4 +1,4 @@
-"""Potential restoration areas by above-average ES decline (seed 002 §2.3.3, eq. 5; METHODS.md M10b).
+"""Potential restoration areas by above-average ES decline (Zhao et al. 2023, §2.3.3, eq. 5; METHODS.md M10b).
 
 Per ecosystem service, the start- and end-year potential supply are standardized together
 (M01 ``minmax_pos`` pooled over both years, so that region-wide change survives), and
@@ -66,7 +66,7 @@ def potential_decline(start: xr.DataArray, end: xr.DataArray, *,
         Potential supply of one ES (any units, e.g. t/ha, 0–1, mm) in the start and end year, on
         one grid; NaN = nodata. numpy or dask.
     threshold : {"mean_of_declines", "mean_of_all_changes"}
-        τ = mean |Δ| over cells with Δ < 0 (default, **assumption — parameter**; seed 002 says
+        τ = mean |Δ| over cells with Δ < 0 (default, **assumption — parameter**; Zhao et al. 2023 say
         "decreased more than the average value"), or over every cell with Δ ≠ 0.
     name : str
         Prefix of the output variable names.

@@ -2,7 +2,7 @@
 entropy_weights and priority_index (M11), priority_tiers (M16d) and aco (M15).
 
 The demo's ``lulc_matrix`` example is one year, so the demo runs the M10a rules without the trend
-rule here; ``seed001_chain`` runs all three on the full series.
+rule here; ``supply_demand_zoning`` runs all three on the full series.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..analysis.chain import SEED001_GROUPS, select_service
+from ..analysis.chain import SUPPLY_DEMAND_ZONING_GROUPS, select_service
 from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
 from ..mcda.weights import entropy_weights
 from ..pipeline.registry import Input, Params, register
@@ -55,7 +55,7 @@ class PotentialParams(Params):
 def potential_areas_step(balance=None, trend_class=None, coordination=None, *, use_deficit=True, use_decrease=True,
                          use_disorder=True, balance_threshold=0.0, trend_classes=(-2,), d_threshold=0.4,
                          combine="any", service="total"):
-    """Potential restoration areas by seed 001 Table 3: deficit, significant decrease, disorder (M10a)."""
+    """Potential restoration areas by Sun et al. (2025) Table 3: deficit, significant decrease, disorder (M10a)."""
     ds = potential_areas(
         _last(select_service(balance, service)) if balance is not None else None,
         _last(select_service(trend_class, service)) if trend_class is not None else None,
@@ -105,7 +105,7 @@ class EntropyWeightParams(Params):
                    "params": {"epsilon": 0.0}})
 def entropy_weights_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None,
                          balance=None, balance_trend=None, supply=None, mask=None, *, epsilon=0.0):
-    """One-level entropy weights of the seed 001 indicators over a domain (M11)."""
+    """One-level entropy weights of the Sun et al. (2025) indicators over a domain (M11)."""
     ind = _indicators(population, distance_to_road, gdp, elevation, slope,
                       balance, balance_trend, supply, ["total"])
     ind = {k: (v.sel(group="total", drop=True) if "group" in v.dims else v) for k, v in ind.items()}
@@ -115,9 +115,9 @@ def entropy_weights_step(population=None, distance_to_road=None, gdp=None, eleva
 class PriorityIndexParams(Params):
     """Parameters of ``priority_index`` (M11)."""
 
-    groups: tuple[str, ...] = Field(SEED001_GROUPS, description="labels of the `service` dim of balance/supply "
+    groups: tuple[str, ...] = Field(SUPPLY_DEMAND_ZONING_GROUPS, description="labels of the `service` dim of balance/supply "
                                                                "with one index each (four scenarios)")
-    levels: Literal[1, 2] = Field(2, description="2: indicator and dimension weights (seed 001); 1: one level")
+    levels: Literal[1, 2] = Field(2, description="2: indicator and dimension weights (Sun et al. 2025); 1: one level")
     epsilon: float = Field(0.0, ge=0, le=0.1, description="shift added to standardized values before the entropy",
                            json_schema_extra={"units": "1"})
     standardize_dimensions: bool = Field(False, description="min-max the dimension scores before the second level")
@@ -132,7 +132,7 @@ class PriorityIndexParams(Params):
                               "supply": "lulc_matrix.supply", "mask": "potential_areas.mask"},
                    "params": {"levels": 2}})
 def priority_index_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None, balance=None,
-                        balance_trend=None, supply=None, mask=None, *, groups=SEED001_GROUPS, levels=2,
+                        balance_trend=None, supply=None, mask=None, *, groups=SUPPLY_DEMAND_ZONING_GROUPS, levels=2,
                         epsilon=0.0, standardize_dimensions=False):
     """Feasibility–urgency–importance priority index with entropy weights, per ES group (M11)."""
     ind = _indicators(population, distance_to_road, gdp, elevation, slope, balance, balance_trend, supply, groups)
@@ -161,7 +161,7 @@ class TierParams(Params):
           example={"inputs": {"index": "priority_index.index", "mask": "potential_areas.mask", "esv": "esv.esv"},
                    "params": {"cuts": [5, 15, 30, 45, 100]}})
 def priority_tiers_step(index, mask=None, esv=None, *, cuts=(5, 15, 30, 45, 100), service="total"):
-    """Top-x % priority tiers with area and ES benefit per tier, seed 001 Table 5 layout (M16d)."""
+    """Top-x % priority tiers with area and ES benefit per tier, Sun et al. 2025, Table 5 layout (M16d)."""
     t = priority_tiers(index, mask=mask, cuts=cuts)
     e = _last(select_service(esv, service)) if esv is not None else None
     return {"tiers": t, "table": tier_table(t, esv=e)}
@@ -174,7 +174,7 @@ class AcoParams(Params):
     cuts: tuple[float, ...] = Field((5, 15, 30, 45), description="nested targets, % of the eligible area (< 100)",
                                     json_schema_extra={"units": "percent"})
     block: int = Field(10, ge=1, le=1000, description="cells per block side of the optimization grid "
-                                                      "(seed 001 used 1 km)", json_schema_extra={"units": "cells"})
+                                                      "(Sun et al. 2025 used 1 km)", json_schema_extra={"units": "cells"})
     group: str = Field("total", description="label of the index's group dim to optimize")
     w_s: float = Field(0.7, ge=0, le=1, description="weight of the mean index in the objective",
                        json_schema_extra={"units": "1"})

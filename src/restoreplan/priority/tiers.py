@@ -1,4 +1,4 @@
-"""Top-x % priority tiers and their ES benefit (METHODS.md M16d; seed 001 §3.4, Table 5).
+"""Top-x % priority tiers and their ES benefit (METHODS.md M16d; Sun et al. 2025, §3.4, Table 5).
 
 Eligible cells (valid index, inside the mask) are ranked by index, descending, ties in stable
 row-major order (**assumption — parameter**). Cumulative cuts of [5, 15, 30, 45, 100] % of the
@@ -131,7 +131,7 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
 
 def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Sequence[float] | None = None,
                group_dim: str = "group") -> pd.DataFrame:
-    """Area and ES benefit per tier, cumulative, and share of the total — seed 001 Table 5 layout. Computes.
+    """Area and ES benefit per tier, cumulative, and share of the total — Sun et al. (2025) Table 5 layout. Computes.
 
     Parameters
     ----------

@@ -421,7 +421,7 @@ def jenks_classes(x: xr.DataArray, k: int = 5, *, max_exact: int = 10_000, seed:
 
 
 def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -> xr.DataArray:
-    r"""Geometric-interval classes 1..k of ``x`` (e.g. POI kernel density, seed 002 §2.3.2).
+    r"""Geometric-interval classes 1..k of ``x`` (e.g. POI kernel density, Zhao et al. 2023, §2.3.2).
 
     Parameters
     ----------

@@ -210,7 +210,7 @@ def poi_density(points, *, like: xr.DataArray, radius_m: float, weights: str | S
     like : xarray.DataArray
         Grid template (projected CRS, metres); numpy or dask (the result has its chunks).
     radius_m : float
-        Search radius r in metres (> 0; seed 002 uses 30 000). ``mode="raster"`` needs r ≥ 3
+        Search radius r in metres (> 0; Zhao et al. 2023 use 30 000). ``mode="raster"`` needs r ≥ 3
         cells.
     weights : str or sequence of float, optional
         Column of ``points`` or one non-negative weight per point (default 1 each).
@@ -308,7 +308,7 @@ def poi_density(points, *, like: xr.DataArray, radius_m: float, weights: str | S
 
 
 def poi_demand_classes(density: xr.DataArray, k: int = 3, *, name: str = "poi_demand_class") -> xr.DataArray:
-    """Geometric-interval classes of a density (seed 002: k = 3, low / medium / high = 1 / 2 / 3).
+    """Geometric-interval classes of a density (Zhao et al. 2023: k = 3, low / medium / high = 1 / 2 / 3).
 
     Zeros (no point within r) fall in class 1 (**assumption — parameter**); see
     :func:`restoreplan.services.classify.geometric_classes`.
@@ -431,7 +431,7 @@ def standardized_demand(layers: Mapping[str, xr.DataArray], *,
     layers : mapping name → DataArray
         Proxies on one grid (e.g. ``{"population": pop, "gdp": gdp}``).
     directions : mapping name → "pos" | "neg", optional
-        ``pos`` (default for every layer; seed 001 uses population and GDP as positive
+        ``pos`` (default for every layer; Sun et al. 2025 use population and GDP as positive
         indicators): (x − min)/(max − min); ``neg``: (max − x)/(max − min).
     over : dims pooled for the statistics (default all dims of each layer).
 

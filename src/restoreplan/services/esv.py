@@ -10,7 +10,7 @@ Packaged tables (``package:NAME`` in study files; :func:`load_table` in Python):
   per row; rows ``recalled_not_checked`` raise an :class:`AssumptionWarning` when used);
 * ``xie2015_mapping_6class`` — the default class → row mapping of the 6-class demo legend
   (a convention, not from the paper);
-* ``niu2025_6class`` — seed 003's 6-class table (Niu et al. 2025, transcribed);
+* ``niu2025_6class`` — the 6-class table of Niu et al. (2025), transcribed;
 * ``costanza_unit_values`` and ``costanza_mapping_6class`` — Costanza et al. 1997/2014 unit values.
 """
 

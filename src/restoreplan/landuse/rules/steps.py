@@ -73,7 +73,7 @@ class ScenarioEsvParams(Params):
     equivalent_value: float = Field(..., gt=0, description="D, value of one standard equivalent "
                                                            "(Xie 2015: ≈ 3406.5 for China 2010, unverified)",
                                     json_schema_extra={"units": "yuan/hm2/a"})
-    scale: float = Field(1.0, gt=0, description="multiplier of the sums (1e-8 → 10^8 yuan/a as seed 003 prints)",
+    scale: float = Field(1.0, gt=0, description="multiplier of the sums (1e-8 → 10^8 yuan/a as Niu et al. (2025) print)",
                          json_schema_extra={"units": "1"})
 
 
@@ -145,7 +145,7 @@ class ScenarioRulesParams(Params):
     """Parameters of ``scenario_rules`` (M21)."""
 
     scenario: Literal["ID", "FS", "UE", "ER"] = Field(
-        "ID", description="seed 003 preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
+        "ID", description="Niu et al. (2025) preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
     rules: dict | None = Field(None, description="a custom scenario (the ScenarioRules TOML form: name, "
                                                  "use_constraint, lake_class, [[rules]])")
     steps: float = Field(1.0, ge=0, le=50, description="Markov intervals k of the demand a·P′^k",

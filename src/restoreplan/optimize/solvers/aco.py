@@ -1,4 +1,4 @@
-r"""Ant colony optimization for raster zoning (METHODS.md M15; seed 001 §2.7).
+r"""Ant colony optimization for raster zoning (METHODS.md M15; Sun et al. 2025, §2.7).
 
 MAX–MIN ant system (Dorigo & Stützle 2004) that selects exactly N eligible cells of a grid to
 maximize

@@ -36,7 +36,7 @@ class LulcMatrixParams(Params):
     """Parameters of ``lulc_matrix`` (M02)."""
 
     ndvi_mode: Literal["none", "region", "pixel"] = Field(
-        "region", description="NDVI correction of supply: none, region (one factor per year, seed 001 eq. 3) or pixel")
+        "region", description="NDVI correction of supply: none, region (one factor per year, Sun et al. 2025, eq. 3) or pixel")
     ndvi_reference: float | dict[int, float] | None = Field(
         None, description="national mean NDVI of the same year (a number or {year: value}); required unless ndvi_mode='none'",
         json_schema_extra={"units": "NDVI"})
@@ -140,7 +140,7 @@ def esv_costanza_step(lulc, mapping=None, *, edition="2014"):
 class PoiDensityParams(Params):
     """Parameters of ``poi_density`` (M07a)."""
 
-    radius_m: float = Field(..., gt=0, description="search radius (seed 002: 30000)", json_schema_extra={"units": "m"})
+    radius_m: float = Field(..., gt=0, description="search radius (Zhao et al. 2023: 30000)", json_schema_extra={"units": "m"})
     weights: str | None = Field(None, description="column of point weights (default 1 per point)")
     mode: Literal["exact", "raster"] = Field("exact", description="exact KD-tree sum, or FFT convolution of gridded weights")
     empty: Literal["zero", "nan"] = Field("zero", description="value where no point is within the radius")

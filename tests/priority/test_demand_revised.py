@@ -1,4 +1,4 @@
-"""Seed 002 chain: PoRA by decline (M10b), cost index (M13), Marxan per ES (M14), grades (M16a–c)."""
+"""Zhao et al. (2023) chain: PoRA by decline (M10b), cost index (M13), Marxan per ES (M14), grades (M16a–c)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from restoreplan.core.errors import ConfigError, DataError, InfeasibleError
-from restoreplan.priority.cost import cost_index, eta_kernel, seed002_unit_costs
+from restoreplan.priority.cost import cost_index, eta_kernel, demand_revised_unit_costs
 from restoreplan.priority.decline import decline_kernel, potential_decline
 from restoreplan.priority.grades import (
     REVISION,
@@ -102,7 +102,7 @@ def _cost_inputs():
 def test_cost_index_hand_case_theoretical():
     # barren cost 1.5: C_min = 1.5·6·1 = 9, C_max = 5.4·6·5 = 162 (the Verify numbers)
     lulc, ind, benefit = _cost_inputs()
-    ds = cost_index(lulc, unit_cost=seed002_unit_costs(1.5), benefit=benefit, rescale="theoretical", **ind)
+    ds = cost_index(lulc, unit_cost=demand_revised_unit_costs(1.5), benefit=benefit, rescale="theoretical", **ind)
     assert ds.attrs["c_min"] == pytest.approx(9.0) and ds.attrs["c_max"] == pytest.approx(162.0)
     assert ds["l_sum"].values[0, 0] == 26.0
     assert ds["c"].values[0, 0] == 52.0
@@ -119,7 +119,7 @@ def test_cost_index_hand_case_theoretical():
 
 def test_cost_index_observed_rescale_spans_1_to_5():
     lulc, ind, benefit = _cost_inputs()
-    ds = cost_index(lulc, unit_cost=seed002_unit_costs(1.0), benefit=benefit, **ind)
+    ds = cost_index(lulc, unit_cost=demand_revised_unit_costs(1.0), benefit=benefit, **ind)
     cs = ds["c_scaled"].values[np.isfinite(ds["c_scaled"].values)]
     assert cs.min() == pytest.approx(1.0) and cs.max() == pytest.approx(5.0)
 
@@ -268,29 +268,29 @@ def test_registered_steps():
     from restoreplan.pipeline import registry
 
     for n in ("potential_decline", "cost_index", "marxan_priority", "priority_grades", "demand_revision",
-              "aggregation_filter", "seed002_chain"):
+              "aggregation_filter", "demand_revised_priority"):
         spec = registry.get(n)
         assert spec.example is not None and spec.formula
         assert spec.params.model_config.get("frozen") is True
-    assert registry.get("seed002_chain").report is not None
+    assert registry.get("demand_revised_priority").report is not None
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="cost_unused"):
         registry.get("cost_index").params()  # cost_unused is required (no published value)
 
 
-def test_seed002_chain_on_demo_region():
+def test_demand_revised_priority_on_demo_region():
     from restoreplan.datasets import demo_region
-    from restoreplan.priority.seed002 import seed002_chain
-    from restoreplan.priority.seed002.report import seed002_report
+    from restoreplan.priority.demand_revised import demand_revised_priority
+    from restoreplan.priority.demand_revised.report import demand_revised_report
     from restoreplan.tables import load_table
 
     r = demo_region(size=120, seed=0)
     L = r.layers
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = seed002_chain(
-            r.series("lulc"), unit_cost=seed002_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
+        res = demand_revised_priority(
+            r.series("lulc"), unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
             threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
             threat_classes={"construction": (5,), "cropland": (1,)}, static_threats={"roads": L["threat_roads"]},
             half_saturation=0.3, biophysical=load_table("awy_biophysical_6class"), precipitation=L["precipitation"],
@@ -316,7 +316,7 @@ def test_seed002_chain_on_demo_region():
     at = res.area_table()
     assert at["overlay_km2"].iloc[-1] == pytest.approx(at["revised_km2"].iloc[-1])
     assert at["filtered_km2"].iloc[-1] <= at["revised_km2"].iloc[-1] + 1e-12
-    html = seed002_report({"pora_cs": p["pora"]["cs"], "grade": p["grade"], "area_table": at}, None)
+    html = demand_revised_report({"pora_cs": p["pora"]["cs"], "grade": p["grade"], "area_table": at}, None)
     assert "PoRA" in html and "<img" in html and "Area per grade" in html
 
 
