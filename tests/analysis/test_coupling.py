@@ -1,4 +1,4 @@
-"""M09 coupling degree C and coordination degree D: verify values, the factor-2 defect, classes, properties."""
+"""Coupling degree C and coordination degree D: verify values, the factor-2 defect, classes, properties."""
 
 import numpy as np
 import pytest

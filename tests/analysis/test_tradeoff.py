@@ -1,4 +1,4 @@
-"""ESV per scenario, Pareto dominance and synergies (METHODS M24), checked on Niu et al.'s (2025) ESV table."""
+"""ESV per scenario, Pareto dominance and synergies, checked on Niu et al.'s (2025) ESV table."""
 
 from __future__ import annotations
 

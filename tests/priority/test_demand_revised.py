@@ -1,4 +1,4 @@
-"""Zhao et al. (2023) chain: PoRA by decline (M10b), cost index (M13), Marxan per ES (M14), grades (M16a–c)."""
+"""Zhao et al. (2023) chain: PoRA by decline, cost index, Marxan per ES, grades."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from restoreplan.testing import assert_numpy_dask_equal, make_raster
 U8 = np.uint8
 
 
-# ------------------------------------------------------------------------------------ M10b
+# ------------------------------------------------------------------------------------
 def _decline_pair():
     # pooled min 0, max 1 -> S' = S; Δ = S1 - S0 = [-0.1, -0.3, -0.5, 0.2, 0]
     s0 = make_raster(np.array([[1.0, 1.0, 1.0, 0.0, 0.5]]))
@@ -76,7 +76,7 @@ def test_decline_rejects_bad_threshold():
         potential_decline(s0, s1, threshold="median")
 
 
-# ------------------------------------------------------------------------------------ M13
+# ------------------------------------------------------------------------------------
 def test_eta_kernel_verify_line():
     # forest P = 2, L = [5,5,5,1,5,5] -> ΣL = 26, C = 52; C' = 1 + 4·43/153 = 2.1242; η = C' + 2
     c, cs, eta = eta_kernel(np.array([2.0]), np.array([26.0]), np.array([2.0]), 9.0, 162.0)
@@ -130,7 +130,7 @@ def test_cost_index_missing_unit_cost_lists_codes():
         cost_index(lulc, unit_cost={1: 1.5, 2: 2.0, 4: 5.4}, benefit=benefit, **ind)
 
 
-# ------------------------------------------------------------------------------------ M16a–c
+# ------------------------------------------------------------------------------------
 def test_priority_grades_overlay():
     a = make_raster(np.array([[1, 1, 0, 0, 255]], dtype=U8), nodata=255)
     b = make_raster(np.array([[1, 0, 1, 0, 0]], dtype=U8), nodata=255)
@@ -198,7 +198,7 @@ def test_aggregation_filter_boundary_area_kept():
     assert f[5, 6] == 2
 
 
-# ------------------------------------------------------------------------------------ M14
+# ------------------------------------------------------------------------------------
 def test_grid_boundaries():
     i1, i2, ln = grid_boundaries(np.ones((2, 2), bool), side=1.0)
     assert sorted(zip(i1.tolist(), i2.tolist())) == [(0, 1), (0, 2), (1, 3), (2, 3)]
@@ -217,7 +217,7 @@ def _row_problem(costs, amounts=None, lulc_codes=None, res=30.0):
 
 
 def test_selection_known_optimum():
-    # M14 Verify: costs [1, 2, 3, 4], a = 1 each, T = 2 (50 %), BLM = 0 -> units {1, 2}, cost 3
+    # worked example: costs [1, 2, 3, 4], a = 1 each, T = 2 (50 %), BLM = 0 -> units {1, 2}, cost 3
     pora, eta, am, lulc = _row_problem([1.0, 2.0, 3.0, 4.0])
     r = marxan_priority(pora, eta, am, lulc, pu_size=1, target=0.5, blm=0.0, objective="min_set", solver="highs")
     assert r["selection"].values.tolist() == [[1, 1, 0, 0]]

@@ -1,4 +1,4 @@
-"""Supply–demand analytics of Sun et al. (2025): trend (M08), coupling (M09), Moran's I (M17), sensitivity (M18),
+"""Supply–demand analytics of Sun et al. (2025): trend, coupling, Moran's I, sensitivity,
 and :func:`supply_demand_zoning`, which runs the whole chain."""
 
 from .chain import supply_demand_zoning

@@ -1,4 +1,4 @@
-"""Coupling degree C and coupling coordination degree D (METHODS.md M09; Sun et al. 2025, §2.5, eq. 7-9, Table 2).
+"""Coupling degree C and coupling coordination degree D (Sun et al. 2025, §2.5, eq. 7-9, Table 2).
 
 Kernel on a stacked (n_systems, ...) ndarray; the public function maps it with ``xr.apply_ufunc``
 (numpy or dask, element-wise).
@@ -114,7 +114,7 @@ def coupling_degree(*u: np.ndarray) -> np.ndarray:
 
 
 def standardize_systems(*systems: xr.DataArray, over: Sequence[str] | None = None) -> list[xr.DataArray]:
-    """Min-max (positive) standardization of each system pooled over ``over`` (default all dims; M01)."""
+    """Min-max (positive) standardization of each system pooled over ``over`` (default all dims)."""
     from ..mcda.normalize import normalize
 
     return [normalize(s, method="minmax_pos", over=over, name=f"u{i + 1}") for i, s in enumerate(systems)]
@@ -134,7 +134,7 @@ def coupling(*systems: xr.DataArray, weights: Sequence[float] | None = None,
     weights : sequence of float, optional
         a, b, … of T = a·u₁ + b·u₂ + …; non-negative, summing to 1 (default equal, a = b = 0.5).
     standardize : bool
-        Min-max the raw systems first (M01 ``minmax_pos``), pooled over ``over`` (default: all
+        Min-max the raw systems first (``minmax_pos``), pooled over ``over`` (default: all
         dims, i.e. over all years together — per-year scaling erases change).
     c_scheme : {"sun2025", "common"}
         Breaks of the C stage classes: 0.3/0.6/0.8 (Sun et al. 2025) or 0.3/0.5/0.8.

@@ -1,4 +1,4 @@
-"""Global Moran's I on raster contiguity (METHODS.md M17; Moran 1950, Cliff & Ord 1981).
+"""Global Moran's I on raster contiguity (Moran 1950, Cliff & Ord 1981).
 
 Neighbours are the rook (4) or queen (8) adjacent *valid* cells: nodata cells leave every neighbour
 set, and cells with no valid neighbour (islands) are dropped with a warning. Neighbour sums are

@@ -1,6 +1,6 @@
-r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (METHODS M24; Niu et al. (2025)).
+r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (Niu et al. 2025).
 
-* :func:`scenario_esv` — M03 equivalent-factor ESV of land-use maps along a ``scenario`` (or
+* :func:`scenario_esv` — equivalent-factor ESV of land-use maps along a ``scenario`` (or
   ``time``) dim, summed to a tidy table scenario × service (computes).
 * :func:`pareto_front`, :func:`dominates`, :func:`pareto_improvement` — dominance with a direction
   per objective (maximize or minimize); the non-dominated set; improvement over a baseline.
@@ -45,7 +45,7 @@ Direction = Literal["max", "min"]
 def scenario_esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_value: float,
                  mapping=None, dim: str | None = None, scale: float = 1.0, units: str | None = None,
                  **esv_kwargs) -> pd.DataFrame:
-    r"""Total ESV per scenario and service (M03 on each map; M24). Computes.
+    r"""Total ESV per scenario and service (equivalent-factor ESV of each map). Computes.
 
     Parameters
     ----------
@@ -228,7 +228,7 @@ def pareto_improvement(table: pd.DataFrame, baseline, *, objectives: Sequence[st
 
 def functional_synergy(table: pd.DataFrame, baseline, *, services: Sequence[str] | None = None,
                        tol: float = 0.0) -> pd.DataFrame:
-    r"""Functional synergy/tradeoff of service pairs from the signs of Δ vs the baseline (M24).
+    r"""Functional synergy/tradeoff of service pairs from the signs of Δ vs the baseline.
 
     For every alternative s ≠ baseline and pair (f, g): :math:`\Delta_f = ESV_{s,f} - ESV_{b,f}`;
     ``synergy`` when both signs are equal and non-zero, ``tradeoff`` when opposite, ``neutral``
@@ -268,7 +268,7 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def spatial_synergy(esv_scenarios: xr.DataArray, esv_baseline: xr.DataArray, *,
                     services: Sequence[str] | None = None, dim: str | None = None,
                     sample: int | None = None, seed: int = 0) -> pd.DataFrame:
-    r"""Spatial synergy: Spearman ρ of per-pixel ΔESV_f and ΔESV_g (M24). Computes.
+    r"""Spatial synergy: Spearman ρ of per-pixel ΔESV_f and ΔESV_g. Computes.
 
     Parameters
     ----------

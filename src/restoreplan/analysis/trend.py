@@ -1,4 +1,4 @@
-"""Per-pixel OLS trend and F test over a time stack (METHODS.md M08; Sun et al. 2025, §2.4, eq. 4-6).
+"""Per-pixel OLS trend and F test over a time stack (Sun et al. 2025, §2.4, eq. 4-6).
 
 The kernel works on the last axis of any ndarray; the public function maps it over the ``time``
 dim of a DataArray with ``xr.apply_ufunc`` (numpy or dask; the time dim is put in one chunk).

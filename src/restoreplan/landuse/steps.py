@@ -1,4 +1,4 @@
-"""Study-file steps of the land-use package: Markov demand and PLUS-style simulation (M19, M20, M23)."""
+"""Study-file steps of the land-use package: Markov demand and PLUS-style simulation."""
 
 from __future__ import annotations
 
@@ -170,8 +170,8 @@ def _scenario_report(result, ctx) -> str:
                   Input("reference", "categorical", "pre-disturbance map for ER's restoration overrides",
                         optional=True)),
           outputs=("lulc", "esv", "pareto", "demand", "functional_synergy", "spatial_synergy"),
-          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s (M03) → Pareto set, "
-                  "synergy vs the end map (M24)",
+          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s → Pareto set, "
+                  "synergy vs the end map",
           example={"inputs": {"start": "lulc@2000", "end": "lulc@2010", "zones": "subsidence.zone",
                               "reference": "lulc@2000",
                               "drivers": {"dem": "dem", "slope": "slope", "distance_to_road": "distance_to_road"}},

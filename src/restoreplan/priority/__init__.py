@@ -1,9 +1,9 @@
 """Priority products.
 
-Sun et al. (2025): potential restoration areas (M10a), top-x % tiers (M16d), ACO zoning on blocks (M15).
-Zhao et al. (2023): potential areas by above-mean decline (M10b), the comprehensive cost index (M13),
-Marxan-style selection per service (M14), grade overlay, demand revision and the aggregation
-filter (M16a–c), and :func:`demand_revised_priority`, which runs them all.
+Sun et al. (2025): potential restoration areas, top-x % tiers, ACO zoning on blocks.
+Zhao et al. (2023): potential areas by above-mean decline, the comprehensive cost index,
+Marxan-style selection per service, grade overlay, demand revision and the aggregation
+filter, and :func:`demand_revised_priority`, which runs them all.
 """
 
 from .cost import cost_index

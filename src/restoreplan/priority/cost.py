@@ -1,6 +1,6 @@
-"""Comprehensive restoration cost index (Zhao et al. 2023, eq. 7–8, Table 2; METHODS.md M13).
+"""Comprehensive restoration cost index (Zhao et al. 2023, eq. 7–8, Table 2).
 
-Indicator scores :math:`L_j \\in \\{1..5\\}` (Table 2, classifiers of M12 in
+Indicator scores :math:`L_j \\in \\{1..5\\}` (Table 2, classifiers in
 :mod:`restoreplan.services.classify`):
 
 * GDP density, population density, slope — Jenks natural breaks, 5 classes, highest class 5;
@@ -16,7 +16,7 @@ Indicator scores :math:`L_j \\in \\{1..5\\}` (Table 2, classifiers of M12 in
 
 Unit project costs P (Zhao et al. 2023, §2.3.5(2)): water 5.4, forest 2, grassland 3, cropland (paddy)
 1.5; unused (barren) land has no published value and is a required parameter; built-up land gets
-no cost (NaN — it is locked out of the selection, M14). The unit cancels in C′.
+no cost (NaN — it is locked out of the selection). The unit cancels in C′.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def cost_index(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], benefit: x
                rescale: Literal["observed", "theoretical"] = "observed", max_exact: int = 10_000, seed: int = 0,
                scores: xr.Dataset | None = None, name: str = "eta",
                **indicators: xr.DataArray | None) -> xr.Dataset:
-    r"""Comprehensive restoration cost index η of Zhao et al. (2023) (eq. 7–8, Table 2; M13).
+    r"""Comprehensive restoration cost index η of Zhao et al. (2023) (eq. 7–8, Table 2).
 
     Parameters
     ----------
@@ -218,13 +218,13 @@ def cost_index(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], benefit: x
     benefit : xarray.DataArray
         Benefit raster, max_t − min_t of the ES (:func:`benefit_range`).
     built_up_codes : sequence of int
-        Built-up codes: no cost (NaN), locked out in M14.
+        Built-up codes: no cost (NaN), locked out of the ``marxan_priority`` selection.
     k : int
         Jenks classes of the Jenks indicators and of B (5).
     rings_m : sequence of float
         Ring limits (m) of the distance indicators.
     rescale : {"observed", "theoretical"}
-        C_min/C_max over the valid cells (default, M01) or the extremes the formula can reach,
+        C_min/C_max over the valid cells (default) or the extremes the formula can reach,
         min P·Σ min L and max P·Σ max L (**assumption — parameter**).
     max_exact, seed : int
         Jenks sampling.

@@ -1,10 +1,10 @@
-"""Marxan-style selection of priority restoration areas per ES (Zhao et al. 2023, §2.3.4–2.3.5; METHODS.md M14).
+"""Marxan-style selection of priority restoration areas per ES (Zhao et al. 2023, §2.3.4–2.3.5).
 
 Planning units are square blocks of ``pu_size`` × ``pu_size`` cells anchored at the raster's
 top-left corner (Zhao et al. 2023: 1 km units). Per unit:
 
-* cost :math:`c_i` = mean η over its valid, non-built-up cells (M13);
-* amount :math:`a_i` = Σ of the ES supply over its PoRA cells (M10b);
+* cost :math:`c_i` = mean η over its valid, non-built-up cells;
+* amount :math:`a_i` = Σ of the ES supply over its PoRA cells;
 * status (Zhao et al. 2023, Table 1): 3 (locked out) when the built-up share of its valid cells is ≥
   ``built_up_share``; 1 (initial reserve) when it holds PoRA amount; 0 otherwise;
 * boundaries: the shared edge between 4-adjacent units (``pu_size``·cell size, in km), derived
@@ -145,14 +145,14 @@ def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray,
                     seed: int = 0, built_up_codes=(5,), built_up_share: float = 0.5,
                     outer_boundary: bool = False, exclude_built_up_cells: bool = True,
                     feature: str = "es", name: str = "pra") -> dict:
-    r"""Priority restoration areas of one ES by a Marxan-style selection of planning units (M14).
+    r"""Priority restoration areas of one ES by a Marxan-style selection of planning units.
 
     Parameters
     ----------
     pora : xarray.DataArray
         PoRA mask of the ES (1/0, nodata 255; :func:`restoreplan.priority.decline.potential_decline`).
     eta : xarray.DataArray
-        Comprehensive cost index η (M13), NaN on built-up cells.
+        Comprehensive cost index η, NaN on built-up cells.
     amount : xarray.DataArray
         Potential ES supply per cell (≥ 0 on PoRA cells, e.g. the end-year supply).
     lulc : xarray.DataArray

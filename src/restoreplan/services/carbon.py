@@ -1,4 +1,4 @@
-"""Carbon storage, change and value (InVEST Carbon 3.20 parity; METHODS.md M04).
+"""Carbon storage, change and value (InVEST Carbon 3.20 parity).
 
 Kernel: a per-class lookup of the four pools summed in float32, exactly as InVEST reclassifies each
 pool to a float32 raster and adds them. Public functions take and return ``xarray.DataArray``

@@ -1,11 +1,11 @@
-"""ES demand: POI kernel density (M07a) and population / GDP / construction proxies (M07b).
+"""ES demand: POI kernel density and population / GDP / construction proxies.
 
 * :func:`poi_density` — Silverman's quartic kernel (the ArcGIS form) at cell centres, exact (KD-tree)
   or by FFT convolution of gridded weights; classes by geometric intervals with
   :func:`poi_demand_classes`.
 * :func:`construction_share`, :func:`composite_demand` — Peng et al. (2017) composite demand
   ESD = ConL · lg(PD) · lg(GDPD).
-* :func:`standardized_demand` — min-max standardization of proxies with directions (M01).
+* :func:`standardized_demand` — min-max standardization of proxies with directions.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def _points_xy(points, like: xr.DataArray, weights) -> tuple[np.ndarray, np.ndar
 def poi_density(points, *, like: xr.DataArray, radius_m: float, weights: str | Sequence[float] | None = None,
                 mode: Literal["exact", "raster"] = "exact", empty: Literal["zero", "nan"] = "zero",
                 per: Literal["km2", "m2"] = "km2", mask: bool = True, name: str = "poi_density") -> xr.DataArray:
-    r"""Quartic (Silverman) kernel density of points at the cell centres of ``like`` (M07a).
+    r"""Quartic (Silverman) kernel density of points at the cell centres of ``like``.
 
     Parameters
     ----------
@@ -381,7 +381,7 @@ def construction_share(lulc: xr.DataArray, *, construction_codes: Sequence[int] 
 
 def composite_demand(construction_share: xr.DataArray, population: xr.DataArray, gdp: xr.DataArray, *,
                      floor: float = 1.0, name: str = "esd") -> xr.DataArray:
-    r"""Peng et al. (2017) composite ES demand ESD = ConL · lg(PD) · lg(GDPD) (M07b).
+    r"""Peng et al. (2017) composite ES demand ESD = ConL · lg(PD) · lg(GDPD).
 
     Parameters
     ----------
@@ -424,7 +424,7 @@ def composite_demand(construction_share: xr.DataArray, population: xr.DataArray,
 def standardized_demand(layers: Mapping[str, xr.DataArray], *,
                         directions: Mapping[str, Literal["pos", "neg"]] | None = None,
                         over: str | Sequence[str] | None = None) -> xr.Dataset:
-    r"""Min-max standardize demand proxies with directions (M01 applied to M07b).
+    r"""Min-max standardize demand proxies with directions (min-max standardization as in ``normalize``).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Equivalent-factor ecosystem service value (METHODS.md M03; Xie et al. 2015), and Costanza unit values.
+"""Equivalent-factor ecosystem service value (Xie et al. 2015), and Costanza unit values.
 
 The value of each service f on a cell of class k is the dimensionless equivalent E[k, f] times the
 value D of one standard equivalent (yuan hm⁻² a⁻¹), optionally scaled by a regional or per-pixel
@@ -305,7 +305,7 @@ def esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_value: floa
         precipitation=None, precipitation_ref: float | None = None,
         soil_conservation=None, soil_conservation_ref: float | None = None,
         units: str = "yuan/a", name: str = "esv") -> xr.DataArray:
-    r"""Ecosystem service value per cell by the equivalent-factor method (Xie et al. 2015; M03).
+    r"""Ecosystem service value per cell by the equivalent-factor method (Xie et al. 2015).
 
     Parameters
     ----------

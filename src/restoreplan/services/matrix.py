@@ -1,4 +1,4 @@
-"""LULC supply/demand/balance matrices with NDVI correction (METHODS.md M02; Sun et al. 2025, §2.3, eq. 1-3).
+"""LULC supply/demand/balance matrices with NDVI correction (Sun et al. 2025, §2.3, eq. 1-3).
 
 Expert scores per land-use class and service (Burkhard et al. 2012 scale, 0 none ... 5 very high)
 are mapped onto the land-use raster. Supply is corrected by an NDVI factor A; demand never is.
@@ -235,7 +235,7 @@ def lulc_matrix(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table:
                 ndvi: xr.DataArray | None = None, ndvi_mode: NdviMode = "region",
                 ndvi_reference=None, ndvi_region=None,
                 exempt_classes: Sequence[int] = (), name: str = "es") -> xr.Dataset:
-    r"""ES supply, demand and balance from land-use × service score matrices (M02).
+    r"""ES supply, demand and balance from land-use × service score matrices.
 
     Parameters
     ----------
@@ -296,7 +296,7 @@ def lulc_matrix(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table:
     Examples
     --------
     Forest (S = 5, D = 1) and built-up (S = 0, D = 5) with A = 1.2 give supply [6, 0] and
-    balance [5, -5] (METHODS.md M02 "Verify").
+    balance [5, -5] (worked check).
     """
     check_raster(lulc, name="lulc", kind="categorical", crs=False)
     if ndvi_mode not in ("none", "region", "pixel"):

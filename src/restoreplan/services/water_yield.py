@@ -1,4 +1,4 @@
-"""Annual water yield (InVEST AWY 3.20 parity; METHODS.md M06a) and the simple water balance (M06b).
+"""Annual water yield (InVEST AWY 3.20 parity) and the simple water balance.
 
 Per pixel (Budyko curve in Fu's form, Zhang et al. 2004)::
 

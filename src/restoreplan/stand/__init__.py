@@ -1,6 +1,6 @@
 """Stand-level restoration design (Dashihe mine-tailings study): species values, diversity, scenarios, tradeoffs.
 
-Workflow (METHODS M25)::
+Workflow::
 
     import restoreplan as rp
     d = rp.datasets.dashihe()                          # the Dashihe study Tables 1–4

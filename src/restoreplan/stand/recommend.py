@@ -1,4 +1,4 @@
-"""Recommended stand composition by service rankings (Dashihe study, §2.4, Table 2; METHODS M25.5).
+"""Recommended stand composition by service rankings (Dashihe study, §2.4, Table 2).
 
 Tree layer: rank the candidate species by each service (1 = largest value), keep the species that
 appear in the top ``top_n`` of at least ``min_appearances`` rankings, drop invasive species, order
@@ -111,7 +111,7 @@ def _qualify(ranks: pd.DataFrame, top_n: int, min_appearances: int) -> pd.DataFr
 def select_trees(ranks: pd.DataFrame, species: pd.DataFrame | None = None, *, top_n: int = 10,
                  min_appearances: int = 2, life_form: str | None = "tree", exclude_invasive: bool = True,
                  ladder: Sequence[float] = DEFAULT_LADDER) -> pd.DataFrame:
-    """Select and weight the tree species of the recommended stand (Dashihe study, Table 2, M25.5).
+    """Select and weight the tree species of the recommended stand (Dashihe study, Table 2).
 
     Parameters
     ----------

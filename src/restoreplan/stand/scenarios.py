@@ -1,4 +1,4 @@
-"""Stand-based restoration scenarios and their service totals (Dashihe study, §2.4, Tables 1 and 4; M25.4).
+"""Stand-based restoration scenarios and their service totals (Dashihe study, §2.4, Tables 1 and 4).
 
 A scenario assigns an area (hm²) to stand options (mapped stand types, or the reference, control and
 recommended options). Extensive services are summed over areas, intensive ones are site values:

@@ -1,4 +1,4 @@
-"""Species coefficient database and stand supply capacities (Dashihe study, §2.3, METHODS M25.1–M25.2).
+"""Species coefficient database and stand supply capacities (Dashihe study, §2.3).
 
 A species value of a service is the mean of its literature records. A species without a record
 takes the mean of the species of the same life form in the same site (restoration, reference or
@@ -183,7 +183,7 @@ def stand_capacity(composition: pd.DataFrame, values: pd.DataFrame, *,
                    weights: Literal["cover", "importance", "equal"] = "cover",
                    services: Iterable[str] = CORE_SERVICES,
                    n_plots: int | dict | None = None) -> pd.DataFrame:
-    """Stand supply capacities: weighted means of species coefficients (METHODS M25.2).
+    """Stand supply capacities: weighted means of species coefficients.
 
     Parameters
     ----------

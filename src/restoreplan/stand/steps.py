@@ -231,7 +231,7 @@ class StandCapacityParams(Params):
 
 
 def stand_capacity_step(composition, values, *, weights: str = "cover", n_plots: int | None = None) -> pd.DataFrame:
-    """Stand capacities as weighted means of species coefficients (METHODS M25.2)."""
+    """Stand capacities as weighted means of species coefficients."""
     v = values.set_index("species") if "species" in values.columns else values
     svc = [c for c in ("lai", "carbon", "dust") if c in v.columns]
     return stand_capacity(composition, v, weights=weights, services=svc, n_plots=n_plots).reset_index()

@@ -1,4 +1,4 @@
-"""Tradeoff intensity (RMSE) and overall supply scores (Dashihe study, §2.5, eq. 4–6, Figs 4–6; M25.6–7).
+"""Tradeoff intensity (RMSE) and overall supply scores (Dashihe study, §2.5, eq. 4–6, Figs 4–6).
 
 Each service is standardized by its maximum over the compared set (eq. 6), then the tradeoff
 intensity of a scenario is the sample standard deviation of its standardized services (eq. 4;
@@ -60,7 +60,7 @@ def _std_kernel(x: np.ndarray) -> np.ndarray:
 
 
 def standardize_max(table: pd.DataFrame, *, services: Iterable[str] | None = None) -> pd.DataFrame:
-    """Standardize each service by its maximum over the rows (Dashihe study, eq. 6; M01 ``max``).
+    """Standardize each service by its maximum over the rows (Dashihe study, eq. 6; ``max`` of ``normalize``).
 
     Parameters
     ----------
@@ -181,7 +181,7 @@ def pairwise_rmse(table: pd.DataFrame, *, services: Iterable[str] | None = None,
 
 
 def supply_score(stands: pd.DataFrame, *, services: Iterable[str] | None = None) -> pd.DataFrame:
-    """Standardized individual and overall supply of each stand option (Dashihe study, Fig. 4; M25.6).
+    """Standardized individual and overall supply of each stand option (Dashihe study, Fig. 4).
 
     Parameters
     ----------

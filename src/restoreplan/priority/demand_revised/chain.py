@@ -1,8 +1,8 @@
-"""The Zhao et al. (2023) chain in one call (METHODS.md §1.3, steps 1–10).
+"""The Zhao et al. (2023) chain in one call (ten steps).
 
-services per year (carbon M04, habitat quality M05, water yield M06a) → PoRA per ES (M10b) →
-cost index η per ES (M13) → Marxan selection per ES (M14) → overlay grades (M16a) → demand
-revision with POI classes (M07a, M16b) → aggregation filter (M16c) → area tables.
+services per year (carbon, habitat quality, water yield) → PoRA per ES →
+cost index η per ES → Marxan selection per ES → overlay grades → demand
+revision with POI classes → aggregation filter → area tables.
 
 The services of the start and end years are computed *inside* the chain with the public
 functions of :mod:`restoreplan.services` (the registered service steps compute one year each).
@@ -132,20 +132,20 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
         Table 2 indicators: ``gdp``, ``population``, ``slope``, ``distance_to_river``,
         ``distance_to_road``, ``distance_to_settlement`` (missing ones are omitted from ΣL).
     poi, demand_class, poi_radius_m
-        Demand (M07a): POI points (kernel density, r = 30 km, 3 geometric classes) or a demand
+        Demand: POI points (kernel density, r = 30 km, 3 geometric classes) or a demand
         class raster (1..3). With neither, every cell gets demand 1 (low) and a warning.
     threshold
-        PoRA threshold rule (M10b).
+        PoRA threshold rule.
     amount_from : {"end", "start", "decline"}
         Marxan amount per PoRA cell: end-year supply (default, **assumption — parameter**),
         start-year supply, or the decline S₀ − S₁ (raw units).
     k, rings_m, rescale
-        Cost index options (M13).
+        Cost index options.
     built_up_codes, pu_size, target, blm, spf, objective, solver, time_limit, built_up_share,
     outer_boundary, seed
-        Selection options (M14), one problem per service.
+        Selection options, one problem per service.
     min_area_km2, connectivity
-        Aggregation filter (M16c).
+        Aggregation filter.
     class_names : mapping, optional
         Land-use labels for the area tables.
 
@@ -231,7 +231,7 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
         st.name = s
         supply[s] = st
     P["supply"] = supply
-    # ---- 4 demand classes (M07a)
+    # ---- 4 demand classes
     if demand_class is None:
         if poi is not None and len(poi):
             from ...services.demand import poi_demand_classes, poi_density
@@ -242,7 +242,7 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
                     warnings.simplefilter("ignore")
                     return _load(dens), _load(poi_demand_classes(dens, 3))
 
-            P["poi_density"], demand_class = timed("poi density + classes (M07a)", dem)
+            P["poi_density"], demand_class = timed("poi density + classes", dem)
         else:
             warnings.warn("demand_revised_priority: no POI and no demand classes; every cell is low demand (1)",
                           AssumptionWarning, stacklevel=2)
@@ -262,16 +262,16 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
     for s in services:
         st = supply[s]
         s0, s1 = _year_slice(st, yrs[0]), _year_slice(st, yrs[-1])
-        dec = timed(f"potential_decline {s} (M10b)", _run, potential_decline, s0, s1, threshold=threshold,
+        dec = timed(f"potential_decline {s}", _run, potential_decline, s0, s1, threshold=threshold,
                     name=f"pora_{s}")
         P["pora"][s], P["delta"][s] = dec["pora"], dec["delta"]
         ben = benefit_range(st, name=f"benefit_{s}")
-        ci = timed(f"cost_index {s} (M13)", _run, cost_index, last, unit_cost=unit_cost, benefit=ben,
+        ci = timed(f"cost_index {s}", _run, cost_index, last, unit_cost=unit_cost, benefit=ben,
                    built_up_codes=built_up_codes, k=k, rings_m=rings_m, rescale=rescale, seed=seed, scores=scores,
                    name=f"eta_{s}")
         P["cost"][s], P["eta"][s] = ci, ci["eta"]
         amt = {"end": s1, "start": s0, "decline": s0 - s1}[amount_from].clip(min=0)
-        sel = timed(f"marxan_priority {s} (M14)", marxan_priority, dec["pora"], ci["eta"], amt, last,
+        sel = timed(f"marxan_priority {s}", marxan_priority, dec["pora"], ci["eta"], amt, last,
                     pu_size=pu_size, target=target, blm=blm, spf=spf, objective=objective, solver=solver,
                     time_limit=time_limit, seed=seed, built_up_codes=built_up_codes, built_up_share=built_up_share,
                     outer_boundary=outer_boundary, feature=s, name=f"pra_{s}")
@@ -280,9 +280,9 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
     P["selection_summary"] = pd.concat(summaries, ignore_index=True)
     # ---- 8–10 grades, revision, filter
     names = dict(class_names or {})
-    g = timed("priority_grades (M16a)", lambda: _load(priority_grades(P["selection"])))
-    gr = timed("demand_revision (M16b)", lambda: _load(demand_revision(g, demand_class)))
-    gf = timed("aggregation_filter (M16c)", lambda: _load(aggregation_filter(gr, min_area_km2=min_area_km2,
+    g = timed("priority_grades", lambda: _load(priority_grades(P["selection"])))
+    gr = timed("demand_revision", lambda: _load(demand_revision(g, demand_class)))
+    gf = timed("aggregation_filter", lambda: _load(aggregation_filter(gr, min_area_km2=min_area_km2,
                                                                              connectivity=connectivity)))
     P["grade"], P["grade_revised"], P["grade_filtered"] = g, gr, gf
 

@@ -27,10 +27,10 @@ def demand_revised_report(result: dict, ctx=None) -> str:
         return ""
     parts = []
     for title, keys in (
-            ("Potential restoration areas (M10b)", [(f"pora_{s}", f"PoRA — {_LABEL[s]}", True) for s in _SERVICES]),
-            ("Comprehensive cost index η (M13)", [(f"eta_{s}", f"η — {_LABEL[s]}", False) for s in _SERVICES]),
-            ("Marxan selections (M14)", [(f"pra_{s}", f"PRA — {_LABEL[s]}", True) for s in _SERVICES]),
-            ("Priority grades (M16a–c)", [("grade", "overlay g = ΣPRA", True),
+            ("Potential restoration areas", [(f"pora_{s}", f"PoRA — {_LABEL[s]}", True) for s in _SERVICES]),
+            ("Comprehensive cost index η", [(f"eta_{s}", f"η — {_LABEL[s]}", False) for s in _SERVICES]),
+            ("Marxan selections", [(f"pra_{s}", f"PRA — {_LABEL[s]}", True) for s in _SERVICES]),
+            ("Priority grades", [("grade", "overlay g = ΣPRA", True),
                                           ("demand_class", "POI demand class", True),
                                           ("grade_revised", "revised with demand (Table 3)", True),
                                           ("grade_filtered", "after the aggregation filter", True)])):
