@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from restoreplan.analysis.chain import XIE2015_GROUPS, seed001_chain
+from restoreplan.analysis.chain import XIE2015_GROUPS, supply_demand_zoning
 from restoreplan.tables import load_table
 
 CONSTRUCTION = 5  # six-class scheme
@@ -50,7 +50,7 @@ def _zoning(lulc, drivers):
     last = lulc.isel(time=-1, drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = seed001_chain(lulc, supply_table=load_table("es_supply_matrix_6class"),
+        res = supply_demand_zoning(lulc, supply_table=load_table("es_supply_matrix_6class"),
                             demand_table=load_table("es_demand_matrix_6class"), groups=load_table("es_service_groups"),
                             drivers=drivers, esv=_esv(last), esv_groups=XIE2015_GROUPS, moran=False,
                             sensitivity=False, aco_block=20, aco_options={"n_iter": 20, "n_ants": 8})
@@ -132,14 +132,14 @@ def test_keeping_construction_land_reproduces_the_degenerate_tiers(demo):
 
 
 def test_demo_demand_revised_grades_are_not_one_class(demo):
-    from restoreplan.priority.cost import seed002_unit_costs
-    from restoreplan.priority.seed002 import seed002_chain
+    from restoreplan.priority.cost import demand_revised_unit_costs
+    from restoreplan.priority.demand_revised import demand_revised_priority
 
     L = demo.layers
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = seed002_chain(
-            demo.series("lulc"), unit_cost=seed002_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
+        res = demand_revised_priority(
+            demo.series("lulc"), unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
             threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
             threat_classes={"construction": (5,), "cropland": (1,)}, static_threats={"roads": L["threat_roads"]},
             half_saturation=0.3, biophysical=load_table("awy_biophysical_6class"), precipitation=L["precipitation"],
@@ -199,8 +199,8 @@ def test_wuhan_demand_revised_grades_are_not_one_class(wuhan_crop, wuhan):
 
     from restoreplan.core.finalize import like_raster
     from restoreplan.pipeline.steps import distance_to_classes, slope
-    from restoreplan.priority.cost import seed002_unit_costs
-    from restoreplan.priority.seed002 import seed002_chain
+    from restoreplan.priority.cost import demand_revised_unit_costs
+    from restoreplan.priority.demand_revised import demand_revised_priority
 
     lulc, pop, dem = wuhan_crop
     two = lulc.sel(time=[2003, 2013])
@@ -216,8 +216,8 @@ def test_wuhan_demand_revised_grades_are_not_one_class(wuhan_crop, wuhan):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = seed002_chain(
-            two, unit_cost=seed002_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
+        res = demand_revised_priority(
+            two, unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
             threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
             threat_classes={"construction": (5,), "cropland": (1,)}, half_saturation=0.3,
             biophysical=load_table("awy_biophysical_6class"), precipitation=uniform(1270.0, "p"),
