@@ -59,7 +59,7 @@ ul.legend li.absent{color:#999}.sw{display:inline-block;width:12px;height:12px;b
 a.zoom{cursor:zoom-in;display:block}a.close{display:none}
 figure.map:target{position:fixed;inset:0;z-index:10;width:auto;margin:0;border-radius:0;overflow:auto;background:#fff;
  padding:16px 24px;display:flex;flex-wrap:wrap;gap:20px;align-items:flex-start;box-shadow:0 0 0 100vmax rgba(0,0,0,.5)}
-figure.map:target a.zoom{width:min(92vw,88vh);cursor:default}figure.map:target figcaption{font-size:16px;flex-basis:100%;order:-1}
+figure.map:target a.zoom{width:min(calc(100vw - 420px),86vh);min-width:300px;cursor:default}figure.map:target figcaption{font-size:16px;flex-basis:100%;order:-1}
 figure.map:target ul.legend,figure.map:target .cbar{font-size:14px;width:320px}
 figure.map:target a.close{display:block;position:fixed;top:8px;right:16px;font-size:32px;text-decoration:none;color:#333;z-index:11}
 .tbl{overflow-x:auto;max-width:100%;margin:.3em 0 .8em}table{border-collapse:collapse;font-size:13px}
@@ -142,9 +142,15 @@ def chart_html(fig, caption: str, *, dpi: int = 96) -> str:
 
     if fig.canvas is None or not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
+    from PIL import Image
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+    buf.seek(0)
+    img = Image.open(buf).convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT)  # flat chart colours
+    small = io.BytesIO()
+    img.save(small, format="PNG", optimize=True)
+    b64 = base64.b64encode(small.getvalue()).decode("ascii")
     return (f"<figure class='chart'><img class='chart' alt='{html.escape(caption, quote=True)}' "
             f"src='data:image/png;base64,{b64}'><figcaption class='meta'>{html.escape(caption)}</figcaption></figure>")
 

@@ -31,6 +31,7 @@ __all__ = ["MAX_PX", "MapPanel", "decimated", "map_figures", "png_b64"]
 
 MAX_PX = 400            # longest side of a thumbnail, in raster cells after decimation
 _LEVELS = 48            # colour steps of a continuous map
+_SHARED_DIMS = ("time", "year", "scenario", "epoch")   # panels along these share one colour range
 _MAX_CODES = 40         # an integer raster without a legend and more codes is drawn as continuous
 
 
@@ -260,21 +261,25 @@ def map_figures(output: str, da: xr.DataArray, *, new_id, scheme_table=None, tit
             out.append(MapPanel(fig, label, a, valid, legend, step, caveats))
         return out
     # continuous (or an integer raster with many codes and no legend)
-    vmin, vmax = _true_range(da if is_int else da.where(np.isfinite(da)), nod if is_int else None)
-    finite = math.isfinite(vmin) and math.isfinite(vmax)
-    diverging = finite and vmin < 0 < vmax
-    if diverging:
-        m = max(-vmin, vmax)
-        lo, hi, cmap_name = -m, m, "RdBu"
-    else:
-        lo, hi, cmap_name = vmin, vmax, "viridis"
     from matplotlib import colormaps
 
-    cmap = colormaps[cmap_name]
-    palette = [tuple(int(round(255 * c)) for c in cmap((i + 0.5) / _LEVELS)[:3]) for i in range(_LEVELS)]
-    pal = palette + [(255, 255, 255)] * (256 - len(palette))
     units = str(da.attrs.get("units", "") or "")
+    extra = [d for d in da.dims if d not in ("y", "x")]
+    shared = bool(extra) and extra[-1] in _SHARED_DIMS
+    if shared:     # years / scenarios of one quantity: one colour range over the whole output
+        whole = _true_range(da if is_int else da.where(np.isfinite(da)), nod if is_int else None)
     for label, sl, arr, step, valid in samples:
+        vmin, vmax = whole if shared else _true_range(sl if is_int else sl.where(np.isfinite(sl)),
+                                                      nod if is_int else None)
+        diverging = math.isfinite(vmin) and math.isfinite(vmax) and vmin < 0 < vmax
+        if diverging:
+            m = max(-vmin, vmax)
+            lo, hi, cmap_name = -m, m, "RdBu"
+        else:
+            lo, hi, cmap_name = vmin, vmax, "viridis"
+        cmap = colormaps[cmap_name]
+        palette = [tuple(int(round(255 * c)) for c in cmap((i + 0.5) / _LEVELS)[:3]) for i in range(_LEVELS)]
+        pal = palette + [(255, 255, 255)] * (256 - len(palette))
         a = arr.astype(np.float64)
         idx = np.full(a.shape, 255, np.uint8)
         if valid.any():
