@@ -123,7 +123,7 @@ def _scenario_report(result, ctx) -> str:
 
     parts = [maps_html(output_name("lulc"), result["lulc"], title="simulated land use")]
     esv = result["esv"].drop(index="baseline", errors="ignore")
-    fig = Figure(figsize=(8, 3.4))
+    fig = Figure(figsize=(8, 3.6), layout="tight")
     ax = fig.add_subplot()
     width = 0.8 / max(len(esv.index), 1)
     x = np.arange(len(esv.columns))

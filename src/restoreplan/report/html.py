@@ -145,7 +145,7 @@ def chart_html(fig, caption: str, *, dpi: int = 96) -> str:
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi)   # one draw; figures set their own layout
     buf.seek(0)
     img = Image.open(buf).convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT)  # flat chart colours
     small = io.BytesIO()
