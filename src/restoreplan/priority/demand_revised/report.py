@@ -11,13 +11,13 @@ import pandas as pd
 
 from ...report import maps_html, output_name, table_html
 
-__all__ = ["seed002_report"]
+__all__ = ["demand_revised_report"]
 
 _SERVICES = ("cs", "hs", "wh")
 _LABEL = {"cs": "carbon storage", "hs": "habitat quality", "wh": "water yield"}
 
 
-def seed002_report(result: dict, ctx=None) -> str:
+def demand_revised_report(result: dict, ctx=None) -> str:
     """HTML: potential areas, cost index and selections per service; grades before/after revision; area tables."""
     if not isinstance(result, dict):
         return ""
