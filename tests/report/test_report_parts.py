@@ -168,3 +168,10 @@ def test_report_does_not_switch_the_matplotlib_backend():
     import sys
 
     assert "matplotlib.pyplot" not in sys.modules or before == matplotlib.get_backend()
+
+
+def test_an_unknown_land_use_scheme_is_a_study_problem_not_a_silent_default():
+    from restoreplan.pipeline.config import study_from_dict, validate_study
+
+    st = study_from_dict({"study": {"name": "x", "class_scheme": "sixclass"}, "steps": []}, base_dir=".", source="t")
+    assert any("study.class_scheme" in p and "sixclass" in p for p in validate_study(st))
