@@ -145,7 +145,9 @@ def test_tables_drop_the_index_format_columns_and_spell_out_dicts():
     h = table_html(df)
     assert "<th>scenario</th>" in h and "area_km2 <span class='u'>(km²)</span>" in h
     assert ">1,234<" in h and ">2<" in h                  # one format per column (thousands, no decimals)
-    assert ">0.1<" in h and ">99.5<" in h                  # three significant digits of the largest value
+    assert ">0.1<" in h and ">99.5<" in h                  # three significant digits of the median magnitude
+    pct = table_html(pd.DataFrame({"cum_share_pct": [0.0, 3.71, 25.3, 100.0]}))
+    assert ">3.7<" in pct and ">100.0<" in pct and ">0.0<" in pct
     assert "a: 1" in h and "b: 1, 2" in h and "{" not in h
     assert "class='tbl'" in h
     plain = table_html(pd.DataFrame({"v": [1, 2]}))

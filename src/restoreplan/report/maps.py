@@ -162,7 +162,7 @@ def _colorbar_html(cmap_name: str, lo: float, hi: float, vmin: float, vmax: floa
     ticks = [f"<span style='left:0%'>{_fmt(lo)}</span>", f"<span style='left:100%'>{_fmt(hi)}</span>"]
     if diverging:
         ticks.insert(1, "<span style='left:50%'>0</span>")
-    u = f" {html.escape(units)}" if units else ""
+    u = f" {html.escape(units)}" if units and units != "1" else (" (dimensionless)" if units == "1" else "")
     return (f"<div class='cbar' data-min='{vmin!r}' data-max='{vmax!r}'><div class='ramp' "
             f"style='background:linear-gradient(to right, {stops})'></div><div class='ticks'>{''.join(ticks)}</div>"
             f"<div class='range'>true range {_fmt(vmin)} – {_fmt(vmax)}{u}</div></div>")

@@ -3,9 +3,9 @@
 * A meaningful index (named, or not a plain 0..n−1 range) becomes ordinary columns; a plain range
   index is dropped. MultiIndex columns are joined with " · ".
 * Dicts and lists in cells are written out (``a: 1; b: 2``), never as Python reprs.
-* Each numeric column has one format chosen from its largest magnitude: thousands separators and
-  no decimals from 1 000 up; three significant digits of the largest value below; scientific
-  notation under 0.001. Missing values show as "–".
+* Each numeric column has one format chosen from its typical (median non-zero) magnitude:
+  thousands separators and no decimals from 1 000 up; below, the decimals that give that magnitude
+  three significant digits; scientific notation under 0.001. Missing values show as "–".
 * Column names keep their CSV spelling; a units suffix (``_km2``, ``_pct``, ``_m`` …) is shown as
   "(km²)" etc. beside it. Tables scroll horizontally inside their box.
 """
@@ -57,12 +57,14 @@ def _cell_text(v) -> str:
 
 def _float_formatter(values: np.ndarray):
     fin = values[np.isfinite(values)]
-    m = float(np.abs(fin).max()) if fin.size else 0.0
-    ints = fin.size and np.all(fin == np.round(fin)) and m < 1e15
-    if ints or m >= 1000:
+    nz = np.abs(fin[fin != 0])
+    if fin.size and np.all(fin == np.round(fin)) and (nz.size == 0 or nz.max() < 1e15):
         return lambda v: f"{v:,.0f}"
-    if m == 0:
+    if nz.size == 0:
         return lambda v: "0"
+    m = float(np.median(nz))          # the column's typical magnitude sets its decimals
+    if m >= 1000:
+        return lambda v: f"{v:,.0f}"
     if m < 1e-3:
         return lambda v: f"{v:.3e}"
     d = min(4, max(0, 2 - int(math.floor(math.log10(m)))))
