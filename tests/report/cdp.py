@@ -8,7 +8,6 @@ exceptions and failed loads while it navigates.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from ..core.legend import ClassTable, Legend, get_scheme, legend_of
+from ..core.legend import ClassTable, get_scheme, legend_of
 from ..io.atomic import atomic_path
 from .checks import class_caveats, convergence_caveats
 from .maps import decimated, map_figures

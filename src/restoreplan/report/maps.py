@@ -267,10 +267,9 @@ def map_figures(output: str, da: xr.DataArray, *, new_id, scheme_table=None, tit
     extra = [d for d in da.dims if d not in ("y", "x")]
     shared = bool(extra) and extra[-1] in _SHARED_DIMS
     if shared:     # years / scenarios of one quantity: one colour range over the whole output
-        whole = _true_range(da if is_int else da.where(np.isfinite(da)), nod if is_int else None)
+        whole = _true_range(da, nod if is_int else None)
     for label, sl, arr, step, valid in samples:
-        vmin, vmax = whole if shared else _true_range(sl if is_int else sl.where(np.isfinite(sl)),
-                                                      nod if is_int else None)
+        vmin, vmax = whole if shared else _true_range(sl, nod if is_int else None)
         diverging = math.isfinite(vmin) and math.isfinite(vmax) and vmin < 0 < vmax
         if diverging:
             m = max(-vmin, vmax)
@@ -308,14 +307,26 @@ def map_figures(output: str, da: xr.DataArray, *, new_id, scheme_table=None, tit
 
 
 def _true_range(da: xr.DataArray, nodata) -> tuple[float, float]:
-    """Minimum and maximum over the whole output (a streaming reduction on dask; no thumbnail shortcut)."""
-    x = da.where(da != nodata) if nodata is not None else da
-    lo, hi = x.min(skipna=True), x.max(skipna=True)
-    if lo.chunks is not None:
+    """Minimum and maximum of finite, valid values over the whole output (streaming on dask; no big copy)."""
+    data = da.data
+    if nodata is not None or not np.issubdtype(da.dtype, np.floating):
+        x = da.where(da != nodata) if nodata is not None else da.astype(np.float64)
+        data = x.data
+    if hasattr(data, "compute"):
         import dask
+        import dask.array as dsa
 
-        lo, hi = dask.compute(lo, hi)
+        lo, hi = dask.compute(dsa.nanmin(data), dsa.nanmax(data))
+    else:
+        import warnings
+
+        with warnings.catch_warnings():   # an all-NaN layer is reported as a caveat, not a RuntimeWarning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = (np.nanmin(data), np.nanmax(data)) if data.size else (np.nan, np.nan)
     lo, hi = float(lo), float(hi)
+    if not (math.isfinite(lo) and math.isfinite(hi)):   # ±inf present (or no valid value): finite values only
+        x = da.where(np.isfinite(da))
+        lo, hi = float(x.min(skipna=True)), float(x.max(skipna=True))
     return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else (float("nan"), float("nan"))
 
 
