@@ -134,6 +134,12 @@ def test_degenerate_class_caveats():
                         legend_of(set_class_labels(make_raster(np.ones((5, 5), np.uint8)), {0: "none", 1: "low"})), 1,
                         None)
     assert any("100.0 % of the valid cells are in one class" in c for c in one)
+    g = np.zeros((10, 10), int)
+    g[:3] = 1                                           # every graded cell is "low", most cells ungraded
+    graded = legend_of(set_class_labels(make_raster(g.astype(np.uint8)), {0: "none", 1: "low", 2: "sub-high", 3: "high"}))
+    cav = class_caveats("grades", g, np.ones(g.shape, bool), graded, 1, None)
+    assert any("100.0 % of the cells with a class other than 0 are 1 low" in c for c in cav)
+    assert not any("of the valid cells are in one class" in c for c in cav)   # 0 dominating is not flagged
     assert convergence_caveats("lulc", {"cars_converged": "ID:1,ER:0"}) != []
     assert convergence_caveats("lulc", {"cars_converged": "1"}) == []
 

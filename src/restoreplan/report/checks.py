@@ -3,7 +3,8 @@
 Class maps (on the thumbnail sample, i.e. every k-th cell; exact when k = 1):
 
 * a class of the legend with no cell ("tier 3 has no cell");
-* one class holding ≥ 99.5 % of the valid cells ("every graded cell is low");
+* one class other than 0 holding ≥ 99.5 % of the valid cells, or of the cells with a class other
+  than 0 ("every graded cell is low");
 * a class (other than code 0) whose cells are ≥ 99 % one land-use class of the study's land-use
   map ("tier 1: 100 % construction land") — land-use maps themselves are not checked.
 
@@ -43,9 +44,16 @@ def class_caveats(output: str, values: np.ndarray, valid: np.ndarray, legend: Le
             names = "; ".join(f"{c} {labels[c]}" for c in empty)
             out.append(f"{output}: class(es) with no cell{sample}: {names}.")
     top = int(codes[np.argmax(counts)])
-    if len(legend.codes) > 1 and counts.max() >= _ONE_CLASS * v.size:
+    if len(legend.codes) > 1 and counts.max() >= _ONE_CLASS * v.size and top != 0:
         out.append(f"{output}: {100 * counts.max() / v.size:.1f} % of the valid cells are in one class, "
                    f"{top} {labels.get(top, '')}{sample}.")
+    nonzero = {c: n for c, n in count.items() if c != 0}
+    n_nz = sum(nonzero.values())
+    if len([c for c in legend.codes if c != 0]) > 1 and n_nz >= _MIN_CELLS:
+        c_top = max(nonzero, key=nonzero.get)
+        if nonzero[c_top] >= _ONE_CLASS * n_nz:
+            out.append(f"{output}: {100 * nonzero[c_top] / n_nz:.1f} % of the cells with a class other than 0 "
+                       f"are {c_top} {labels.get(c_top, '')}{sample}.")
     if landuse is not None and not legend.source.startswith("class_scheme"):
         lu, lu_valid, lu_legend = landuse
         if lu.shape == values.shape:
