@@ -125,7 +125,8 @@ def test_degenerate_class_caveats():
     lu[1, :] = np.arange(4) % 2 + 1                  # tier 3 is mixed
     legend = legend_of(set_class_labels(make_raster(tiers.astype(np.uint8)), {1: "t1", 2: "t2", 3: "t3", 4: "t4"}))
     lu_legend = legend_of(make_raster(lu.astype(np.uint8)).assign_attrs(class_scheme="six_class"))
-    cav = class_caveats("tiers", tiers, np.ones(tiers.shape, bool), legend, 1, (lu, np.ones(lu.shape, bool), lu_legend))
+    cav = class_caveats("tiers", tiers, np.ones(tiers.shape, bool), legend, 1, (lu, np.ones(lu.shape, bool), lu_legend),
+                        units="tier")
     assert any("class(es) with no cell" in c and "4 t4" in c for c in cav)
     assert any("class 1 (t1) is 100.0 % construction land" in c for c in cav)
     assert any("class 2 (t2) is 100.0 % cropland" in c for c in cav)

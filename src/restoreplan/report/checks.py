@@ -5,8 +5,8 @@ Class maps (on the thumbnail sample, i.e. every k-th cell; exact when k = 1):
 * a class of the legend with no cell ("tier 3 has no cell");
 * one class other than 0 holding ≥ 99.5 % of the valid cells, or of the cells with a class other
   than 0 ("every graded cell is low");
-* a class (other than code 0) whose cells are ≥ 99 % one land-use class of the study's land-use
-  map ("tier 1: 100 % construction land") — land-use maps themselves are not checked.
+* a priority class (a raster in units of ``tier`` or ``grade``; code 0 aside) whose cells are ≥ 99 %
+  one land-use class of the study's land-use map ("tier 1: 100 % construction land").
 
 Any raster: ``*converged`` attributes that are 0 (``"ER:0"`` per scenario) → not converged.
 Warnings recorded for the step (manifest) whose category mentions convergence are repeated.
@@ -23,6 +23,7 @@ __all__ = ["class_caveats", "convergence_caveats"]
 _ONE_CLASS = 0.995
 _ONE_LANDUSE = 0.99
 _MIN_CELLS = 20
+_RANKED = ("tier", "grade")     # priority classes: one land-use class filling one is a caveat
 
 
 def class_caveats(output: str, values: np.ndarray, valid: np.ndarray, legend: Legend | None, step: int,
@@ -54,7 +55,7 @@ def class_caveats(output: str, values: np.ndarray, valid: np.ndarray, legend: Le
         if nonzero[c_top] >= _ONE_CLASS * n_nz:
             out.append(f"{output}: {100 * nonzero[c_top] / n_nz:.1f} % of the cells with a class other than 0 "
                        f"are {c_top} {labels.get(c_top, '')}{sample}.")
-    if landuse is not None and not legend.source.startswith("class_scheme"):
+    if landuse is not None and units in _RANKED and not legend.source.startswith("class_scheme"):
         lu, lu_valid, lu_legend = landuse
         if lu.shape == values.shape:
             lu_names = lu_legend.as_dict()
