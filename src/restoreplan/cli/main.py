@@ -252,6 +252,11 @@ def describe(method, as_json):
         click.echo(f"  {r['name']:<18} {r['type']:<14} {default:<22} {r['units']:<10} {bounds}")
         if r["description"]:
             click.echo(f"  {'':<18} {r['description']}")
+    abbr = spec.abbreviations()
+    if abbr:
+        click.echo("abbreviations:")
+        for k, v in abbr.items():
+            click.echo(f"  {k:<18} {v}")
     if spec.example:
         step = {"method": spec.name, **spec.example}
         click.echo("\nexample step (runs on the demo region):\n" + to_toml({"steps": [step]}))

@@ -119,7 +119,16 @@ class MethodSpec:
             "backends": sorted(self.backends),
             "example": self.example,
             "references": [r.as_dict() for r in self.reference_records()],
+            "abbreviations": self.abbreviations(),
         }
+
+    def abbreviations(self) -> dict[str, str]:
+        """Abbreviations used in the summary, formula, inputs and parameters, spelled out."""
+        from .glossary import abbreviations_in
+
+        texts = [self.summary, self.formula, *(i.doc for i in self.inputs),
+                 *(r["description"] for r in self.param_table())]
+        return abbreviations_in(*texts)
 
 
 def _type_name(t) -> str:

@@ -116,8 +116,11 @@ def _img(b64: str, caption: str) -> str:
 
 
 def _table_html(df: pd.DataFrame, max_rows: int = 25) -> str:
+    from ..pipeline.glossary import spell_out
+
     more = f'<p class="meta">… {len(df) - max_rows} more rows in the CSV.</p>' if len(df) > max_rows else ""
-    return df.head(max_rows).to_html(float_format=lambda v: f"{v:,.4g}", border=0) + more
+    shown = df.head(max_rows).rename(index=spell_out, columns=spell_out)  # "ER" → "ER — ecological restoration"
+    return shown.to_html(float_format=lambda v: f"{v:,.4g}", border=0) + more
 
 
 def _maps_of(name: str, obj, scheme: str) -> list[str]:
@@ -199,6 +202,9 @@ def build_report(ctx, manifest, folder: Path, *, extra: dict | None = None) -> P
         parts.append(f"<h3>{html.escape(step.step_id)} <span class='meta'>({html.escape(step.method)}, "
                      f"{t.get('seconds', 0):.2f} s)</span></h3>")
         parts.append(f"<p>{html.escape(spec.summary)}<br><code>{html.escape(spec.formula)}</code></p>")
+        refs = spec.reference_records()
+        if refs:
+            parts.append("<p class='meta'>References: " + "; ".join(html.escape(r.text()) for r in refs) + "</p>")
         if step.params:
             parts.append(f"<p class='meta'>parameters: {html.escape(str(step.params))}</p>")
         for w in t.get("warnings", []):

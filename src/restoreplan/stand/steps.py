@@ -87,7 +87,7 @@ class StandTradeoffParams(Params):
 
 def stand_tradeoff_step(data=None, table=None, *, source: str = "computed", mean: str = "same",
                         dust_days_per_year: float = DEFAULT_DUST_DAYS) -> dict:
-    """RMSE tradeoff intensity per scenario, overall and per service pair (Dashihe study, eq. 4–6)."""
+    """Tradeoff intensity (root-mean-square error) per scenario, overall and per service pair (Dashihe study, eq. 4–6)."""
     if table is not None:
         t = table.set_index("scenario") if "scenario" in table.columns else table
     elif data is not None:
@@ -114,8 +114,8 @@ def _tradeoff_report(result, ctx=None) -> str:
     pair = result["pairwise"].pivot_table(index="scenario", columns=["service_a", "service_b"], values="rmse",
                                           sort=False)
     return (f"<img alt='scatter matrix' src='data:image/png;base64,{img}'>"
-            f"<h4>Overall RMSE</h4>{result['overall'].round(4).to_html(index=False)}"
-            f"<h4>Pairwise RMSE</h4>{pair.round(4).to_html()}"
+            f"<h4>Overall tradeoff intensity (root-mean-square error, RMSE)</h4>{result['overall'].round(4).to_html(index=False)}"
+            f"<h4>Pairwise tradeoff intensity (RMSE)</h4>{pair.round(4).to_html()}"
             f"<p class='meta'>{html.escape('RMSE = √[Σ(ES_std − mean)²/(n − 1)]')}</p>")
 
 

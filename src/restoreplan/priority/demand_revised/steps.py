@@ -51,7 +51,7 @@ class PotentialDeclineParams(Params):
           example={"inputs": {"start": "carbon.c_storage", "end": "carbon.c_storage_alt"},
                    "params": {"threshold": "mean_of_declines"}})
 def potential_decline_step(start, end, *, threshold="mean_of_declines"):
-    """Potential restoration areas of one ES: decline larger than the mean decline (Zhao et al. 2023, §2.3.3)."""
+    """Potential restoration areas of one ecosystem service: decline larger than the mean decline (Zhao et al. 2023, §2.3.3)."""
     ds = potential_decline(start, end, threshold=threshold)
     return {"pora": ds["pora"], "delta": ds["delta"]}
 
@@ -163,7 +163,7 @@ class MarxanPriorityParams(Params):
 def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, blm=1.0, spf=100.0,
                          objective="marxan", solver="auto", time_limit=20.0, seed=0, built_up_codes=(5,), built_up_share=0.5,
                          outer_boundary=False, exclude_built_up_cells=True):
-    """Priority restoration areas of one ES by a Marxan-style selection of planning units (Zhao et al. 2023)."""
+    """Priority restoration areas of one ecosystem service by a Marxan-style selection of planning units (Zhao et al. 2023)."""
     res = marxan_priority(pora, eta, amount.clip(min=0), lulc, pu_size=pu_size, target=target, blm=blm, spf=spf,
                           objective=objective, solver=solver, time_limit=time_limit, seed=seed,
                           built_up_codes=built_up_codes, built_up_share=built_up_share,
@@ -307,7 +307,7 @@ def demand_revised_priority_step(lulc, pools=None, threats_table=None, sensitivi
                        seasonality_z=5.0, poi_radius_m=30000.0, rescale="observed", pu_size=33, target=0.15,
                        blm=1.0, spf=100.0, objective="marxan", solver="auto", time_limit=20.0, min_area_km2=100.0,
                        connectivity=8, seed=0):
-    """The Zhao et al. (2023) chain: PoRA, cost index, Marxan per ES, grades, demand revision, aggregation filter."""
+    """Demand-revised priority areas (Zhao et al. 2023): potential restoration areas, cost index, Marxan per ecosystem service, grades, demand revision, aggregation filter."""
     drivers = {"gdp": gdp, "population": population, "slope": slope, "distance_to_river": distance_to_river,
                "distance_to_road": distance_to_road, "distance_to_settlement": distance_to_settlement}
     res = demand_revised_priority(
