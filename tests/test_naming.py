@@ -120,3 +120,39 @@ def test_no_file_under_src_names_an_internal_label():
             found[str(p.relative_to(SRC))] = ["file name"]
     found = {k: v for k, v in found.items() if "egg-info" not in k}
     assert found == {}
+
+
+#: codes a planner cannot be expected to know; in a summary they appear only spelled out, e.g. "(POI)"
+CODES = ["PoRA", "PRA", "FUI", "ACO", "cs", "hs", "wh", "ID", "FS", "UE", "ER", "ESV", "OLS", "NPV", "RMSE",
+         "LEAS", "CARS", "GDP", "DEM", "POI", "NDVI", "AWY", "HQ"]
+
+
+def test_list_summaries_spell_out_abbreviations():
+    bare = {}
+    for m in registry.all_methods():
+        for code in CODES:
+            for hit in re.finditer(rf"(?<![\w(/-]){re.escape(code)}(?![\w)-])", m.summary):
+                bare.setdefault(m.name, []).append(code)
+    assert bare == {}
+
+
+def test_describe_spells_out_the_abbreviations_it_uses():
+    import json
+
+    d = json.loads(_invoke("describe", "demand_revised_priority", "--json"))
+    assert d["abbreviations"]["PoRA"] == "potential restoration area"
+    assert d["abbreviations"]["POI"] == "points of interest"
+    text = _invoke("describe", "scenario_rules")
+    assert "abbreviations:" in text and "inertial development" in text and "ecological restoration" in text
+
+
+def test_report_labels_spell_out_service_and_scenario_codes():
+    import pandas as pd
+
+    from restoreplan.pipeline.glossary import spell_out
+    from restoreplan.report.html import _table_html
+
+    html = _table_html(pd.DataFrame({"cs": [1.0], "ER": [2.0]}, index=["pora_wh"]))
+    assert "carbon storage" in html and "ER — ecological restoration" in html
+    assert "potential restoration area — water yield" in html
+    assert spell_out(2020) == "2020" and spell_out("slope") == "slope"

@@ -126,8 +126,9 @@ class MethodSpec:
         """Abbreviations used in the summary, formula, inputs and parameters, spelled out."""
         from .glossary import abbreviations_in
 
-        texts = [self.summary, self.formula, *(i.doc for i in self.inputs),
-                 *(r["description"] for r in self.param_table())]
+        rows = self.param_table()
+        texts = [self.summary, self.formula, *(i.doc for i in self.inputs), *(r["description"] for r in rows),
+                 *(str(v) for r in rows for v in r["bounds"].get("enum", []))]
         return abbreviations_in(*texts)
 
 

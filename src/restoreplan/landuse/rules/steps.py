@@ -145,7 +145,8 @@ class ScenarioRulesParams(Params):
     """Parameters of ``scenario_rules``."""
 
     scenario: Literal["ID", "FS", "UE", "ER"] = Field(
-        "ID", description="Niu et al. (2025) preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
+        "ID", description="Niu et al. (2025) preset: ID inertial development, FS food security, UE urban expansion, ER "
+                    "ecological restoration (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
     rules: dict | None = Field(None, description="a custom scenario (the ScenarioRules TOML form: name, "
                                                  "use_constraint, lake_class, [[rules]])")
     steps: float = Field(1.0, ge=0, le=50, description="Markov intervals k of the demand a·P′^k",
