@@ -156,3 +156,16 @@ def test_report_labels_spell_out_service_and_scenario_codes():
     assert "carbon storage" in html and "ER — ecological restoration" in html
     assert "potential restoration area — water yield" in html
     assert spell_out(2020) == "2020" and spell_out("slope") == "slope"
+
+
+def test_table_and_equation_numbers_name_their_paper():
+    """'Table 3' or 'eq. 7' in what describe shows always comes with the paper it belongs to."""
+    number = re.compile(r"\b(Tables?|Figs?\.|[Ee]q\.)\s*\d")
+    paper = re.compile(r"et al\.|Dashihe|Horn|Fisher|Jenks|Moran|InVEST|Marxan|PLUS|Costanza")
+    bad = []
+    for m in registry.all_methods():
+        d = m.as_dict()
+        texts = [d["summary"], d["formula"], *(i["doc"] for i in d["inputs"]),
+                 *(p["description"] for p in d["parameters"])]
+        bad += [f"{m.name}: {t}" for t in texts if t and number.search(t) and not paper.search(t)]
+    assert bad == []

@@ -93,7 +93,8 @@ class CostIndexParams(Params):
                   Input("distance_to_road", "continuous", "m; rings near 5 … far 1", optional=True),
                   Input("distance_to_settlement", "continuous", "m; rings near 5 … far 1", optional=True)),
           outputs=("eta", "c", "c_scaled", "benefit_score"),
-          formula="C = P_lulc·ΣL_j (eq. 7); C′ = 1 + 4(C − C_min)/(C_max − C_min); η = C′ + B ∈ [2, 10] (eq. 8)",
+          formula="C = P_lulc·ΣL_j; C′ = 1 + 4(C − C_min)/(C_max − C_min); η = C′ + B ∈ [2, 10] "
+                  "(Zhao et al. 2023, eq. 7–8)",
           units={"eta": "score", "c": "score", "c_scaled": "score", "benefit_score": "score"},
           example={"inputs": {"lulc": "lulc@2020", "start": "carbon.c_storage", "end": "carbon.c_storage_alt",
                               "gdp": "gdp", "population": "population", "slope": "slope",
@@ -192,7 +193,7 @@ def priority_grades_step(selections):
           inputs=(Input("grades", "any", "grades 0..3 (priority_grades.grade)"),
                   Input("demand", "any", "POI demand class 1..3 (poi_density.demand_class)")),
           outputs=("grade", "table"),
-          formula="s = g + d (Table 3); s ∈ {5, 6} high, 4 sub-high, {2, 3} low; g = 0 stays 0",
+          formula="s = g + d (Zhao et al. 2023, Table 3); s ∈ {5, 6} high, 4 sub-high, {2, 3} low; g = 0 stays 0",
           units={"grade": "grade", "table": "km2"},
           example={"inputs": {"grades": "priority_grades.grade", "demand": "poi_density.demand_class"}, "params": {}})
 def demand_revision_step(grades, demand):
@@ -278,14 +279,14 @@ _TABLES = {"pools": "carbon pools", "threats_table": "HQ threats", "sensitivity"
                   Input("et0", "continuous", "ET0, mm/a (wh)", optional=True),
                   Input("root_restricting_depth", "continuous", "mm (wh)", optional=True),
                   Input("pawc", "continuous", "0–1 (wh)", optional=True),
-                  *(Input(d, "continuous", "Table 2 indicator", optional=True) for d in _DRIVERS),
+                  *(Input(d, "continuous", "cost indicator of Zhao et al. (2023), Table 2", optional=True) for d in _DRIVERS),
                   Input("poi", "vector", "POI points (demand)", optional=True),
                   Input("demand_class", "any", "demand class raster 1..3 instead of POI", optional=True)),
           outputs=("pora_cs", "pora_hs", "pora_wh", "eta_cs", "eta_hs", "eta_wh", "pra_cs", "pra_hs", "pra_wh",
                    "demand_class", "grade", "grade_revised", "grade_filtered", "area_table", "landuse_table",
                    "selection_summary", "pora_share", "timings"),
           formula="services (2 years) → PoRA → η → Marxan per ES → g = ΣPRA → s = g + d "
-                  "(Table 3) → patches ≥ 100 km²",
+                  "(Zhao et al. 2023, Table 3) → patches ≥ 100 km²",
           units={"grade": "grade", "grade_revised": "grade", "grade_filtered": "grade", "area_table": "km2"},
           example={"inputs": {"lulc": "lulc", "pools": "package:carbon_pools_6class",
                               "threats_table": "package:hq_threats_6class",
