@@ -35,10 +35,10 @@ TABLE_STATUS: dict[str, tuple[str, str]] = {
     "carbon_pools_6class": ("illustrative", "carbon pools per demo class, written for the demo"),
     "costanza_mapping_6class": ("convention", "demo legend → Costanza biomes"),
     "costanza_unit_values": ("published", "Costanza et al. 1997/2014 unit values; per-edition check status"),
-    "es_demand_matrix_6class": ("illustrative", "ES demand scores per land-use class, written for the demo "
+    "es_demand_matrix_6class": ("illustrative", "ecosystem service demand scores per land-use class, written for the demo "
                                                 "(Sun et al. 2025 print theirs only as a figure)"),
-    "es_service_groups": ("illustrative", "service → ES group for the illustrative score matrices"),
-    "es_supply_matrix_6class": ("illustrative", "ES supply scores per land-use class, written for the demo "
+    "es_service_groups": ("illustrative", "service → ecosystem service group for the illustrative score matrices"),
+    "es_supply_matrix_6class": ("illustrative", "ecosystem service supply scores per land-use class, written for the demo "
                                                 "(Sun et al. 2025 print theirs only as a figure)"),
     "hq_sensitivity_6class": ("partly illustrative", "habitat suitability and sensitivity: Hu Feng et al. "
                                                      "(Weihe) for two threats, the road column written for the demo"),
