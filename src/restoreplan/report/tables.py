@@ -105,12 +105,20 @@ def _flatten(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _readable(label):
+    """A service or scenario code spelled out ("ER" → "ER — ecological restoration"); other labels unchanged."""
+    from ..pipeline.glossary import spell_out
+
+    text = spell_out(label)
+    return label if text == str(label) else text
+
+
 def table_html(df: pd.DataFrame | pd.Series, *, max_rows: int = 25, units: str | None = None,
                csv: str | None = None, caption: str | None = None) -> str:
     """HTML of a table (see the module docstring); rows past ``max_rows`` are left to the CSV ``csv``."""
     if isinstance(df, pd.Series):
         df = df.to_frame(name=df.name if df.name is not None else "value")
-    df = _flatten(df)
+    df = _flatten(df.rename(index=_readable, columns=_readable))
     shown = df.head(max_rows)
     cols, numeric = [], []
     for j in range(shown.shape[1]):
