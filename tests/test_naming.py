@@ -150,9 +150,9 @@ def test_report_labels_spell_out_service_and_scenario_codes():
     import pandas as pd
 
     from restoreplan.pipeline.glossary import spell_out
-    from restoreplan.report.html import _table_html
+    from restoreplan.report import table_html
 
-    html = _table_html(pd.DataFrame({"cs": [1.0], "ER": [2.0]}, index=["pora_wh"]))
+    html = table_html(pd.DataFrame({"cs": [1.0], "ER": [2.0]}, index=["pora_wh"]))
     assert "carbon storage" in html and "ER — ecological restoration" in html
     assert "potential restoration area — water yield" in html
     assert spell_out(2020) == "2020" and spell_out("slope") == "slope"
