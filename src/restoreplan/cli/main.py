@@ -17,7 +17,8 @@ import warnings
 
 import click
 
-from ..core.errors import RestorePlanError
+# Nothing heavy at import time (numpy, xarray, dask, ...): `restoreplan --help` must start fast. The
+# error classes are imported when a command fails, the library inside each command.
 from .options import chunks_option, json_option, out_option, scheduler_option, seed_option, workers_option
 
 __all__ = ["main", "cli"]
@@ -56,8 +57,10 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except RestorePlanError as e:
-            if ctx.obj and ctx.obj.get("debug"):
+        except Exception as e:
+            from ..core.errors import RestorePlanError
+
+            if not isinstance(e, RestorePlanError) or (ctx.obj and ctx.obj.get("debug")):
                 raise
             click.echo(f"error: {e}", err=True)
             problems = getattr(e, "problems", None)
@@ -121,6 +124,10 @@ def demo(out, size, seed, methods, workers, chunks):
     click.echo(f"demo: {len(res.results)} step(s), {n_tif} raster(s), {len(res.files)} file(s) in {res.out_dir} "
                f"({time.perf_counter() - t0:.1f} s)")
     click.echo(f"report: {res.out_dir / 'report.html'}")
+    from ..pipeline.demo import not_in_demo
+
+    for name, why in not_in_demo().items():
+        click.echo(f"not in the demo: {name} — {why}")
 
 
 @cli.command()
@@ -174,11 +181,25 @@ def validate(ctx, study, as_json):
 @json_option
 @click.option("--tables", is_flag=True, help="List the packaged coefficient tables instead.")
 @click.option("--markdown", is_flag=True, help="Print the full method reference (inputs, parameters, formulas) as Markdown.")
-def list_(as_json, tables, markdown):
-    """List the registered methods (or the packaged tables)."""
+@click.option("--references", "references", is_flag=True,
+              help="Print every bibliographic reference and the methods citing it (the REFERENCES page).")
+def list_(as_json, tables, markdown, references):
+    """List the registered methods (or the packaged tables, or the references)."""
     from ..pipeline import registry
     from ..tables import list_tables
 
+    if references:
+        from ..pipeline.references import REFERENCES, references_markdown
+
+        if as_json:
+            cited: dict[str, list[str]] = {}
+            for m in registry.all_methods():
+                for k in m.references:
+                    cited.setdefault(k, []).append(m.name)
+            _echo_json([{**r.as_dict(), "methods": sorted(cited.get(r.key, []))} for r in REFERENCES.values()])
+        else:
+            click.echo(references_markdown(), nl=False)
+        return
     if markdown:
         from ..pipeline.docs import methods_markdown
 
@@ -186,8 +207,17 @@ def list_(as_json, tables, markdown):
         return
 
     if tables:
-        names = list_tables()
-        _echo_json(names) if as_json else click.echo("\n".join(names))
+        from ..tables import WARN_STATUSES, table_status
+
+        rows = [(n, *table_status(n)) for n in list_tables()]
+        if as_json:
+            _echo_json([{"name": n, "status": s, "warns_when_used": s in WARN_STATUSES, "description": d}
+                        for n, s, d in rows])
+            return
+        w = max(len(n) for n, _, _ in rows)
+        ws = max(len(s) for _, s, _ in rows)
+        for n, s, d in rows:
+            click.echo(f"{n:<{w}}  {s.upper() if s in WARN_STATUSES else s:<{ws}}  {d}")
         return
     methods = registry.all_methods()
     if as_json:
@@ -215,6 +245,9 @@ def describe(method, as_json):
         _echo_json(spec.as_dict())
         return
     click.echo(f"{spec.name}  [{spec.group}]\n  {spec.summary}\n  formula: {spec.formula}\n")
+    click.echo("references:")
+    for line in _reference_lines(spec):
+        click.echo(f"  {line}")
     click.echo("inputs:")
     for i in spec.inputs:
         click.echo(f"  {i.name:<18} {i.kind:<12} {'(optional) ' if i.optional else ''}{i.doc}")
@@ -226,31 +259,67 @@ def describe(method, as_json):
         click.echo(f"  {r['name']:<18} {r['type']:<14} {default:<22} {r['units']:<10} {bounds}")
         if r["description"]:
             click.echo(f"  {'':<18} {r['description']}")
+    abbr = spec.abbreviations()
+    if abbr:
+        click.echo("abbreviations:")
+        for k, v in abbr.items():
+            click.echo(f"  {k:<18} {v}")
     if spec.example:
         step = {"method": spec.name, **spec.example}
         click.echo("\nexample step (runs on the demo region):\n" + to_toml({"steps": [step]}))
+
+
+def _reference_lines(spec) -> list[str]:
+    records = spec.reference_records()
+    if records:
+        return [r.text() for r in records]
+    from ..pipeline.references import GENERIC_OPERATIONS
+
+    why = GENERIC_OPERATIONS.get(spec.name)
+    return [f"none — a generic operation ({why}), not a published method" if why else "none recorded"]
+
+
+@cli.command()
+@click.argument("method")
+@json_option
+def cite(method, as_json):
+    """The published sources of a method (authors, year, title, journal, DOI)."""
+    from ..pipeline import registry
+
+    spec = registry.get(method)
+    if as_json:
+        _echo_json({"method": spec.name, "references": [r.as_dict() for r in spec.reference_records()]})
+        return
+    for line in _reference_lines(spec):
+        click.echo(line)
 
 
 @cli.command()
 @click.argument("raster", type=click.Path(dir_okay=False))
 @json_option
 @click.option("--categorical/--continuous", default=None, help="Force the kind (default: integer files are categorical).")
-def inspect(raster, as_json, categorical):
-    """CRS, shape, dtype, nodata, and class counts of a categorical raster (like `rio info`, for planners)."""
+@click.option("--class-scheme", default=None, metavar="NAME|CSV",
+              help="Class names of a categorical raster: a built-in scheme (six_class, wuhan) or a CSV "
+                   "code,name,group (default: the names stored in the file, if any).")
+def inspect(raster, as_json, categorical, class_scheme):
+    """CRS, grid, dtype, nodata, units, and class counts with names of a categorical raster (like `rio info`)."""
     from ..io import raster_info
 
-    info = raster_info(raster, categorical=categorical)
+    info = raster_info(raster, categorical=categorical, class_scheme=class_scheme)
     if as_json:
         _echo_json(info)
         return
     click.echo(f"{info['path']}\n  driver {info['driver']}, {info['width']} x {info['height']}, {info['count']} band(s), "
                f"dtype {info['dtype']}, nodata {info['nodata']}\n  CRS {info['crs']}, cell {info['res'][0]} x {info['res'][1]}"
                f"\n  bounds {info['bounds']}\n  valid cells {info['valid_cells']:,}")
+    click.echo(f"  units {info['units'] or 'not recorded'}" + (f"; {info['description']}" if info["description"] else ""))
     if info["kind"] == "categorical":
         total = max(info["valid_cells"], 1)
-        click.echo("  class      cells   share")
+        names = info["class_names"]
+        click.echo("  class      cells   share  name" + (f" (from {info['class_names_from']})" if names else
+                                                      " (none recorded; pass --class-scheme)"))
         for c, n in info["class_counts"].items():
-            click.echo(f"  {c:>5} {n:>10,} {100 * n / total:6.2f} %")
+            click.echo(f"  {c:>5} {n:>10,} {100 * n / total:6.2f} %  {names.get(c, '')}".rstrip())
     elif "stats" in info:
         s = info["stats"]
         click.echo(f"  min {s['min']:.6g}  max {s['max']:.6g}  mean {s['mean']:.6g}  std {s['std']:.6g}")

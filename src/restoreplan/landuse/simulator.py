@@ -1,4 +1,4 @@
-"""``LandUseSimulator`` — PLUS (LEAS + CARS) as a scikit-learn-style fitted model (METHODS M19/M20).
+"""``LandUseSimulator`` — PLUS (LEAS + CARS) as a scikit-learn-style fitted model.
 
 >>> sim = LandUseSimulator(seed=0).fit(lulc_2003, lulc_2013, drivers)     # doctest: +SKIP
 >>> simulated = sim.simulate(lulc_2003, demand={1: 44392, ...}, constraint=water)  # doctest: +SKIP
@@ -24,6 +24,7 @@ from ..core.errors import (
     message,
 )
 from ..core.finalize import like_raster
+from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .cars import cars_allocate
@@ -98,7 +99,7 @@ class LandUseSimulator:
     Attributes (after ``fit``)
     --------------------------
     classes_ : class codes (model order). transition_counts_, transition_matrix_ : from → to
-    DataFrames (M19). expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
+    DataFrames. expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
     float32 P_ik (NaN where a driver is nodata). driver_contribution_ : DataFrame class × driver,
     rows sum to 1. neighborhood_weights_ : Series w_k. feature_names_in_ : driver names.
     leas_ : the fitted forests. fit_seconds_ : LEAS wall time (s).
@@ -346,6 +347,7 @@ class LandUseSimulator:
                          cars_converged=int(res.converged), cars_changed=int(res.changed),
                          cars_seeds=int(res.seeds), cars_seconds=float(res.seconds),
                          cars_residual_gap=";".join(f"{int(c)}:{int(g)}" for c, g in zip(classes, res.residual_gap)))
+        copy_legend(lulc_start, da)   # the simulated map keeps the land-use legend of the start map
         if not res.converged:
             warnings.warn(f"CARS stopped ({res.stop_reason}) after {res.iterations} iterations with residual "
                           f"gaps {dict(zip(classes.tolist(), res.residual_gap.tolist()))}", ConvergenceWarning,

@@ -1,4 +1,4 @@
-r"""Mining subsidence by the probability integral method (PIM) and severity zones (METHODS M22).
+r"""Mining subsidence by the probability integral method (PIM) and severity zones.
 
 Each extracted panel lowers the surface by the Gaussian influence function
 
@@ -35,6 +35,7 @@ from scipy.special import erf
 from ..core.errors import AssumptionWarning, ConfigError, DataError, InputError, message
 from ..core.finalize import finalize, like_raster
 from ..core.grid import require_projected
+from ..core.legend import binary_labels, set_class_labels
 
 __all__ = [
     "ZONE_LABELS",
@@ -95,7 +96,7 @@ def subsidence_kernel(r: float, cell_size: float, *, truncate: float = 4.0) -> n
     r"""The influence function sampled on a square grid, times the cell area (sums to ≈ 1).
 
     Values :math:`k(\rho)\,\Delta^2 = \Delta^2 r^{-2}\exp(-\pi\rho^2/r^2)` at cell centres within
-    ``truncate``·σ (σ = r/√(2π)); the sum tends to 1 as Δ/r → 0 (METHODS M22 "integrates to 1").
+    ``truncate``·σ (σ = r/√(2π)); the sum tends to 1 as Δ/r → 0 (the kernel integrates to 1).
     """
     if not (r > 0 and cell_size > 0):
         raise ConfigError(message("r/cell_size", "positive numbers (m)", f"{r}, {cell_size}", "check the inputs"))
@@ -360,7 +361,7 @@ def subsidence(panels, *, like: xr.DataArray, method: Literal["auto", "erf", "fi
                columns: dict[str, str] | None = None, b: float = 0.3, theta0_k: float = 0.65,
                outputs: Sequence[str] = ("subsidence",), max_oversample: int = 16, truncate: float = 4.0,
                rectangle_tolerance: float = 0.01, name: str = "subsidence") -> xr.Dataset:
-    r"""Surface subsidence of mined panels by the probability integral method (PIM, M22).
+    r"""Surface subsidence of mined panels by the probability integral method (PIM).
 
     Parameters
     ----------
@@ -510,9 +511,11 @@ def subsidence_zones(w: xr.DataArray, *, thresholds_m: Sequence[float] = (0.01, 
                                   repr(list(thresholds_m)), "e.g. (0.01, 1.5, 3.0)"))
     out = xr.apply_ufunc(_zone_kernel, w, kwargs={"t0": t[0], "t1": t[1], "t2": t[2]},
                          dask="parallelized", output_dtypes=[np.uint8])
-    out = finalize(out, like=w, name=name, units="class", thresholds_m=t,
-                   classes="0 none, 1 mild, 2 moderate, 3 severe")
-    return out.rio.write_nodata(ZONE_NODATA, encoded=False)
+    out = finalize(out, like=w, name=name, units="class", thresholds_m=t)
+    labels = {0: f"none (W < {t[0]:g} m)", 1: f"mild ({t[0]:g}–{t[1]:g} m)", 2: f"moderate ({t[1]:g}–{t[2]:g} m)",
+              3: f"severe (≥ {t[2]:g} m)"}
+    return set_class_labels(out.rio.write_nodata(ZONE_NODATA, encoded=False), labels,
+                            colors={0: "#dddddd", 1: "#fee391", 2: "#fe9929", 3: "#993404"})
 
 
 def ponding_mask(w: xr.DataArray, groundwater_depth_m, *, name: str = "ponding") -> xr.DataArray:
@@ -531,7 +534,8 @@ def ponding_mask(w: xr.DataArray, groundwater_depth_m, *, name: str = "ponding")
     pond = (w > gw).astype(np.uint8)
     pond = pond.where(np.isfinite(w) & (np.isfinite(gw) if isinstance(gw, xr.DataArray) else True), ZONE_NODATA)
     out = finalize(pond.astype(np.uint8), like=w, name=name, units="1")
-    return out.rio.write_nodata(ZONE_NODATA, encoded=False)
+    return binary_labels(out.rio.write_nodata(ZONE_NODATA, encoded=False), "dry", "ponding (W > groundwater depth)",
+                         color="#2171b5")
 
 
 def zone_table(zones: xr.DataArray) -> pd.DataFrame:

@@ -160,6 +160,9 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
     """Read every layer, table and vector of a study and check that all layers share one grid."""
     ctx = Context(study=study)
     chunks = chunks or study.study.chunks
+    scheme = study.study.class_scheme
+    if scheme.lower().endswith(".csv"):
+        scheme = str(study.resolve(scheme))
     flat = {}
     for lname, spec in study.layers.items():
         years = spec.files()
@@ -170,6 +173,8 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
             da = read_raster(fp, kind=spec.kind, chunks=chunks, name=label)
             if spec.units:
                 da.attrs["units"] = spec.units
+            if spec.kind == "categorical" and not ({"class_labels", "class_scheme"} & set(da.attrs)):
+                da.attrs["class_scheme"] = scheme   # categorical layers follow the study's land-use legend
             if manifest is not None:
                 manifest.add_input(label, fp)
             loaded[year] = da
@@ -277,14 +282,64 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
     manifest = Manifest(command=command, seed=seed, config=study.model_dump(mode="json"))
     files: dict[str, Path] = {}
     spill = _new_spill_dir(out_dir)
+    ctx = None
     try:
         with dask_client(workers, scheduler), spill_to(spill), atomic_dir(out_dir) as tmp:
-            _run_steps(study, ctx_box := {}, tmp, out_dir, files, manifest, chunks=chunks, seed=seed,
-                       progress=progress, report=report, extra_report=extra_report)
+            ctx = load_inputs(study, chunks=chunks, manifest=manifest)
+            steps = study.steps
+            bar = None
+            if progress:
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
+            for step in steps:
+                spec = registry.get(step.method)
+                params = spec.params.model_validate(step.params)
+                kwargs = {}
+                with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
+                    warnings.simplefilter("always")
+                    for inp in spec.inputs:
+                        if inp.name in step.inputs:
+                            val = ctx.resolve(step.inputs[inp.name], inp.kind)
+                            _check_kind(val, inp, step.step_id)
+                            kwargs[inp.name] = val
+                pdict = params.model_dump()
+                if "seed" in spec.params.model_fields and "seed" not in step.params:
+                    pdict["seed"] = seed
+                if bar is not None:
+                    bar.set_description(step.step_id)
+                with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        result = spec.func(**kwargs, **pdict)
+                    result = _materialize(result)
+                    rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
+                    for w in rec["warnings"]:  # re-emit once each, after recording them for the report
+                        warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
+                    ctx.results[step.step_id] = result
+                    if step.write:
+                        for name, obj in _outputs_of(step.step_id, result):
+                            for f in write_output(name, obj, tmp, raster_format=study.outputs.raster_format):
+                                files[f.name] = out_dir / f.name
+                                manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
+                    rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
+                if bar is not None:
+                    bar.update(1)
+            if bar is not None:
+                bar.close()
+            do_report = study.outputs.report if report is None else report
+            if do_report:
+                from ..report import build_report
+
+                t0 = time.perf_counter()
+                rp_path = build_report(ctx, manifest, tmp, extra=extra_report)
+                files["report.html"] = out_dir / rp_path.name
+                manifest.data["report_seconds"] = round(time.perf_counter() - t0, 3)
+            manifest.write(tmp)
+            files["manifest.json"] = out_dir / "manifest.json"
     except BaseException:
         shutil.rmtree(spill, ignore_errors=True)
         raise
-    ctx = ctx_box["ctx"]
     res = RunResult(out_dir=out_dir, files=files, results=ctx.results, manifest=manifest.data)
     # large lazy results read their checkpoints in the spill folder: it lives as long as the result
     weakref.finalize(res, shutil.rmtree, spill, True)
@@ -294,61 +349,6 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
 def _new_spill_dir(out_dir: Path) -> Path:
     """A fresh folder for the run's checkpoints (chunk stores) in the temporary folder (``TMPDIR``)."""
     return Path(tempfile.mkdtemp(prefix=f"restoreplan-spill-{out_dir.name}-"))
-
-
-def _run_steps(study, ctx_box, tmp, out_dir, files, manifest, *, chunks, seed, progress, report, extra_report):
-    """The body of :func:`run_study` inside its temporary output folder."""
-    ctx = load_inputs(study, chunks=chunks, manifest=manifest)
-    ctx_box["ctx"] = ctx
-    steps = study.steps
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
-    for step in steps:
-        spec = registry.get(step.method)
-        params = spec.params.model_validate(step.params)
-        kwargs = {}
-        for inp in spec.inputs:
-            if inp.name in step.inputs:
-                val = ctx.resolve(step.inputs[inp.name], inp.kind)
-                _check_kind(val, inp, step.step_id)
-                kwargs[inp.name] = val
-        pdict = params.model_dump()
-        if "seed" in spec.params.model_fields and "seed" not in step.params:
-            pdict["seed"] = seed
-        if bar is not None:
-            bar.set_description(step.step_id)
-        with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = spec.func(**kwargs, **pdict)
-            result = _materialize(result)
-            rec["warnings"] = _unique_warnings(caught)
-            for w in rec["warnings"]:  # re-emit once each, after recording them for the report
-                warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
-            ctx.results[step.step_id] = result
-            if step.write:
-                for name, obj in _outputs_of(step.step_id, result):
-                    for f in write_output(name, obj, tmp, raster_format=study.outputs.raster_format):
-                        files[f.name] = out_dir / f.name
-                        manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
-            rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    do_report = study.outputs.report if report is None else report
-    if do_report:
-        from ..report import build_report
-
-        t0 = time.perf_counter()
-        rp_path = build_report(ctx, manifest, tmp, extra=extra_report)
-        files["report.html"] = out_dir / rp_path.name
-        manifest.data["report_seconds"] = round(time.perf_counter() - t0, 3)
-    manifest.write(tmp)
-    files["manifest.json"] = out_dir / "manifest.json"
 
 
 PERSIST_LIMIT_BYTES = 256 * 1024**2

@@ -1,4 +1,4 @@
-"""Top-x % priority tiers and their ES benefit (METHODS.md M16d; seed 001 §3.4, Table 5).
+"""Top-x % priority tiers and their ES benefit (Sun et al. 2025, §3.4, Table 5).
 
 Eligible cells (valid index, inside the mask) are ranked by index, descending, ties in stable
 row-major order (**assumption — parameter**). Cumulative cuts of [5, 15, 30, 45, 100] % of the
@@ -17,9 +17,10 @@ import xarray as xr
 from ..core.errors import ConfigError, message
 from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
+from ..core.legend import set_class_labels
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["DEFAULT_CUTS", "priority_tiers", "rank_order", "tier_table", "top_cells"]
+__all__ = ["DEFAULT_CUTS", "priority_tiers", "rank_order", "tier_labels", "tier_table", "top_cells"]
 
 DEFAULT_CUTS: tuple[float, ...] = (5.0, 15.0, 30.0, 45.0, 100.0)
 NODATA = 0
@@ -82,14 +83,14 @@ def _eligible(index: xr.DataArray, mask: xr.DataArray | None) -> np.ndarray:
 def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
                    cuts: Sequence[float] = DEFAULT_CUTS, group_dim: str = "group",
                    name: str = "priority_tier") -> xr.DataArray:
-    r"""Top-x % tiers of a priority index (M16d). Computes (a global ranking).
+    r"""Top-x % tiers of a priority index. Computes (a global ranking).
 
     Parameters
     ----------
     index : xarray.DataArray
         Priority index (y, x), optionally with ``group_dim`` (one ranking per group); NaN = not eligible.
     mask : xarray.DataArray, optional
-        Eligible cells (1 = eligible), e.g. the M10a potential area; may carry ``group_dim``.
+        Eligible cells (1 = eligible), e.g. the potential restoration area of ``potential_areas``; may carry ``group_dim``.
     cuts : sequence of float
         Cumulative area percentages, increasing, the last ≤ 100 (default 5, 15, 30, 45, 100).
     group_dim : str
@@ -128,7 +129,16 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
         out = xr.DataArray(arr, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     out = finalize(out, like=index, name=name, units="tier", cuts=",".join(f"{x:g}" for x in c),
                    ties="stable row-major")
-    return out.rio.write_nodata(NODATA, encoded=False)
+    return set_class_labels(out.rio.write_nodata(NODATA, encoded=False), tier_labels(c), palette="YlOrRd_r")
+
+
+def tier_labels(cuts: Sequence[float]) -> dict[int, str]:
+    """Legend of tiers 1..n from cumulative cuts: ``{1: "tier 1: top 0–5 %", 2: "tier 2: 5–15 %", …}``."""
+    out, lo = {}, 0.0
+    for t, hi in enumerate(cuts, start=1):
+        out[t] = f"tier {t}: {'top ' if t == 1 else ''}{lo:g}–{hi:g} % of the eligible area"
+        lo = hi
+    return out
 
 
 def _tier_block(v, e, cuts_ext, ncols, block_info=None):
@@ -202,14 +212,14 @@ def _tier_sums(tiers: xr.DataArray, esv: xr.DataArray | None, n_tiers: int) -> t
 
 def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Sequence[float] | None = None,
                group_dim: str = "group") -> pd.DataFrame:
-    """Area and ES benefit per tier, cumulative, and share of the total — seed 001 Table 5 layout. Computes.
+    """Area and ES benefit per tier, cumulative, and share of the total — Sun et al. (2025) Table 5 layout. Computes.
 
     Parameters
     ----------
     tiers : xarray.DataArray
         Result of :func:`priority_tiers` (or of the ACO nested tiers).
     esv : xarray.DataArray, optional
-        ES value per cell (yuan a⁻¹, M03), optionally with ``group_dim``; benefit = Σ ESV.
+        ES value per cell (yuan a⁻¹), optionally with ``group_dim``; benefit = Σ ESV.
     cuts : sequence of float, optional
         Labels of the tiers (default: the ``cuts`` attribute of ``tiers``).
 

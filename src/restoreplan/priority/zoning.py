@@ -1,4 +1,4 @@
-"""ACO zoning of a priority index on an aggregated grid (seed 001 ran ACO on a 1 km grid; M15).
+"""ACO zoning of a priority index on an aggregated grid (Sun et al. 2025 ran ACO on a 1 km grid).
 
 Blocks of ``block`` × ``block`` cells: the block index is the mean of its eligible cells, and a
 block is eligible when at least ``min_eligible_share`` of its valid cells are eligible
@@ -17,6 +17,8 @@ from affine import Affine
 
 from ..core.errors import ConfigError, message
 from ..core.finalize import finalize
+from ..core.legend import set_class_labels
+from .tiers import tier_labels
 
 __all__ = ["aco_on_blocks", "block_mean"]
 
@@ -88,6 +90,7 @@ def aco_on_blocks(index: xr.DataArray, *, mask: xr.DataArray | None = None, bloc
     da = xr.DataArray(out, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     da = finalize(da, like=index, name=name, units="tier", cuts=ctiers.attrs["cuts"], block=int(block),
                   method="nested ACO on blocks").rio.write_nodata(0, encoded=False)
+    set_class_labels(da, tier_labels([float(x) for x in str(ctiers.attrs["cuts"]).split(",")]), palette="YlOrRd_r")
     table.insert(0, "block_cells", int(block))
     return da, table
 
