@@ -23,7 +23,7 @@ import xarray as xr
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 from ..core.finalize import finalize
 
-__all__ = ["NORMALIZATIONS", "normalize"]
+__all__ = ["NORMALIZATIONS", "normalize", "normalize_many"]
 
 Method = Literal["minmax_pos", "minmax_neg", "max", "zscore"]
 NORMALIZATIONS: tuple[str, ...] = ("minmax_pos", "minmax_neg", "max", "zscore")
@@ -91,8 +91,8 @@ def normalize_many(arrays: dict[str, xr.DataArray], methods: dict[str, str]) -> 
     one per raster), then the per-cell formulas stay lazy.
     """
     for k, m in methods.items():
-        if m not in METHODS:
-            raise ConfigError(message(f"method[{k!r}]", f"one of {list(METHODS)}", repr(m), "pick one of those"))
+        if m not in NORMALIZATIONS:
+            raise ConfigError(message(f"method[{k!r}]", f"one of {list(NORMALIZATIONS)}", repr(m), "pick one of those"))
     lazy = any(v.chunks is not None for v in arrays.values())
     if not lazy:
         return {k: normalize(v, method=methods[k], name=k) for k, v in arrays.items()}
