@@ -41,8 +41,25 @@ POOLS = ("c_above", "c_below", "c_soil", "c_dead")
 
 
 def pool_table(pools: pd.DataFrame, *, name: str = "pools") -> pd.DataFrame:
-    """Validate a pools table (``lucode, c_above, c_below, c_soil, c_dead``; any case) and index it by code."""
-    return table_by_code(pools, name=name, required=POOLS)
+    """Validate a pools table (``lucode, c_above, c_below, c_soil, c_dead``; any case) and index it by code.
+
+    Pools are carbon stocks, ≥ 0 t/ha: negative values warn (:class:`PlausibilityWarning`).
+    """
+    from ..core.errors import implausible
+
+    df = table_by_code(pools, name=name, required=POOLS)
+    vals = df[list(POOLS)].apply(pd.to_numeric, errors="coerce")
+    neg = vals < 0
+    if neg.to_numpy().any():
+        cells = [f"{c}={plain_num(vals.at[i, c])} (lucode {i})" for i in vals.index for c in POOLS if neg.at[i, c]]
+        implausible(name, "carbon pools ≥ 0 t/ha", f"negative value(s): {', '.join(cells[:6])}",
+                    "fix the table; a stock cannot be negative (use carbon_change for losses)")
+    return df
+
+
+def plain_num(v) -> str:
+    """A number as text without numpy's repr."""
+    return f"{float(v):g}"
 
 
 def carbon_density_by_class(pools: pd.DataFrame, *, name: str = "pools") -> pd.Series:
