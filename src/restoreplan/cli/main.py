@@ -168,10 +168,21 @@ def cli(ctx, debug):
 
 @contextlib.contextmanager
 def _quiet_warnings():
-    """During a run, warnings are recorded per step (manifest + report) instead of interleaving the progress bar."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    """During a run, warnings are recorded per step (manifest + report) instead of interleaving the
+    progress bar; the summary prints them at the end. If the run fails, they are printed before the error."""
+    from ..core.errors import plain
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except BaseException:
+            seen = set()
+            for w in caught:
+                if issubclass(w.category, (UserWarning, RuntimeWarning)) and str(w.message) not in seen:
+                    seen.add(str(w.message))
+                    click.echo(f"warning: {plain(str(w.message))}", err=True)
+            raise
 
 
 def _warning_summary(manifest: dict) -> None:

@@ -109,7 +109,7 @@ def collect(checks: Iterable) -> list[str]:
     return problems
 
 
-def _range_kernel(block: np.ndarray, *, name: str, lo, hi, unit: str, fix: str) -> np.ndarray:
+def _range_kernel(block: np.ndarray, *, label: str, lo, hi, unit: str, fix: str) -> np.ndarray:
     from .errors import implausible
 
     with np.errstate(invalid="ignore"):
@@ -118,7 +118,7 @@ def _range_kernel(block: np.ndarray, *, name: str, lo, hi, unit: str, fix: str) 
         mn, mx = float(finite.min()), float(finite.max())
         if (lo is not None and mn < lo) or (hi is not None and mx > hi):
             rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
-            implausible(name, f"values in {rng}{unit}", f"values from {mn:g} to {mx:g}", fix, stacklevel=3)
+            implausible(label, f"values in {rng}{unit}", f"values from {mn:g} to {mx:g}", fix, stacklevel=3)
     return block
 
 
@@ -131,7 +131,7 @@ def warn_out_of_range(da: xr.DataArray, *, name: str, lo: float | None = None, h
     (numpy) or the checked DataArray (dask), values unchanged.
     """
     fix = fix or f"check the units of `{name}` (rescale it into the documented range)"
-    kw = dict(name=name, lo=lo, hi=hi, unit=f" {unit}" if unit else "", fix=fix)
+    kw = dict(label=name, lo=lo, hi=hi, unit=f" {unit}" if unit else "", fix=fix)
     data = da.data
     if hasattr(data, "map_blocks"):
         return da.copy(data=data.map_blocks(_range_kernel, dtype=data.dtype, **kw))

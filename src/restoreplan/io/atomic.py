@@ -53,7 +53,7 @@ def check_out_dir(path: str | os.PathLike, *, overwrite: bool = False, name: str
     if path.exists() and not path.is_dir():
         raise InputError(message(name, "a folder (new, or empty)", f"{path} is an existing file",
                                  "choose another output folder, or remove that file"))
-    if not os.access(anc, os.W_OK | os.X_OK) or (path.is_dir() and not os.access(path, os.W_OK | os.X_OK)):
+    if not _can_write(anc) or (path.is_dir() and not _can_write(path)):
         where = path if path.is_dir() else anc
         raise InputError(message(name, "a writable output folder", f"no write permission in {where}",
                                  "choose a folder you can write to, or change its permissions"))
@@ -69,6 +69,21 @@ def check_out_dir(path: str | os.PathLike, *, overwrite: bool = False, name: str
                                      "or root folder, or one that contains it)",
                                      "choose a dedicated output folder, e.g. --out results/run1"))
     return path
+
+
+def _can_write(folder: Path) -> bool:
+    """True if a folder can be created (and removed) in ``folder`` (a real probe: works as root too)."""
+    import tempfile
+
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        probe = tempfile.mkdtemp(prefix=".restoreplan-probe-", dir=folder)
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        os.rmdir(probe)
+    return True
 
 
 @contextlib.contextmanager

@@ -269,7 +269,7 @@ def validate_study(study: Study, *, check_files: bool = True, known_steps=()) ->
     problems: list[str] = []
     if not study.steps and not known_steps:
         problems.append(message("steps", "at least one [[steps]] entry (a method to run)", "no steps",
-                                "add a step, e.g. `restoreplan describe class_areas` prints one to copy"))
+                                "add a step, e.g. `restoreplan describe class_area` prints one to copy"))
     # files and grids
     template = study.template_name()
     grids = {}

@@ -251,7 +251,10 @@ def input_plausibility(study: Study, ctx: Context) -> None:
         except ConfigError:
             continue
         for inp in spec.inputs:
-            if inp.kind in ("categorical", "series") and inp.name in step.inputs:
+            doc = inp.doc.lower()
+            is_lu = inp.kind == "categorical" or "lulc" in inp.name or any(
+                w in doc for w in ("land use", "land-use", "land cover", "land-cover"))
+            if is_lu and inp.name in step.inputs:
                 for ref in (step.inputs[inp.name] if isinstance(step.inputs[inp.name], list) else [step.inputs[inp.name]]):
                     if isinstance(ref, str):
                         k, name, _ = parse_ref(ref)
@@ -409,6 +412,8 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
                     raise
                 raise err from None
         manifest.data["input_warnings"] = _unique_warnings(caught)
+        for w in manifest.data["input_warnings"]:
+            warnings.warn(w["message"], _warning_class(w["category"]), stacklevel=2)
         steps = study.steps
         bar = None
         if progress:
