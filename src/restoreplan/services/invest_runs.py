@@ -81,7 +81,7 @@ def run_carbon(args: dict, out_dir, *, fast: bool = True, overwrite: bool = Fals
     dens = {}
     for k, r in scen.items():
         da = as_dataarray(r.data, r.grid, nodata=r.nodata, name=f"lulc_{k}")
-        dens[k] = _carbon.carbon_storage(da, pools).values
+        dens[k] = _carbon.carbon_storage(da, pools, pools_name="carbon_pools_path").values
     grid = scen["bas"].grid
     area = abs(grid.transform.a * grid.transform.e)
     summary = []

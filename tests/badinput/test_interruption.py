@@ -1,0 +1,68 @@
+"""SIGTERM and SIGINT during a run: non-zero exit, a one-line message, and nothing left behind."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from .conftest import snapshot, write_tif
+
+STUDY = '''
+[study]
+name = "slow"
+
+[layers.lulc]
+kind = "categorical"
+path = "lulc.tif"
+
+[[steps]]
+id = "carbon"
+method = "carbon"
+inputs = { lulc = "lulc", pools = "package:carbon_pools_6class" }
+
+[[steps]]
+id = "dist"
+method = "distance_to_classes"
+inputs = { lulc = "lulc" }
+params = { classes = [5] }
+
+[[steps]]
+id = "areas"
+method = "class_area"
+inputs = { lulc = "lulc" }
+'''
+
+
+@pytest.fixture(scope="module")
+def slow_study(tmp_path_factory):
+    d = tmp_path_factory.mktemp("slow")
+    rng = np.random.default_rng(0)
+    arr = rng.integers(1, 7, (2500, 2500)).astype(np.uint8)
+    write_tif(d / "lulc.tif", arr, nodata=255)
+    (d / "study.toml").write_text(STUDY)
+    return d
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["sigterm", "sigint"])
+def test_signal_during_run_leaves_nothing(slow_study, tmp_path, sig, code):
+    work = tmp_path / "work"
+    work.mkdir()
+    before = snapshot(work)
+    proc = subprocess.Popen([sys.executable, "-m", "restoreplan", "run", str(slow_study / "study.toml"),
+                             "--out", str(work / "out")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.perf_counter()
+    while not any(p.name.startswith(".out.tmp-") for p in work.iterdir()):
+        assert proc.poll() is None, proc.communicate()
+        assert time.perf_counter() - t0 < 120
+        time.sleep(0.01)
+    time.sleep(0.3)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err[-2000:]
+    assert "Traceback" not in err and "interrupted by" in err and "nothing was written" in err
+    assert snapshot(work) == before, sorted(snapshot(work))
