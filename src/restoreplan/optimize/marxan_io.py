@@ -232,8 +232,10 @@ def problem_from_tables(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFra
         implausible("puvspr.dat:species", "feature ids listed in spec.dat",
                     f"{int((~ok_f).sum())} row(s) naming other features, e.g. {np.unique(s_id[~ok_f])[:5].tolist()} "
                     "(ignored)", "fix the ids or add the features to spec.dat")
-    if (amt < 0).any():
-        implausible("puvspr.dat:amount", "amounts ≥ 0", f"{int((amt < 0).sum())} negative amount(s)", "fix the amounts")
+    if (amt < 0).any() or (~np.isfinite(amt)).any():
+        bad_rows = (np.flatnonzero((amt < 0) | ~np.isfinite(amt))[:5] + 2).tolist()
+        raise DataError(message("puvspr.dat:amount", "finite amounts ≥ 0", f"negative or non-finite amounts in rows {bad_rows}",
+                                "fix those rows (an amount is how much of the feature the unit holds)"))
     keep = ok_f & ok_u
     A = sp.csr_matrix((amt[keep], (f_order[fpos[keep]], p._sorted_pos[upos[keep]])), shape=(fid.size, p.n_units))
     p = p.add_features(A, ids=fid, names=names)

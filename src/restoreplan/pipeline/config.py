@@ -408,6 +408,11 @@ def _table_problems(fp: Path, label: str) -> list[str]:
 
     if fp.is_dir():
         return [message(label, "a CSV file", f"{fp} is a folder", "point to the .csv file itself")]
+    with open(fp, "rb") as f:
+        head = f.read(4096)
+    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return [message(label, "a CSV text file", f"{fp} is a binary file (a spreadsheet or archive?)",
+                        "export the table as CSV (comma-separated, UTF-8)")]
     try:
         df = pd.read_csv(fp, comment="#")
     except UnicodeDecodeError:
