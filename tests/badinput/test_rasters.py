@@ -188,3 +188,16 @@ def test_inspect_damaged_file(ws, content):
 def test_inspect_folder(ws):
     r = invoke(["inspect", ws])
     assert_clean_error(r, code=2, words=["directory"])
+
+
+@pytest.mark.parametrize("chunks", [[], ["--chunks", "16"]])
+def test_lazy_read_error_names_the_file(ws, monkeypatch, chunks):
+    """With validation bypassed, a damaged file met while reading (eager or chunked) is an InputError naming it."""
+    from restoreplan.pipeline import runner
+
+    rewrite(ws, "precipitation.tif")
+    _truncate(ws / "precipitation.tif", 0.7)
+    monkeypatch.setattr(runner, "validate_study", lambda st: [])
+    r = _run_fails(ws, study_text(steps=WATER_STEP), names=["layers.precipitation"], words=["precipitation.tif"],
+                   extra=chunks)
+    assert r.exit_code == 1

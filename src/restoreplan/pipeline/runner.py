@@ -210,17 +210,31 @@ def _lazy_read_error(study: Study, e: Exception) -> InputError | None:
     """An InputError naming the input file behind a read error met while computing (chunked reads)."""
     import rasterio
 
-    text = str(e)
-    is_rio = isinstance(e, rasterio.errors.RasterioError) or "rasterio" in type(e).__module__
+    chain, x = [], e
+    while x is not None and len(chain) < 6:
+        chain.append(x)
+        x = x.__cause__ or x.__context__
+    text = " ".join(str(c) for c in chain)
+    is_rio = any(isinstance(c, rasterio.errors.RasterioError) or "rasterio" in type(c).__module__ for c in chain)
     if not is_rio and not isinstance(e, OSError):
         return None
-    for lname, spec in study.layers.items():
-        for year, p in spec.files().items():
-            fp = study.resolve(p)
-            if str(fp) in text or fp.name in text:
-                return _read_error(lname if year is None else f"{lname}@{year}", fp, e)
+    files = [(lname if year is None else f"{lname}@{year}", study.resolve(p))
+             for lname, spec in study.layers.items() for year, p in spec.files().items()]
+    for label, fp in files:
+        if str(fp) in text or fp.name in text:
+            return _read_error(label, fp, e)
     if not is_rio:
         return None
+    from ..io.raster import data_problem
+
+    for label, fp in files:   # which file is damaged? the cheap block check tells
+        try:
+            with rasterio.open(fp) as src:
+                bad = data_problem(src, fp)
+        except Exception as oe:  # noqa: BLE001
+            bad = str(oe)
+        if bad:
+            return _read_error(label, fp, RuntimeError(bad))
     return InputError(message("an input raster", "complete, readable raster files", f"a read error ({text[:200]})",
                               "run `restoreplan validate` on the study to find the damaged file"))
 
@@ -229,7 +243,8 @@ def input_plausibility(study: Study, ctx: Context) -> None:
     """Warn (:class:`PlausibilityWarning`) about inputs that would give silently wrong answers.
 
     * a layer (or one year of it) with no valid cell: every total would be 0;
-    * a land-use layer (categorical, used by a step) holding codes the ``class_scheme`` does not define;
+    * a land-use layer (categorical, used by a step) holding codes the ``class_scheme`` does not define
+      (layers that a ``reclassify`` step recodes follow their mapping's legend and are not checked);
     * a nodata value equal to a class code of the scheme (the cells of that class would vanish).
     Computes each layer once (a validity test; unique codes for land-use layers).
     """
@@ -244,7 +259,7 @@ def input_plausibility(study: Study, ctx: Context) -> None:
         codes = set(scheme.codes)
     except Exception:  # noqa: BLE001 - reported by validate_study
         scheme, codes = None, set()
-    landuse = set()
+    landuse, recoded = set(), set()   # a layer that is reclassified follows the mapping's legend, not the scheme
     for step in study.steps:
         try:
             spec = registry.get(step.method)
@@ -259,7 +274,7 @@ def input_plausibility(study: Study, ctx: Context) -> None:
                     if isinstance(ref, str):
                         k, name, _ = parse_ref(ref)
                         if k in ("layer", "name") and name in study.layers and study.layers[name].kind == "categorical":
-                            landuse.add(name)
+                            (recoded if step.method == "reclassify" else landuse).add(name)
     lazy, keys = [], []
     for lname, lay in ctx.layers.items():
         per = lay if isinstance(lay, dict) else {None: lay}
@@ -273,7 +288,7 @@ def input_plausibility(study: Study, ctx: Context) -> None:
             if valid is not None:
                 lazy.append(valid.any())
                 keys.append(("valid", label, lname, da))
-            if lname in landuse and codes:
+            if lname in landuse and lname not in recoded and codes:
                 if nod is not None and int(nod) in codes:
                     implausible(f"layers.{label}", f"a nodata value that is not a class code of `{cs}`",
                                 f"nodata {int(nod)}, which is the code of '{scheme.label(int(nod))}' "
