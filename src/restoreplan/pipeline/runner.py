@@ -296,7 +296,7 @@ def input_plausibility(study: Study, ctx: Context) -> None:
                                 "set the file's nodata to an unused value (e.g. gdal_edit.py -a_nodata 255) "
                                 "after recoding any true nodata cells to it")
                 arr = da.data
-                lazy.append(np.unique(arr) if not hasattr(arr, "dask") else _dask_unique(arr))
+                lazy.append(_unique_codes(np.asarray(arr)) if not hasattr(arr, "dask") else _dask_unique(arr))
                 keys.append(("codes", label, lname, da))
     if not lazy:
         return
@@ -315,6 +315,15 @@ def input_plausibility(study: Study, ctx: Context) -> None:
                             f"code(s) {unknown[:12]} that `{cs}` does not define",
                             "reclassify the layer (method `reclassify`), set [study].class_scheme to the "
                             "map's legend, or give a class-table CSV with those codes")
+
+
+def _unique_codes(arr: np.ndarray) -> np.ndarray:
+    """Distinct values of an integer array (a bincount for ≤ 16-bit codes: no sort)."""
+    if arr.dtype.itemsize <= 2 and arr.size:
+        lo = int(np.iinfo(arr.dtype).min)
+        counts = np.bincount((arr.ravel().astype(np.int32) - lo), minlength=1)
+        return np.flatnonzero(counts) + lo
+    return np.unique(arr)
 
 
 def _dask_unique(arr):
