@@ -145,3 +145,12 @@ def test_validate_json_lists_every_problem(ws):
     doc = json.loads(r.output)
     assert doc["valid"] is False and len(doc["problems"]) == 2
     assert_words(r.output)
+
+
+def test_a_broken_layer_is_reported_once(ws):
+    from .conftest import WATER_STEP
+
+    text = study_text(steps=WATER_STEP).replace('kind = "continuous"\npath = "pawc.tif"', 'kind = "nominal"\npath = "pawc.tif"')
+    r = invoke(["validate", write_study(ws, text)])
+    assert_clean_error(r, code=2, names=["layers.pawc.kind"], words=['"categorical" or "continuous"'])
+    assert "1 problem(s)" in r.output

@@ -211,10 +211,10 @@ def study_from_dict(raw: dict, *, base_dir: str | Path = ".", source: str = "stu
         return Study.model_validate(raw)
     except ValidationError as e:
         problems = validation_problems(e, model=Study, source=source)
-        partial, broken_steps = _prune(raw, e)
+        partial, broken = _prune(raw, e)
         if partial is not None:
             try:
-                problems += [p for p in validate_study(partial, known_steps=broken_steps) if p not in problems]
+                problems += [p for p in validate_study(partial, known_steps=broken) if p not in problems]
             except Exception:  # noqa: BLE001 - best effort: the structural problems are reported anyway
                 pass
         raise ConfigError(f"{len(problems)} problem(s) in {source}", problems) from None
@@ -241,6 +241,8 @@ def _prune(raw: dict, exc: ValidationError):
                 continue
             # drop the offending entry: a whole layer/table/vector, or the key of [study]/[outputs]
             cut = loc[:2] if loc[0] in ("layers", "tables", "vectors", "study", "outputs") else loc[:1]
+            if loc[0] in ("layers", "tables", "vectors") and len(loc) >= 2:
+                broken.append(str(loc[1]))   # references to it are not reported again
             node = raw
             for k in cut[:-1]:
                 node = node.get(k, {}) if isinstance(node, dict) else {}
@@ -261,7 +263,8 @@ def validate_study(study: Study, *, check_files: bool = True, known_steps=()) ->
     Checks: files exist; every raster is on the template grid (headers only, nothing is loaded);
     methods are registered; parameters validate against each method's model; every input
     reference resolves (layer, year, table, vector, earlier step) and every required input is given.
-    ``known_steps``: ids of steps dropped for structural errors (references to them are not reported).
+    ``known_steps``: ids of steps, layers, tables or vectors dropped for structural errors (references
+    to them are not reported again).
     """
     from . import registry
     from ..core.wording import validation_problems
@@ -338,6 +341,8 @@ def validate_study(study: Study, *, check_files: bool = True, known_steps=()) ->
                                             f"add `{inp.name} = \"...\"` to the step's inputs"))
                 continue
             for ref in _refs(step.inputs[inp.name]):
+                if parse_ref(ref)[1] in known_steps:
+                    continue
                 p = _check_ref(study, ref, seen, inp.kind)
                 if p:
                     problems.append(message(f"{where}.inputs.{inp.name}", p[0], p[1], p[2]))
