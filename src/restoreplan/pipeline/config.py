@@ -211,10 +211,11 @@ def study_from_dict(raw: dict, *, base_dir: str | Path = ".", source: str = "stu
         return Study.model_validate(raw)
     except ValidationError as e:
         problems = validation_problems(e, model=Study, source=source)
-        partial, broken = _prune(raw, e)
+        partial, broken, names = _prune(raw, e)
         if partial is not None:
             try:
-                problems += [p for p in validate_study(partial, known_steps=broken) if p not in problems]
+                problems += [p for p in validate_study(partial, known_steps=broken, known_names=names)
+                             if p not in problems]
             except Exception:  # noqa: BLE001 - best effort: the structural problems are reported anyway
                 pass
         raise ConfigError(f"{len(problems)} problem(s) in {source}", problems) from None
@@ -226,23 +227,24 @@ def _prune(raw: dict, exc: ValidationError):
 
     raw = copy.deepcopy(raw)
     broken: list[str] = []
+    names: list[str] = []
     for _ in range(6):
         try:
-            return Study.model_validate(raw), broken
+            return Study.model_validate(raw), broken, names
         except ValidationError as e:
             errs = e.errors()
         drop_steps = set()
         for err in errs:
             loc = list(err.get("loc", ()))
             if not loc:
-                return None, broken
+                return None, broken, names
             if loc[0] == "steps" and len(loc) >= 2 and isinstance(loc[1], int):
                 drop_steps.add(loc[1])
                 continue
             # drop the offending entry: a whole layer/table/vector, or the key of [study]/[outputs]
             cut = loc[:2] if loc[0] in ("layers", "tables", "vectors", "study", "outputs") else loc[:1]
             if loc[0] in ("layers", "tables", "vectors") and len(loc) >= 2:
-                broken.append(str(loc[1]))   # references to it are not reported again
+                names.append(str(loc[1]))   # references to it are not reported again
             node = raw
             for k in cut[:-1]:
                 node = node.get(k, {}) if isinstance(node, dict) else {}
@@ -254,17 +256,17 @@ def _prune(raw: dict, exc: ValidationError):
                 if isinstance(st, dict):
                     broken.append(str(st.get("id") or st.get("method") or f"steps[{i}]"))
             raw["steps"] = [st for i, st in enumerate(raw["steps"]) if i not in drop_steps]
-    return None, broken
+    return None, broken, names
 
 
-def validate_study(study: Study, *, check_files: bool = True, known_steps=()) -> list[str]:
+def validate_study(study: Study, *, check_files: bool = True, known_steps=(), known_names=()) -> list[str]:
     """Return EVERY semantic problem of a structurally valid study (empty list when valid).
 
     Checks: files exist; every raster is on the template grid (headers only, nothing is loaded);
     methods are registered; parameters validate against each method's model; every input
     reference resolves (layer, year, table, vector, earlier step) and every required input is given.
-    ``known_steps``: ids of steps, layers, tables or vectors dropped for structural errors (references
-    to them are not reported again).
+    ``known_steps`` / ``known_names``: ids of steps / names of layers, tables or vectors dropped for
+    structural errors (references to them are not reported again).
     """
     from . import registry
     from ..core.wording import validation_problems
@@ -341,7 +343,7 @@ def validate_study(study: Study, *, check_files: bool = True, known_steps=()) ->
                                             f"add `{inp.name} = \"...\"` to the step's inputs"))
                 continue
             for ref in _refs(step.inputs[inp.name]):
-                if parse_ref(ref)[1] in known_steps:
+                if parse_ref(ref)[1] in (*known_steps, *known_names):
                     continue
                 p = _check_ref(study, ref, seen, inp.kind)
                 if p:
