@@ -66,3 +66,23 @@ def test_signal_during_run_leaves_nothing(slow_study, tmp_path, sig, code):
     assert proc.returncode == code, err[-2000:]
     assert "Traceback" not in err and "interrupted by" in err and "nothing was written" in err
     assert snapshot(work) == before, sorted(snapshot(work))
+
+
+@pytest.mark.realdata
+def test_sigterm_during_a_highs_solve(tmp_path, marxan_anchors):
+    """HiGHS runs in a C++ thread; SIGTERM still ends the command at once with 143 and no output."""
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "restoreplan", "marxan",
+                             str(marxan_anchors / "tasmania_prioritizr" / "input.dat"), "--solver", "highs",
+                             "--gap", "0", "--out", str(work / "o")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(6)
+    assert proc.poll() is None
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err[-2000:]
+    assert time.perf_counter() - t0 < 20
+    assert "Traceback" not in err and "terminate called" not in err and "interrupted by SIGTERM" in err
+    assert list(work.iterdir()) == []

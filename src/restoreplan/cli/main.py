@@ -81,7 +81,9 @@ class _Group(click.Group):
                 sig = getattr(e, "signal_name", "SIGINT")
                 click.echo(f"error: interrupted by {sig}; nothing was written (outputs appear only when a command "
                            "completes)", err=True)
-                ctx.exit(143 if sig == "SIGTERM" else 130)
+                code = 143 if sig == "SIGTERM" else 130
+                _exit_now_if_threads_linger(code)
+                ctx.exit(code)
             except Exception as e:  # noqa: BLE001 - never a bare traceback (unless --debug)
                 if debug or (ctx.obj and ctx.obj.get("debug")):
                     raise
@@ -136,6 +138,20 @@ def _one_line_warnings():
             warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module=mod)
             warnings.filterwarnings("ignore", category=FutureWarning, module=mod)
         yield
+
+
+def _exit_now_if_threads_linger(code: int) -> None:
+    """After an interrupt, a solver thread (HiGHS, a C++ thread) may still be running and would block
+    or abort (SIGABRT) the interpreter's shutdown; the temporary outputs are already removed, so leave
+    at once with the interrupt's exit code."""
+    import os
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.current_thread() and t.is_alive()]
+    if others:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 def _unexpected(e: BaseException) -> str:
