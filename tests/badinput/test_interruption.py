@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -77,8 +78,16 @@ def test_sigterm_during_a_highs_solve(tmp_path, marxan_anchors):
                              str(marxan_anchors / "tasmania_prioritizr" / "input.dat"), "--solver", "highs",
                              "--gap", "0", "--out", str(work / "o")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    time.sleep(6)
-    assert proc.poll() is None
+    # wait until the solve is under way: 5 s of CPU time (start-up, reading and compiling take ~3 s)
+    tick = os.sysconf("SC_CLK_TCK")
+    t0 = time.perf_counter()
+    while True:
+        assert proc.poll() is None, proc.communicate()
+        fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / tick >= 5.0:
+            break
+        assert time.perf_counter() - t0 < 180
+        time.sleep(0.1)
     t0 = time.perf_counter()
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
