@@ -111,7 +111,7 @@ def test_cli_marxan(tmp_path):
     best = pd.read_csv(out / "run_best.csv")
     # optimum: BLM 1, line edges 1 and fixed 0.75 on unit 1: {1,2} = 3 + 0.75 + 1 = 4.75
     assert best.SOLUTION.tolist() == [1, 1, 0, 0]
-    r = CliRunner().invoke(cli, ["marxan", str(path), "--solver", "anneal", "--out", str(out), "--seed", "2"])
+    r = CliRunner().invoke(cli, ["marxan", str(path), "--solver", "anneal", "--out", str(out), "--seed", "2", "--overwrite"])
     assert r.exit_code == 0, r.output
     assert len(pd.read_csv(out / "run_sum.csv")) == 3            # NUMREPS runs
     r = CliRunner().invoke(cli, ["marxan", str(tmp_path / "missing.dat"), "--out", str(out)])

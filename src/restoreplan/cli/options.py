@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import click
 
-seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Random seed (every random step uses it).")
-workers_option = click.option("--workers", type=int, default=None,
+seed_option = click.option("--seed", type=int, default=None,
+                           help="Random seed (every random step uses it). Default: the input's own seed "
+                                "([study] seed, Marxan RANDSEED), else 0.")
+workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
                               help="Dask workers: start a local dask.distributed cluster with this many processes.")
 scheduler_option = click.option("--scheduler", type=str, default=None,
                                 help="Address of a running dask.distributed scheduler (tcp://host:port) to run on.")
-chunks_option = click.option("--chunks", type=int, default=None, help="Dask chunk size in cells (square); default reads eagerly.")
+chunks_option = click.option("--chunks", type=click.IntRange(min=1), default=None,
+                             help="Dask chunk size in cells (square, ≥ 1); default reads eagerly.")
+overwrite_option = click.option("--overwrite", is_flag=True,
+                                help="Replace an existing, non-empty --out folder as a whole (when the command succeeds).")
+strict_option = click.option("--strict", is_flag=True,
+                             help="Treat implausible inputs (all nodata, values out of range, unknown codes, "
+                                  "unreachable targets, unknown keywords) as errors instead of warnings.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-out_option = click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+out_option = click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+                          help="Output folder: new or empty (or --overwrite); written only when the command succeeds.")
 
 
 def process_start() -> float:

@@ -112,6 +112,14 @@ def require_projected(da: xr.DataArray, *, name: str = "raster") -> None:
         raise CRSError(message(name, "a projected CRS in metres (areas and distances are computed)",
                                f"geographic CRS {_short_crs(crs.to_wkt())}",
                                f"reproject it, e.g. rp.io.reproject({name}, 'EPSG:32650')"))
+    try:
+        unit, factor = crs.linear_units_factor
+    except Exception:  # noqa: BLE001 - a CRS without a length unit: nothing more to check
+        return
+    if abs(float(factor) - 1.0) > 1e-9:
+        raise CRSError(message(name, "a projected CRS in metres (every *_m parameter, area and distance is in "
+                               "metres)", f"a projected CRS in {unit} (1 unit = {float(factor):g} m)",
+                               f"reproject it to a metre-based CRS, e.g. rp.io.reproject({name}, 'EPSG:32650')"))
 
 
 def check_same_grid(**rasters: xr.DataArray) -> None:

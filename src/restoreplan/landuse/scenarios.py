@@ -160,9 +160,11 @@ def load_rules(spec: ScenarioRules | Mapping | str) -> ScenarioRules:
     try:
         return ScenarioRules.model_validate(dict(spec))
     except ValidationError as e:
-        probs = [message(f"scenario.{'.'.join(str(p) for p in err['loc'])}", "a valid scenario rule field",
-                         err["msg"], "see restoreplan.landuse.scenarios.ScenarioRules") for err in e.errors()]
-        raise ConfigError("; ".join(probs), probs) from e
+        from ..core.wording import validation_problems
+
+        probs = validation_problems(e, prefix="scenario", model=ScenarioRules,
+                                    fix="see restoreplan.landuse.scenarios.ScenarioRules")
+        raise ConfigError("; ".join(probs), probs) from None
 
 
 # --------------------------------------------------------------------------------------------
