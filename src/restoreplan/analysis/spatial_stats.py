@@ -22,6 +22,7 @@ from ..core.errors import (
     NodataWarning,
     message,
 )
+from ..core.compute import materialize
 
 __all__ = ["morans_i", "morans_i_array", "neighbour_sum"]
 
@@ -155,7 +156,7 @@ def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
     keys = [()] if not extra else list(np.ndindex(*[vals.sizes[d] for d in extra]))
     for key in keys:
         sl = vals.isel(dict(zip(extra, key))) if extra else vals
-        arr = np.asarray(sl.data.compute() if hasattr(sl.data, "compute") else sl.data)
+        arr = materialize(sl)
         res = morans_i_array(arr, contiguity=contiguity, transform=transform, alternative=alternative)
         label = {d: (vals[d].values[i] if d in vals.coords else i) for d, i in zip(extra, key)}
         rows.append({**label, **res, "contiguity": contiguity, "transform": transform})

@@ -19,7 +19,8 @@ from ..core.errors import DataError, message
 from ..core.finalize import like_raster
 from ..core.grid import require_projected
 from ..core.validate import check_aligned, check_raster
-from ._common import _values, as_codes
+from ..core.compute import materialize
+from ._common import as_codes
 
 __all__ = [
     "distance_to_classes",
@@ -80,7 +81,7 @@ def slope_degrees(dem: xr.DataArray, *, name: str = "slope") -> xr.DataArray:
     check_raster(dem, name="dem", kind="continuous")
     require_projected(dem, name="dem")
     dy, dx = _res(dem)
-    return like_raster(_slope_blocks(_values(dem), dy, dx), dem, name=name, units="degree")
+    return like_raster(_slope_blocks(materialize(dem), dy, dx), dem, name=name, units="degree")
 
 
 def _edt(target: np.ndarray, dy: float, dx: float) -> np.ndarray:
@@ -99,9 +100,9 @@ def distance_to_mask(mask: xr.DataArray, *, valid: xr.DataArray | None = None,
     """
     require_projected(mask, name="mask")
     dy, dx = _res(mask)
-    d = _edt(np.asarray(_values(mask), dtype=bool), dy, dx)
+    d = _edt(np.asarray(materialize(mask), dtype=bool), dy, dx)
     if valid is not None:
-        d[~np.asarray(_values(valid), dtype=bool)] = np.nan
+        d[~np.asarray(materialize(valid), dtype=bool)] = np.nan
     return like_raster(d, mask, name=name, units="m")
 
 

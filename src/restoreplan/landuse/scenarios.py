@@ -37,6 +37,7 @@ from ..core.finalize import like_raster
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .markov import as_transition_frame, project_counts
+from ..core.compute import materialize
 
 __all__ = [
     "PRESETS",
@@ -434,7 +435,7 @@ def apply_scenario(rules: ScenarioRules | Mapping | str, *, start: xr.DataArray,
     ny, nx = lu0.shape
     if zones is not None:
         check_aligned(start=start, zones=zones)
-        zv = np.asarray(zones.data.compute() if hasattr(zones.data, "compute") else zones.data)
+        zv = materialize(zones)
         zv = np.where(np.isin(zv, list(ZONES.values())), zv, 0).astype(np.int16)
     else:
         zv = np.zeros((ny, nx), np.int16)
@@ -464,7 +465,7 @@ def apply_scenario(rules: ScenarioRules | Mapping | str, *, start: xr.DataArray,
     if r.use_constraint and constraint is not None:
         check_raster(constraint, name="constraint", kind="any", crs=False)
         check_aligned(start=start, constraint=constraint)
-        cv = np.asarray(constraint.data.compute() if hasattr(constraint.data, "compute") else constraint.data)
+        cv = materialize(constraint)
         free = np.isfinite(cv) & (cv > 0) if np.issubdtype(cv.dtype, np.floating) else cv > 0
         cnod = constraint.rio.nodata
         if cnod is not None and not (isinstance(cnod, float) and np.isnan(cnod)):

@@ -18,6 +18,7 @@ import xarray as xr
 
 from ..core.legend import get_scheme
 from ..io.atomic import atomic_path
+from ..core.compute import materialize
 
 __all__ = ["build_report", "raster_png"]
 
@@ -49,7 +50,7 @@ def raster_png(da: xr.DataArray, *, title: str = "", scheme: str | None = None, 
     if len([d for d in da.dims if d not in ("y", "x")]):
         extra = [d for d in da.dims if d not in ("y", "x")]
         da = da.isel({d: -1 for d in extra})
-    arr = np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
+    arr = materialize(da)
     arr = _downsample(arr)
     if categorical is None:
         categorical = np.issubdtype(arr.dtype, np.integer)

@@ -30,6 +30,7 @@ from ..core.errors import (
 )
 from ..core.finalize import finalize
 from ..core.validate import check_raster
+from ..core.compute import materialize
 
 __all__ = [
     "CLASS_NODATA",
@@ -221,7 +222,7 @@ def _values_of(x) -> np.ndarray:
     """Float numpy values of an array or DataArray (integer nodata -> NaN); computes dask input."""
     if isinstance(x, xr.DataArray):
         data = _float_view(x).data
-        return np.asarray(data.compute() if hasattr(data, "compute") else data)
+        return materialize(data)
     return np.asarray(x, dtype=np.float64)
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from ..core.errors import ConfigError, CRSError, DataError, InfeasibleError, InputError, message
 from ..core.validate import check_table_columns
+from ..core.compute import materialize
 
 __all__ = [
     "DEFAULT_DUST_DAYS",
@@ -486,7 +487,7 @@ def stand_areas(source, *, column: str = "stand", names: Mapping[int, str] | Non
 
         check_raster(source, name="stands", kind="categorical", projected=True)
         cell = cell_area_m2(source, name="stands")
-        data = source.data.compute() if hasattr(source.data, "compute") else np.asarray(source.data)
+        data = materialize(source)
         labels, counts = np.unique(np.asarray(data), return_counts=True)
         nod = source.rio.nodata
         keep = labels != nod if nod is not None else np.ones(labels.shape, bool)

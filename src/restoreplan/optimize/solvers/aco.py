@@ -33,6 +33,7 @@ import xarray as xr
 from numba import njit
 
 from ...core.errors import ConfigError, DataError, InfeasibleError, message
+from ...core.compute import eligible_cells, materialize
 
 __all__ = [
     "AcoResult",
@@ -451,16 +452,6 @@ def compare_with_rank(index: np.ndarray, eligible: np.ndarray | None, result: Ac
 
 
 # ------------------------------------------------------------------------------------ DataArray API
-def _np(da: xr.DataArray) -> np.ndarray:
-    return np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
-
-
-def _eligible(index: xr.DataArray, mask: xr.DataArray | None) -> np.ndarray:
-    ok = ~np.isnan(_np(index).astype(np.float64))
-    if mask is not None:
-        m = _np(mask)
-        ok &= (m == 1) if m.dtype != bool else m
-    return ok
 
 
 def aco_zoning(index: xr.DataArray, *, mask: xr.DataArray | None = None, share_pct: float | None = None,
@@ -473,8 +464,8 @@ def aco_zoning(index: xr.DataArray, *, mask: xr.DataArray | None = None, share_p
     """
     from ...core.finalize import finalize
 
-    idx = _np(index).astype(np.float64)
-    elig = _eligible(index, mask)
+    idx = materialize(index).astype(np.float64)
+    elig = eligible_cells(index, mask)
     if (share_pct is None) == (n_cells is None):
         raise ConfigError(message("share_pct / n_cells", "exactly one of them", f"{share_pct!r} / {n_cells!r}",
                                   "give the target as a share of the eligible area or as a cell count"))
@@ -504,8 +495,8 @@ def aco_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
     c = [float(x) for x in cuts]
     if not c or any(b <= a for a, b in zip(c, c[1:])) or c[0] <= 0 or c[-1] >= 100:
         raise ConfigError(message("cuts", "increasing percentages in (0, 100)", repr(cuts), "e.g. (5, 15, 30, 45)"))
-    idx = _np(index).astype(np.float64)
-    elig = _eligible(index, mask)
+    idx = materialize(index).astype(np.float64)
+    elig = eligible_cells(index, mask)
     n_elig = int(elig.sum())
     tiers = np.zeros(idx.shape, np.uint8)
     locked = np.zeros(idx.shape, bool)

@@ -1,0 +1,45 @@
+"""Materialising arrays: the one place where a lazy (dask) array becomes numpy.
+
+Kernels in restoreplan work on numpy; public functions accept numpy- or dask-backed
+:class:`xarray.DataArray`. Functions that need the whole array in memory (zonal tables, global loops
+such as the land-use cellular automaton, solvers) call :func:`materialize` on their input and say
+**Computes** in their docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["eligible_cells", "materialize"]
+
+
+def materialize(x, dtype=None) -> np.ndarray:
+    """numpy values of ``x``: a DataArray (its ``.data``), a dask or numpy array, or a scalar.
+
+    Dask arrays are computed; numpy input is returned as is (no copy unless ``dtype`` converts).
+
+    >>> import dask.array as da
+    >>> materialize(xr.DataArray(da.ones((2, 2), chunks=1))).sum()
+    4.0
+    >>> materialize(np.arange(3), dtype=np.float32).dtype
+    dtype('float32')
+    """
+    if isinstance(x, xr.DataArray):
+        x = x.data
+    if hasattr(x, "compute"):
+        x = x.compute()
+    return np.asarray(x, dtype=dtype)
+
+
+def eligible_cells(index: xr.DataArray, mask: xr.DataArray | None = None) -> np.ndarray:
+    """Boolean ndarray: True where ``index`` is not NaN and, if given, ``mask`` is 1 (or True). Computes.
+
+    >>> eligible_cells(xr.DataArray([[1.0, np.nan]]), xr.DataArray([[0, 1]])).tolist()
+    [[False, False]]
+    """
+    ok = ~np.isnan(materialize(index, dtype=np.float64))
+    if mask is not None:
+        m = materialize(mask)
+        ok &= (m == 1) if m.dtype != bool else m
+    return ok
