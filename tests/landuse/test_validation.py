@@ -72,6 +72,7 @@ def wuhan_03_13(wuhan):
     return a, b
 
 
+@pytest.mark.realdata
 def test_wuhan_fom_extremes(wuhan_03_13):
     a, b = wuhan_03_13
     perfect = figure_of_merit(a, b, b)
@@ -82,6 +83,7 @@ def test_wuhan_fom_extremes(wuhan_03_13):
     assert (null.A, null.B, null.C, null.D) == (1_315_037, 0, 0, 0) and null.fom == 0.0
 
 
+@pytest.mark.realdata
 def test_wuhan_kappa_matches_direct_formula(wuhan_03_13):
     a, b = wuhan_03_13
     av, bv = a.values.astype(int), b.values.astype(int)
@@ -94,6 +96,7 @@ def test_wuhan_kappa_matches_direct_formula(wuhan_03_13):
     assert kappa(b, a) == pytest.approx(kappa(a, b), rel=1e-12)  # symmetric in the two maps
 
 
+@pytest.mark.realdata
 def test_per_class_fom_sums(wuhan_03_13):
     a, b = wuhan_03_13
     per = fom_per_class(a, b, b)

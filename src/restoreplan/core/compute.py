@@ -20,7 +20,7 @@ def materialize(x, dtype=None) -> np.ndarray:
     Dask arrays are computed; numpy input is returned as is (no copy unless ``dtype`` converts).
 
     >>> import dask.array as da
-    >>> materialize(xr.DataArray(da.ones((2, 2), chunks=1))).sum()
+    >>> float(materialize(xr.DataArray(da.ones((2, 2), chunks=1))).sum())
     4.0
     >>> materialize(np.arange(3), dtype=np.float32).dtype
     dtype('float32')

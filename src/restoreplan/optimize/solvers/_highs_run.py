@@ -82,7 +82,9 @@ def run(payload: dict, on_incumbent=None, on_bound=None, should_stop=None) -> di
         _stop(e)
 
     def _improving(e):
-        xs = (np.asarray(e.data_out.mip_solution)[:n] > 0.5).astype(np.int8)
+        sol = e.data_out.mip_solution   # highspy 1.8: a pointer wrapper with to_array(n)
+        vals = sol.to_array(n) if hasattr(sol, "to_array") else np.asarray(sol)[:n]
+        xs = (np.asarray(vals)[:n] > 0.5).astype(np.int8)
         on_incumbent(xs, float(e.data_out.mip_dual_bound))
 
     if on_incumbent is not None and payload["lp"]["integrality"] is not None:
