@@ -32,6 +32,28 @@ def test_cell_area_and_geographic_crs():
         cell_area_m2(geo, name="lulc")
 
 
+def test_cell_area_in_feet_and_unreadable_unit(monkeypatch):
+    """A CRS in US survey feet scales the area by (1200/3937 m)²; an unreadable unit is an error, not metres."""
+    ft = make_raster(np.zeros((2, 2), np.float32), res=30, crs="EPSG:2227")
+    assert cell_area_m2(ft) == pytest.approx(900.0 * (1200 / 3937) ** 2, rel=1e-12)
+
+    class NoUnitCRS:
+        is_geographic = False
+
+        @property
+        def linear_units_factor(self):
+            raise ValueError("unit not known")
+
+        def to_wkt(self):
+            return "LOCAL_CS[...]"
+
+    import rioxarray.raster_array as ra
+
+    monkeypatch.setattr(ra.RasterArray, "crs", property(lambda self: NoUnitCRS()))
+    with pytest.raises(CRSError, match="unit cannot be read"):
+        cell_area_m2(ft, name="lulc")
+
+
 @pytest.mark.parametrize("case", ["crs", "shift", "shape"], ids=["crs", "shift", "shape"])
 def test_grid_mismatch_names_both_layers_and_difference(case):
     a = make_raster(np.zeros((4, 4), np.float32))
@@ -91,6 +113,15 @@ def test_map_uses_the_rasters_own_legend():
     plain.attrs = {k: v for k, v in six.attrs.items() if k != "class_scheme"}
     assert raster_png(six, scheme="wuhan") == raster_png(plain, scheme="six_class")
     assert raster_png(six, scheme="wuhan") != raster_png(plain, scheme="wuhan")
+
+
+def test_map_with_an_unknown_legend_warns():
+    from restoreplan.core.errors import RestorePlanWarning
+    from restoreplan.report.html import raster_png
+
+    lulc = make_raster(np.array([[1, 2], [3, 4]], np.uint8), nodata=15)
+    with pytest.warns(RestorePlanWarning, match="'no_such_legend'.*default colours"):
+        raster_png(lulc, title="lulc", scheme="no_such_legend")
 
 
 def test_reclassify_unmapped_lists_all_codes():

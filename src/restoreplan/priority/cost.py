@@ -21,7 +21,6 @@ no cost (NaN â€” it is locked out of the selection, M14). The unit cancels in Câ
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -32,7 +31,7 @@ import xarray as xr
 from ..core.errors import ConfigError, ConstantInputWarning, InputError, message
 from ..core.finalize import finalize
 from ..core.validate import check_aligned, check_raster
-from ..services.classify import classify, jenks_breaks, ring_classes
+from ..services.classify import check_rings, classify, jenks_breaks, ring_classes
 
 __all__ = [
     "DEFAULT_RINGS_M",
@@ -114,14 +113,6 @@ def _jenks_scores(x: xr.DataArray, k: int, *, max_exact: int, seed: int, mask=No
     return classify(x.astype(np.float64), edges)
 
 
-def _check_rings(rings_m) -> tuple[float, ...]:
-    r = tuple(float(v) for v in rings_m)
-    if len(r) < 1 or any(b <= a for a, b in itertools.pairwise(r)) or r[0] <= 0:
-        raise ConfigError(message("rings_m", "positive, strictly increasing ring limits (m)", repr(rings_m),
-                                  "e.g. (500, 1000, 1500, 2000)"))
-    return r
-
-
 def indicator_scores(*, k: int = 5, rings_m: Sequence[float] = DEFAULT_RINGS_M, max_exact: int = 10_000,
                      seed: int = 0, mask: xr.DataArray | None = None, **indicators: xr.DataArray | None
                      ) -> xr.Dataset:
@@ -156,7 +147,7 @@ def indicator_scores(*, k: int = 5, rings_m: Sequence[float] = DEFAULT_RINGS_M, 
     if not given:
         raise ConfigError(message("indicators", "at least one Table 2 indicator raster", "none",
                                   "pass e.g. slope=..., distance_to_road=..."))
-    r = _check_rings(rings_m)
+    r = check_rings(rings_m)
     first = next(iter(given))
     for n, v in given.items():
         check_raster(v, name=n, crs=False)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..core.errors import ConfigError, RestorePlanWarning
 from ..core.legend import get_scheme
 from ..io.atomic import atomic_path
 from ..core.compute import materialize
@@ -66,8 +68,9 @@ def raster_png(da: xr.DataArray, *, title: str = "", scheme: str | None = None, 
         if scheme:
             try:
                 table = get_scheme(scheme)
-            except Exception:
-                table = None
+            except ConfigError as e:   # not a built-in legend: say so, draw the codes in default colours
+                warnings.warn(f"map {title or da.name!r}: {e}; its classes are drawn in default colours",
+                              RestorePlanWarning, stacklevel=2)
         colors, labels = [], []
         cmap_default = plt.get_cmap("tab20")
         for i, c in enumerate(codes):

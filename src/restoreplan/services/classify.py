@@ -453,7 +453,8 @@ def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -
                            k=k, edges=shown)
 
 
-def _check_rings(rings_m: Sequence[float]) -> np.ndarray:
+def check_rings(rings_m: Sequence[float]) -> np.ndarray:
+    """``rings_m`` as a float64 array after checking it: finite, positive, strictly increasing (m)."""
     r = np.asarray(rings_m, dtype=np.float64)
     if r.ndim != 1 or r.size == 0 or np.any(r <= 0) or np.any(np.diff(r) <= 0) or not np.all(np.isfinite(r)):
         raise ConfigError(message("rings_m", "positive, strictly increasing ring limits in metres",
@@ -482,7 +483,7 @@ def ring_classes(distance: xr.DataArray, *, rings_m: Sequence[float] = (500.0, 1
         :math:`n + 1` for :math:`\ge r_n`; 0 = nodata.
     """
     check_raster(distance, name="distance", crs=False)
-    r = _check_rings(rings_m)
+    r = check_rings(rings_m)
     out = xr.apply_ufunc(_ring_kernel, _float_view(distance), kwargs={"rings": r},
                          dask="parallelized", output_dtypes=[np.uint8])
     return _finish_classes(out, distance, name or f"{distance.name or 'distance'}_ring",
@@ -517,7 +518,7 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
     cell size as sampling); features outside the study area still count. With no feature at
     all every valid cell is in the outermost ring (and a warning is issued).
     """
-    r = _check_rings(rings_m)
+    r = check_rings(rings_m)
     if not isinstance(features, xr.DataArray):
         if like is None:
             raise ConfigError(message("like", "a grid template for vector features", "None",
