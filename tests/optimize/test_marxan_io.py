@@ -146,11 +146,13 @@ def test_cli_time_limit_is_wall_clock_from_process_start(tmp_path, marxan_anchor
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "restoreplan", "marxan",
                         str(marxan_anchors / "tasmania_prioritizr" / "input.dat"), "--solver", solver,
-                        "--time-limit", "8", "--out", str(tmp_path / "o"), "--json"],
+                        "--time-limit", "12", "--out", str(tmp_path / "o"), "--json"],
                        capture_output=True, text=True, timeout=120)
     took = time.perf_counter() - t
     assert r.returncode == 0, r.stderr[-2000:]
-    assert took < 3 * 8.0   # measured 8.2 s at load average 9 on 2 cores
+    # reading the project alone took 4.4 s at load average 12 on 2 cores: 12 s leaves HiGHS time
+    # for an incumbent under such load
+    assert took < 3 * 12.0
     assert (tmp_path / "o" / "output_best.csv").is_file()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-__all__ = ["eligible_cells", "materialize"]
+__all__ = ["as_float", "eligible_cells", "materialize"]
 
 
 def materialize(x, dtype=None) -> np.ndarray:
@@ -43,3 +43,20 @@ def eligible_cells(index: xr.DataArray, mask: xr.DataArray | None = None) -> np.
         m = materialize(mask)
         ok &= (m == 1) if m.dtype != bool else m
     return ok
+
+
+def as_float(da: xr.DataArray) -> xr.DataArray:
+    """``da`` as float64 with its integer nodata (``.rio.nodata`` of a (y, x) raster) turned into NaN.
+
+    Float input is returned as is (its NaN is already nodata). Lazy: a dask array stays dask.
+
+    >>> import rioxarray  # noqa: F401
+    >>> r = xr.DataArray(np.array([[1, 255]], np.uint8), dims=("y", "x")).rio.write_nodata(255)
+    >>> as_float(r).values.tolist()
+    [[1.0, nan]]
+    """
+    if np.issubdtype(da.dtype, np.floating):
+        return da
+    nod = da.rio.nodata if ("x" in da.dims and "y" in da.dims) else None
+    f = da.astype(np.float64)
+    return f.where(da != nod) if nod is not None else f

@@ -30,7 +30,7 @@ from ..core.errors import (
 )
 from ..core.finalize import finalize
 from ..core.validate import check_raster
-from ..core.compute import materialize
+from ..core.compute import as_float, materialize
 
 __all__ = [
     "CLASS_NODATA",
@@ -221,7 +221,7 @@ def _check_k(k: int, lo: int = 1) -> int:
 def _values_of(x) -> np.ndarray:
     """Float numpy values of an array or DataArray (integer nodata -> NaN); computes dask input."""
     if isinstance(x, xr.DataArray):
-        data = _float_view(x).data
+        data = as_float(x).data
         return materialize(data)
     return np.asarray(x, dtype=np.float64)
 
@@ -314,14 +314,6 @@ def _finish_classes(out: xr.DataArray, like: xr.DataArray, name: str, **attrs) -
     return out
 
 
-def _float_view(x: xr.DataArray) -> xr.DataArray:
-    if np.issubdtype(x.dtype, np.floating):
-        return x
-    nod = x.rio.nodata if ("x" in x.dims and "y" in x.dims) else None
-    xf = x.astype(np.float64)
-    return xf.where(x != nod) if nod is not None else xf
-
-
 def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name: str | None = None) -> xr.DataArray:
     r"""Classify values into classes 1..K by ``edges`` (right-closed intervals).
 
@@ -358,14 +350,14 @@ def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name
     if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) < 0):
         raise ConfigError(message("edges", "at least 2 finite, non-decreasing edges", repr(list(edges)),
                                   "sort the edges and include the lower and upper bounds"))
-    out = xr.apply_ufunc(_classify_kernel, _float_view(x), kwargs={"edges": e, "clip": clip},
+    out = xr.apply_ufunc(_classify_kernel, as_float(x), kwargs={"edges": e, "clip": clip},
                          dask="parallelized", output_dtypes=[np.uint8 if e.size - 1 < 255 else np.uint16])
     return _finish_classes(out, x, name or f"{x.name or 'x'}_class", edges=",".join(f"{v:.10g}" for v in e))
 
 
 def _lazy_edges(x: xr.DataArray, fn, k: int, **kw) -> xr.DataArray:
     """Edges as a 1-D DataArray along ``edge``: numpy now, or a one-chunk dask array for dask input."""
-    xf = _float_view(x)
+    xf = as_float(x)
     if xf.chunks is None:
         e = fn(np.asarray(xf.data), k, pad=True, **kw)
         return xr.DataArray(e, dims="edge")
@@ -378,7 +370,7 @@ def _lazy_edges(x: xr.DataArray, fn, k: int, **kw) -> xr.DataArray:
 
 def _classes_from_edges(x: xr.DataArray, edges: xr.DataArray, k: int) -> xr.DataArray:
     dtype = np.uint8 if k < 255 else np.uint16
-    return xr.apply_ufunc(_classify_kernel, _float_view(x), edges, input_core_dims=[[], ["edge"]],
+    return xr.apply_ufunc(_classify_kernel, as_float(x), edges, input_core_dims=[[], ["edge"]],
                           dask="parallelized", output_dtypes=[dtype])
 
 
@@ -484,7 +476,7 @@ def ring_classes(distance: xr.DataArray, *, rings_m: Sequence[float] = (500.0, 1
     """
     check_raster(distance, name="distance", crs=False)
     r = check_rings(rings_m)
-    out = xr.apply_ufunc(_ring_kernel, _float_view(distance), kwargs={"rings": r},
+    out = xr.apply_ufunc(_ring_kernel, as_float(distance), kwargs={"rings": r},
                          dask="parallelized", output_dtypes=[np.uint8])
     return _finish_classes(out, distance, name or f"{distance.name or 'distance'}_ring",
                            rings_m=",".join(f"{v:g}" for v in r))
@@ -530,7 +522,7 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
     check_raster(features, name="features", projected=True)
     t = features.rio.transform()
     dy, dx = abs(t.e), abs(t.a)
-    f = _float_view(features)
+    f = as_float(features)
     d = xr.apply_ufunc(_edt_kernel, f, input_core_dims=[["y", "x"]], output_core_dims=[["y", "x"]],
                        kwargs={"dy": dy, "dx": dx}, dask="parallelized", output_dtypes=[np.float64],
                        dask_gufunc_kwargs={"allow_rechunk": True})
