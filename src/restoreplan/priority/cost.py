@@ -42,7 +42,6 @@ __all__ = [
     "cost_index",
     "eta_kernel",
     "indicator_scores",
-    "jenks_edges",
     "seed002_unit_costs",
 ]
 
@@ -101,15 +100,11 @@ def _unit_cost_kernel(lulc: np.ndarray, codes: np.ndarray, costs: np.ndarray) ->
 
 
 # ------------------------------------------------------------------------------------------ scores
-def jenks_edges(x, k: int, *, max_exact: int = 10_000, seed: int = 0) -> np.ndarray:
-    """Jenks edges of ``x`` (:func:`restoreplan.services.classify.jenks_breaks`: exact Fisher DP on a
-    seeded sample of ``max_exact`` values that keeps the min and max). Computes."""
-    return jenks_breaks(x, k, max_exact=max_exact, seed=seed)
-
-
 def _jenks_scores(x: xr.DataArray, k: int, *, max_exact: int, seed: int, mask=None) -> xr.DataArray:
-    """Jenks classes 1..k (0 = nodata) of ``x`` with breaks from the cells of ``mask`` (default all)."""
-    edges = jenks_edges(x if mask is None else x.where(mask), k, max_exact=max_exact, seed=seed)
+    """Jenks classes 1..k (0 = nodata) of ``x`` with breaks from the cells of ``mask`` (default all):
+    :func:`restoreplan.services.classify.jenks_breaks` (exact Fisher DP on a seeded sample of
+    ``max_exact`` values that keeps the min and max). Computes the breaks."""
+    edges = jenks_breaks(x if mask is None else x.where(mask), k, max_exact=max_exact, seed=seed)
     return classify(x.astype(np.float64), edges)
 
 
