@@ -81,7 +81,7 @@ def test_same_grid_passes():
 def test_builtin_schemes():
     six = get_scheme("six_class")
     assert six.codes == [1, 2, 3, 4, 5, 6] and six.code_of("water") == [4]
-    wh = SCHEMES["wuhan"]
+    wh = get_scheme("wuhan")
     assert wh.code_of("construction") == [4] and wh.code_of("water") == [6] and "low confidence" in wh.label(5)
     with pytest.raises(ConfigError, match="class_scheme"):
         get_scheme("nope")

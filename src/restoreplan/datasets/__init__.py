@@ -11,6 +11,7 @@ from .dashihe import DashiheData
 from .dashihe import dashihe as dashihe  # the seed 000 example data (the function shadows its module)
 from .demo import DemoRegion, demo_grid, demo_region, demo_region_lazy
 from .fields import CLASSES, YEARS
+from . import wuhan  # registers the Wuhan bundle's legend and code mapping
 
 __all__ = ["CLASSES", "YEARS", "DashiheData", "DemoRegion", "dashihe", "demo_grid", "demo_region",
-           "demo_region_lazy"]
+           "demo_region_lazy", "wuhan"]

@@ -28,7 +28,6 @@ __all__ = [
     "distance_to_roads",
     "slope_degrees",
     "soil_codes",
-    "wuhan_drivers",
 ]
 
 
@@ -165,49 +164,3 @@ def soil_codes(soil: xr.DataArray, *, name: str = "soil") -> xr.DataArray:
     out = arr.astype(np.float32)
     out[~valid] = np.nan
     return like_raster(out, soil, name=name, units="1", kind="categorical_code")
-
-
-WUHAN_DISTANCES = {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2}
-
-
-def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool = False,
-                  settlements: bool = False, distances: Mapping[str, int | Iterable[int]] | None = None
-                  ) -> xr.Dataset:
-    """The driver stack used for the Wuhan PLUS bundle (``data/wuhan_plus``).
-
-    DEM, slope (from the DEM), population, soil unit (code) and distances from ``lulc_start`` to
-    built-up (class 4), water (6) and forest (2) (``distances`` replaces that name → class
-    mapping). Optional: distance to OSM roads (motorway to
-    tertiary, OSM ≈ 2024, covers only the functional urban area: cells far outside it get the
-    distance to the nearest mapped road) and to GeoNames towns (≈ 2016).
-    """
-    from pathlib import Path
-
-    from ..io import read_raster
-
-    folder = Path(folder)
-    dem = read_raster(folder / "drivers" / "wh_df_dem.tif", kind="continuous", name="dem")
-    pop = read_raster(folder / "drivers" / "wh_Pop.tif", kind="continuous", name="population")
-    soil = read_raster(folder / "drivers" / "wh_soiltype.tif", kind="categorical", name="soil")
-    check_aligned(lulc_start=lulc_start, dem=dem, population=pop, soil=soil)
-    dem = dem.load().astype(np.float32, copy=False).assign_attrs(units="m")
-    pop = pop.load().astype(np.float32, copy=False).assign_attrs(units="persons/km² (undocumented in the source)")
-    layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
-              "soil": soil_codes(soil)}
-    dist = distance_to_classes(lulc_start, WUHAN_DISTANCES if distances is None else distances)
-    layers.update({k: dist[k] for k in dist.data_vars})
-    if roads:
-        layers["dist_road"] = distance_to_roads(folder / "extra" / "roads" / "osm_roads_wuhan_fua8989.parquet",
-                                                lulc_start, highway=("motorway", "trunk", "primary", "secondary",
-                                                                     "tertiary"))
-    if settlements:
-        import geopandas as gpd
-        import pandas as pd
-
-        t = pd.read_csv(folder / "extra" / "settlements" / "geonames_places_wuhan_bbox.csv")
-        pts = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs="EPSG:4326")
-        layers["dist_town"] = distance_to_roads(pts, lulc_start, name="dist_town")  # points burn the same way
-    ds = xr.Dataset({k: v.drop_vars("spatial_ref", errors="ignore") for k, v in layers.items()})
-    ds.rio.write_crs(lulc_start.rio.crs, inplace=True)  # inplace: no deep copy of the stack
-    ds.rio.write_transform(lulc_start.rio.transform(), inplace=True)
-    return ds
