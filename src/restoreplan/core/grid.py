@@ -90,7 +90,7 @@ def compare_grids(a: GridSpec, b: GridSpec) -> list[str]:
 
 
 def cell_area_m2(da: xr.DataArray, *, name: str = "raster") -> float:
-    """Area of one cell in m², :math:`|a \cdot e| f^2` from the transform and the CRS's metres per unit
+    r"""Area of one cell in m², :math:`|a \cdot e| f^2` from the transform and the CRS's metres per unit
     :math:`f` (1 for metres, 0.3048 for feet).
 
     Raises :class:`CRSError` on a geographic CRS and on a projected CRS whose linear unit (metres
