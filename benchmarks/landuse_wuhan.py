@@ -12,7 +12,7 @@ Demand = observed 2013 class counts on the simulated cells; constraint = constra
 map to built-up (4), water (6), forest (2). ``--roads`` adds distance to OSM roads (≈ 2024: newer
 than the maps, leaks future roads).
 
-Defaults of ``LandUseSimulator`` follow PLUS/METHODS M20; the few open choices (min_samples_leaf,
+Defaults of ``LandUseSimulator`` follow PLUS (Liang et al. 2021); the few open choices (min_samples_leaf,
 start class as a driver, sampling, window size, the CARS pace ``step_iterations``) were compared on
 the 2003 → 2010 period only (fit and score against 2010), never against the 2013 map.
 

@@ -1,4 +1,4 @@
-"""``LandUseSimulator`` — PLUS (LEAS + CARS) as a scikit-learn-style fitted model (METHODS M19/M20).
+"""``LandUseSimulator`` — PLUS (LEAS + CARS) as a scikit-learn-style fitted model.
 
 >>> sim = LandUseSimulator(seed=0).fit(lulc_2003, lulc_2013, drivers)     # doctest: +SKIP
 >>> simulated = sim.simulate(lulc_2003, demand={1: 44392, ...}, constraint=water)  # doctest: +SKIP
@@ -99,7 +99,7 @@ class LandUseSimulator:
     Attributes (after ``fit``)
     --------------------------
     classes_ : class codes (model order). transition_counts_, transition_matrix_ : from → to
-    DataFrames (M19). expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
+    DataFrames. expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
     float32 P_ik (NaN where a driver is nodata). driver_contribution_ : DataFrame class × driver,
     rows sum to 1. neighborhood_weights_ : Series w_k. feature_names_in_ : driver names.
     leas_ : the fitted forests. fit_seconds_ : LEAS wall time (s).
