@@ -135,8 +135,8 @@ def test_registered_study_step():
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("solver", ["highs", "anneal"])
-def test_cli_time_limit_is_wall_clock_from_process_start(tmp_path, marxan_anchors, solver):
+@pytest.mark.parametrize("solver,budget", [("highs", 20), ("anneal", 12)], ids=["highs", "anneal"])
+def test_cli_time_limit_is_wall_clock_from_process_start(tmp_path, marxan_anchors, solver, budget):
     """--time-limit bounds the whole command (3x slack for a loaded test machine); that the budget
     counts from the process start is checked exactly in test_process_start_counts_the_interpreter_start."""
     import subprocess
@@ -146,13 +146,14 @@ def test_cli_time_limit_is_wall_clock_from_process_start(tmp_path, marxan_anchor
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "restoreplan", "marxan",
                         str(marxan_anchors / "tasmania_prioritizr" / "input.dat"), "--solver", solver,
-                        "--time-limit", "12", "--out", str(tmp_path / "o"), "--json"],
+                        "--time-limit", str(budget), "--out", str(tmp_path / "o"), "--json"],
                        capture_output=True, text=True, timeout=120)
     took = time.perf_counter() - t
     assert r.returncode == 0, r.stderr[-2000:]
-    # reading the project alone took 4.4 s at load average 12 on 2 cores: 12 s leaves HiGHS time
-    # for an incumbent under such load
-    assert took < 3 * 12.0
+    # at load average 19 on 2 cores, start-up (imports 3.9 s) and reading the project left HiGHS
+    # without an incumbent within 12 s in one run of the suite and with a 0.14 % gap in another;
+    # 20 s leaves it time for one under such load (annealing always has a selection)
+    assert took < 3 * budget
     assert (tmp_path / "o" / "output_best.csv").is_file()
 
 
