@@ -62,6 +62,15 @@ def _weight(tau_c, eta_c, alpha, beta):
     return t * e
 
 
+@njit(inline="always", cache=True)
+def _neighbour(c, d, ny, nx):
+    """Index of the ``d``-th of the 8 neighbours of cell ``c`` on an ``ny`` × ``nx`` grid, -1 outside."""
+    rr, qq = c // nx + _DY[d], c % nx + _DX[d]
+    if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
+        return -1
+    return rr * nx + qq
+
+
 @njit(cache=True)
 def _take(c, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alpha, beta, ny, nx, reweigh):
     """Select cell ``c``: drop it from the frontier, count it for its 8 neighbours and put the eligible
@@ -75,12 +84,10 @@ def _take(c, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alph
         pos[last] = p
         nfront -= 1
         in_front[c] = 0
-    r, q = c // nx, c % nx
     for d in range(8):
-        rr, qq = r + _DY[d], q + _DX[d]
-        if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
+        nb = _neighbour(c, d, ny, nx)
+        if nb < 0:
             continue
-        nb = rr * nx + qq
         k[nb] += 1
         if elig[nb] and not sel[nb]:
             if reweigh:
@@ -182,13 +189,9 @@ def _update_tau(tau, elig, sel, rho, deposit, diffusion, tau_min, tau_max, ny, n
     for c in range(ncell):
         if sel[c]:
             tau[c] += deposit
-            r, q = c // nx, c % nx
             for d in range(8):
-                rr, qq = r + _DY[d], q + _DX[d]
-                if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
-                    continue
-                nb = rr * nx + qq
-                if not sel[nb] and elig[nb]:
+                nb = _neighbour(c, d, ny, nx)
+                if nb >= 0 and not sel[nb] and elig[nb]:
                     extra[nb] = 1
     for c in range(ncell):
         if extra[c]:
@@ -205,12 +208,10 @@ def _selected_k(sel, ny, nx):
     k = np.zeros(ncell, np.int32)
     for c in range(ncell):
         if sel[c]:
-            r, q = c // nx, c % nx
             for d in range(8):
-                rr, qq = r + _DY[d], q + _DX[d]
-                if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
-                    continue
-                k[rr * nx + qq] += 1
+                nb = _neighbour(c, d, ny, nx)
+                if nb >= 0:
+                    k[nb] += 1
     return k
 
 
