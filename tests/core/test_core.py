@@ -104,24 +104,34 @@ def test_reclassify_by_hand_and_nodata():
 
 
 def test_map_uses_the_rasters_own_legend():
-    """A reclassified map is drawn with its own legend, not the study's (colours and labels differ)."""
-    from restoreplan.report.html import raster_png
+    """A reclassified map is drawn with its own legend, not the study's (labels and colours differ)."""
+    import itertools
 
+    from restoreplan.core.legend import get_scheme
+    from restoreplan.report.maps import map_figures
+
+    ids = (f"m{i}" for i in itertools.count())
     lulc = make_raster(np.array([[1, 2, 3], [7, 6, 4]], np.uint8), nodata=15)
     six = reclassify(lulc, "wuhan_to_six_class")
+    (panel,) = map_figures("six", six, new_id=lambda: next(ids), scheme_table=get_scheme("wuhan"))
+    assert panel.legend.source == "class_scheme:six_class"
+    assert panel.legend.as_dict() == get_scheme("six_class").df["name"].to_dict()
+    assert "construction land" in panel.html and "built-up" not in panel.html
     plain = six.copy()
     plain.attrs = {k: v for k, v in six.attrs.items() if k != "class_scheme"}
-    assert raster_png(six, scheme="wuhan") == raster_png(plain, scheme="six_class")
-    assert raster_png(six, scheme="wuhan") != raster_png(plain, scheme="wuhan")
+    (panel,) = map_figures("plain", plain, new_id=lambda: next(ids), scheme_table=get_scheme("wuhan"))
+    assert panel.legend.source == "codes" and panel.caveats    # never the study's legend by default
 
 
-def test_map_with_an_unknown_legend_warns():
-    from restoreplan.core.errors import RestorePlanWarning
-    from restoreplan.report.html import raster_png
+def test_unknown_legend_is_an_error_not_default_colours():
+    from restoreplan.core.legend import legend_of
 
     lulc = make_raster(np.array([[1, 2], [3, 4]], np.uint8), nodata=15)
-    with pytest.warns(RestorePlanWarning, match="'no_such_legend'.*default colours"):
-        raster_png(lulc, title="lulc", scheme="no_such_legend")
+    lulc.attrs["class_scheme"] = "no_such_legend"
+    with pytest.raises(ConfigError, match="no_such_legend"):
+        legend_of(lulc)
+    lulc.attrs["class_scheme"] = "wuhan"           # a dataset's legend, registered by restoreplan.datasets
+    assert legend_of(lulc).as_dict()[4] == "built-up"
 
 
 def test_reclassify_unmapped_lists_all_codes():

@@ -15,6 +15,7 @@ import xarray as xr
 from ..core.compute import as_float
 from ..core.errors import ConfigError, DataError, InputError, LowPowerWarning, message
 from ..core.finalize import finalize
+from ..core.legend import set_class_labels
 
 __all__ = ["TREND_CLASSES", "f_critical", "trend", "trend_time_axis"]
 
@@ -214,7 +215,7 @@ def trend(stack: xr.DataArray, *, time: Literal["index", "coord"] = "index", alp
         data[key] = da
     if spatial:
         data["trend_class"] = data["trend_class"].rio.write_nodata(CLASS_NODATA, encoded=False)
-    data["trend_class"].attrs["classes"] = "; ".join(f"{k} {v}" for k, v in TREND_CLASSES.items())
+    set_class_labels(data["trend_class"], dict(sorted(TREND_CLASSES.items())), palette="RdBu")
     ds = xr.Dataset(data)
     ds.attrs["formula"] = "slope = [nΣty − ΣtΣy]/[nΣt² − (Σt)²]; F = r²(n − 2)/(1 − r²)"
     return ds

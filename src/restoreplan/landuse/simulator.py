@@ -24,6 +24,7 @@ from ..core.errors import (
     message,
 )
 from ..core.finalize import like_raster
+from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .cars import cars_allocate
@@ -347,6 +348,7 @@ class LandUseSimulator:
                          cars_converged=int(res.converged), cars_changed=int(res.changed),
                          cars_seeds=int(res.seeds), cars_seconds=float(res.seconds),
                          cars_residual_gap=";".join(f"{int(c)}:{int(g)}" for c, g in zip(classes, res.residual_gap)))
+        copy_legend(lulc_start, da)   # the simulated map keeps the land-use legend of the start map
         if not res.converged:
             warnings.warn(f"CARS stopped ({res.stop_reason}) after {res.iterations} iterations with residual "
                           f"gaps {dict(zip(classes.tolist(), res.residual_gap.tolist()))}", ConvergenceWarning,

@@ -156,6 +156,9 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
     """Read every layer, table and vector of a study and check that all layers share one grid."""
     ctx = Context(study=study)
     chunks = chunks or study.study.chunks
+    scheme = study.study.class_scheme
+    if scheme.lower().endswith(".csv"):
+        scheme = str(study.resolve(scheme))
     flat = {}
     for lname, spec in study.layers.items():
         years = spec.files()
@@ -166,6 +169,8 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
             da = read_raster(fp, kind=spec.kind, chunks=chunks, name=label)
             if spec.units:
                 da.attrs["units"] = spec.units
+            if spec.kind == "categorical" and not ({"class_labels", "class_scheme"} & set(da.attrs)):
+                da.attrs["class_scheme"] = scheme   # categorical layers follow the study's land-use legend
             if manifest is not None:
                 manifest.add_input(label, fp)
             loaded[year] = da

@@ -103,21 +103,18 @@ def stand_tradeoff_step(data=None, table=None, *, source: str = "computed", mean
 
 def _tradeoff_report(result, ctx=None) -> str:
     """Report section of ``stand_tradeoff``: scatter-matrix chart (Fig. 5a) and the RMSE tables."""
-    import base64
     import html
-    import io
+
+    from ..report import chart_html, table_html
 
     std = result["standardized"].set_index("scenario")
     fig = scatter_matrix(std, title="standardized services (x / max), 1:1 line = no tradeoff")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=70, bbox_inches="tight")
-    img = base64.b64encode(buf.getvalue()).decode("ascii")
     pair = result["pairwise"].pivot_table(index="scenario", columns=["service_a", "service_b"], values="rmse",
                                           sort=False)
-    return (f"<img alt='scatter matrix' src='data:image/png;base64,{img}'>"
-            f"<h4>Overall RMSE</h4>{result['overall'].round(4).to_html(index=False)}"
-            f"<h4>Pairwise RMSE</h4>{pair.round(4).to_html()}"
-            f"<p class='meta'>{html.escape('RMSE = √[Σ(ES_std − mean)²/(n − 1)]')}</p>")
+    return (chart_html(fig, "standardized services per scenario (scatter matrix)", dpi=80)
+            + table_html(result["overall"], caption="Overall RMSE", units="1")
+            + table_html(pair, caption="Pairwise RMSE", units="1")
+            + f"<p class='meta'>{html.escape('RMSE = √[Σ(ES_std − mean)²/(n − 1)]')}</p>")
 
 
 register("stand_tradeoff", params=StandTradeoffParams, group="stand",

@@ -188,8 +188,11 @@ def scenario_rules_step(start, end, zones=None, constraint=None, reference=None,
     p = transition_matrix(start, end)
     out = apply_scenario(spec, start=end, transition_matrix=p, zones=zones, constraint=constraint,
                          reference=reference, steps=steps)
+    from ...core.legend import binary_labels
+
     locked = out.locked.astype("uint8")
     locked.attrs = {"units": "1", "scenario": spec.name}
+    binary_labels(locked, "free to change", "locked (never changes)", color="#555555")
     codes, valid = as_codes(end, name="end")
     demand = out.demand.rename("demand").to_frame()
     demand.insert(0, "start", [int(((codes == c) & valid).sum()) for c in demand.index])
