@@ -114,11 +114,12 @@ class ScenarioSimulationParams(Params):
 
 
 def _scenario_report(result, ctx) -> str:
-    """Report section: a map per scenario, ESV per service and scenario (chart + table), the Pareto set."""
+    """Report section: a map per scenario, ecosystem service value per service and scenario, the Pareto set."""
     import html
 
     from matplotlib.figure import Figure
 
+    from ..pipeline.glossary import spell_out
     from ..report import chart_html, maps_html, output_name, table_html
 
     parts = [maps_html(output_name("lulc"), result["lulc"], title="simulated land use")]
@@ -128,16 +129,16 @@ def _scenario_report(result, ctx) -> str:
     width = 0.8 / max(len(esv.index), 1)
     x = np.arange(len(esv.columns))
     for i, s in enumerate(esv.index):
-        ax.bar(x + i * width, esv.loc[s].to_numpy(), width, label=str(s))
+        ax.bar(x + i * width, esv.loc[s].to_numpy(), width, label=spell_out(s))
     ax.set_xticks(x + 0.4 - width / 2)
     ax.set_xticklabels([c.replace("_", " ") for c in esv.columns], rotation=30, ha="right", fontsize=10)
-    ax.set_ylabel("ESV (yuan/a)", fontsize=10)
+    ax.set_ylabel("ecosystem service value (yuan/a)", fontsize=10)
     ax.legend(fontsize=10)
-    parts.append(chart_html(fig, "ESV per service and scenario (yuan/a)"))
+    parts.append(chart_html(fig, "Ecosystem service value (ESV) per service and scenario (yuan/a)"))
     parts.append(table_html(result["esv"], units="yuan/a",
                             caption="ESV per scenario (baseline = the end map)"))
     front = result["pareto"]
-    nd = ", ".join(html.escape(str(s)) for s in front.index[front["non_dominated"]])
+    nd = ", ".join(html.escape(spell_out(s)) for s in front.index[front["non_dominated"]])
     parts.append(f"<h4>Pareto comparison</h4><p>Non-dominated: <b>{nd}</b></p>" + table_html(front))
     parts.append(table_html(result["demand"], units="cells", caption="Demand per scenario"))
     sp = result["spatial_synergy"]
@@ -165,7 +166,7 @@ def _scenario_report(result, ctx) -> str:
                    "params": {"scenarios": ["ID", "FS", "UE", "ER"], "n_estimators": 10}})
 def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=None, reference=None, scenarios,
                               steps, equivalent_value, equivalents, n_estimators, sample_rate, seed):
-    """Niu et al. (2025) chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
+    """Coal–grain land-use scenarios (Niu et al. 2025): fit the land-expansion analysis once, simulate each scenario's rules with the patch-generating cellular automaton, ecosystem service value per scenario, Pareto set."""
     from ..analysis.tradeoff import (esv_wide, functional_synergy, pareto_front, pareto_improvement, scenario_esv,
                                      spatial_synergy)
     from ..services.esv import esv

@@ -289,11 +289,13 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
             spec = registry.get(step.method)
             params = spec.params.model_validate(step.params)
             kwargs = {}
-            for inp in spec.inputs:
-                if inp.name in step.inputs:
-                    val = ctx.resolve(step.inputs[inp.name], inp.kind)
-                    _check_kind(val, inp, step.step_id)
-                    kwargs[inp.name] = val
+            with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
+                warnings.simplefilter("always")
+                for inp in spec.inputs:
+                    if inp.name in step.inputs:
+                        val = ctx.resolve(step.inputs[inp.name], inp.kind)
+                        _check_kind(val, inp, step.step_id)
+                        kwargs[inp.name] = val
             pdict = params.model_dump()
             if "seed" in spec.params.model_fields and "seed" not in step.params:
                 pdict["seed"] = seed
@@ -304,7 +306,7 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
                     warnings.simplefilter("always")
                     result = spec.func(**kwargs, **pdict)
                 result = _materialize(result)
-                rec["warnings"] = _unique_warnings(caught)
+                rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
                 for w in rec["warnings"]:  # re-emit once each, after recording them for the report
                     warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
                 ctx.results[step.step_id] = result

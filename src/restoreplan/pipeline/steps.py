@@ -108,7 +108,7 @@ def _slope_kernel(z: np.ndarray, dx: float, dy: float, units: str) -> np.ndarray
 
 
 def slope(dem: xr.DataArray, *, units: Literal["degrees", "percent"] = "degrees", name: str = "slope") -> xr.DataArray:
-    """Terrain slope from a DEM by Horn's (1981) 3×3 method.
+    """Terrain slope from a digital elevation model by Horn's (1981) 3×3 method.
 
     Notes
     -----

@@ -353,6 +353,9 @@ def _step_section(step, ctx, t: dict, b: _Build) -> tuple[str, str, str, int]:
     head = (f"<h3 id='{sid}'>{html.escape(step.step_id)} <span class='meta'>({html.escape(step.method)}, "
             f"{float(t.get('seconds', 0) or 0):.2f} s)</span></h3>"
             f"<p>{html.escape(spec.summary)}<br><code>{html.escape(spec.formula)}</code></p>")
+    refs = spec.reference_records()
+    if refs:
+        head += "<p class='meta'>References: " + "; ".join(html.escape(r.text()) for r in refs) + "</p>"
     if spec.units:
         head += ("<p class='meta'>units: " + html.escape("; ".join(f"{k}: {pretty_units(v)}"
                                                                  for k, v in spec.units.items())) + "</p>")

@@ -105,12 +105,31 @@ def _flatten(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _readable(label):
+    """A service or scenario code spelled out ("ER" → "ER — ecological restoration"); other labels unchanged."""
+    from ..pipeline.glossary import spell_out
+
+    text = spell_out(label)
+    return label if text == str(label) else text
+
+
+def _spelled_out(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with service/scenario codes in its index and header spelled out (unchanged, index type
+    included, when there are none)."""
+    if any(_readable(c) is not c for c in df.columns):
+        df = df.rename(columns=_readable)
+    labels = df.index.get_level_values(0) if isinstance(df.index, pd.MultiIndex) else df.index
+    if not isinstance(df.index, pd.RangeIndex) and any(_readable(c) is not c for c in labels):
+        df = df.rename(index=_readable)
+    return df
+
+
 def table_html(df: pd.DataFrame | pd.Series, *, max_rows: int = 25, units: str | None = None,
                csv: str | None = None, caption: str | None = None) -> str:
     """HTML of a table (see the module docstring); rows past ``max_rows`` are left to the CSV ``csv``."""
     if isinstance(df, pd.Series):
         df = df.to_frame(name=df.name if df.name is not None else "value")
-    df = _flatten(df)
+    df = _flatten(_spelled_out(df))
     shown = df.head(max_rows)
     cols, numeric = [], []
     for j in range(shown.shape[1]):
