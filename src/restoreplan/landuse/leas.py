@@ -16,12 +16,13 @@ This module is the numpy kernel; :class:`~restoreplan.landuse.LandUseSimulator` 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..core.errors import DataError, message
+from ..core.errors import AssumptionWarning, DataError, message
 
 __all__ = ["LeasResult", "expansion_kernel", "fit_leas", "predict_leas", "sample_cells"]
 
@@ -109,6 +110,11 @@ def fit_leas(X: np.ndarray, start: np.ndarray, expansion: np.ndarray, classes: n
         use = st != code if exclude_own_class else np.ones(len(st), bool)
         y = (es[use] == code).astype(np.int8)
         res.n_positive[int(code)] = int(y.sum())
+        if y.sum() == 0 and (expansion == code).any():
+            warnings.warn(message("sample_rate", f"sampled cells where class {int(code)} expanded",
+                                  f"none among {len(idx)} sampled cells ({int((expansion == code).sum())} expanded)",
+                                  "raise sample_rate (small rasters need a larger share) or use "
+                                  "sampling='balanced'"), AssumptionWarning, stacklevel=2)
         if y.sum() == 0 or y.sum() == len(y):
             res.forests.append(None)
             continue
@@ -121,7 +127,7 @@ def fit_leas(X: np.ndarray, start: np.ndarray, expansion: np.ndarray, classes: n
         if len(sub) > contribution_rows:
             sub = np.sort(prng.choice(sub, contribution_rows, replace=False))
         contrib[int(code)] = _permutation_contribution(rf, Xs[sub], (es[sub] == code).astype(float), prng)
-    res.contribution = pd.DataFrame.from_dict(contrib, orient="index", columns=list(feature_names))
+    res.contribution = pd.DataFrame.from_dict(contrib, orient="index", columns=list(feature_names)).astype(float)
     res.contribution.index.name = "class"
     return res
 
