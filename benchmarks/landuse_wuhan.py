@@ -49,7 +49,7 @@ def run_case(train: tuple[int, int], sim: tuple[int, int], seed: int, params: di
 
     import restoreplan.landuse as lu
     from restoreplan.io import read_raster
-    from restoreplan.landuse.drivers import wuhan_drivers
+    from restoreplan.datasets.wuhan import drivers as wuhan_drivers
 
     t = time.perf_counter()
     a, b = _load(train[0]), _load(train[1])

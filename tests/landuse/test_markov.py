@@ -30,6 +30,7 @@ def wuhan_maps(wuhan):
     return a, b
 
 
+@pytest.mark.realdata
 def test_wuhan_reproduces_2013_counts(wuhan_maps):
     a, b = wuhan_maps
     n = transition_counts(a, b)
@@ -43,6 +44,7 @@ def test_wuhan_reproduces_2013_counts(wuhan_maps):
     assert n.sum(axis=0).tolist() == WUHAN_2013
 
 
+@pytest.mark.realdata
 def test_wuhan_one_more_step(wuhan_maps):
     a, b = wuhan_maps
     d = markov_demand(a, b, steps=1)
@@ -50,6 +52,7 @@ def test_wuhan_one_more_step(wuhan_maps):
     assert d.sum() == 5_325_725
 
 
+@pytest.mark.realdata
 def test_wuhan_fractional_step_warns_and_keeps_total(wuhan_maps):
     a, b = wuhan_maps
     with pytest.warns(AssumptionWarning):

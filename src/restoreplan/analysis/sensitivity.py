@@ -23,6 +23,7 @@ import xarray as xr
 
 from ..core.errors import ConfigError, ConstantInputWarning, message
 from ..core.grid import cell_area_m2
+from ..core.compute import materialize
 
 __all__ = ["class_areas_hm2", "es_total_sensitivity", "linear_total", "sensitivity_coefficients"]
 
@@ -85,7 +86,7 @@ def sensitivity_coefficients(func: Callable[[pd.DataFrame], float], coefficients
 def class_areas_hm2(lulc: xr.DataArray) -> pd.Series:
     """Area (hm²) of every valid class of a categorical raster (one year). Computes."""
     a = cell_area_m2(lulc, name="lulc") / 1e4
-    arr = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
+    arr = materialize(lulc)
     nod = lulc.rio.nodata
     vals = arr[arr != nod] if nod is not None else arr.ravel()
     codes, counts = np.unique(vals, return_counts=True)

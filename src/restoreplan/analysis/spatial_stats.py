@@ -22,6 +22,7 @@ from ..core.errors import (
     NodataWarning,
     message,
 )
+from ..core.compute import as_float, materialize
 
 __all__ = ["morans_i", "morans_i_array", "neighbour_sum"]
 
@@ -145,17 +146,14 @@ def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
     if not np.issubdtype(x.dtype, np.floating):
         if not np.issubdtype(x.dtype, np.integer) and x.dtype != bool:
             raise DataError(message("x", "numeric values", f"dtype {x.dtype}", "convert the raster"))
-        nod = x.rio.nodata
-        vals = x.astype(np.float64)
-        if nod is not None:
-            vals = vals.where(x != nod)
+        vals = as_float(x)
     extra = [d for d in vals.dims if d not in ("y", "x")]
     vals = vals.transpose(*extra, "y", "x")
     rows = []
     keys = [()] if not extra else list(np.ndindex(*[vals.sizes[d] for d in extra]))
     for key in keys:
         sl = vals.isel(dict(zip(extra, key))) if extra else vals
-        arr = np.asarray(sl.data.compute() if hasattr(sl.data, "compute") else sl.data)
+        arr = materialize(sl)
         res = morans_i_array(arr, contiguity=contiguity, transform=transform, alternative=alternative)
         label = {d: (vals[d].values[i] if d in vals.coords else i) for d, i in zip(extra, key)}
         rows.append({**label, **res, "contiguity": contiguity, "transform": transform})

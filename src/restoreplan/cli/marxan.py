@@ -95,7 +95,8 @@ def _solve(input_dat, solver, time_limit, seed, restarts, gap, out, overwrite, a
         if time_limit is None:
             opts.update(iterations=int(prm["NUMITNS"]), restarts=restarts or int(prm["NUMREPS"]),
                         numtemp=int(prm["NUMTEMP"]), schedule="marxan", starttemp=float(prm["STARTTEMP"]),
-                        coolfac=float(prm["COOLFAC"]), itimptype=int(prm.get("ITIMPTYPE", 1)))
+                        coolfac=float(prm["COOLFAC"]), improvement="marxan",
+                        itimptype=int(prm.get("ITIMPTYPE", 1)))
         else:
             opts["restarts"] = restarts or 2
         opts["prop"] = float(prm["PROP"])

@@ -90,15 +90,25 @@ def compare_grids(a: GridSpec, b: GridSpec) -> list[str]:
 
 
 def cell_area_m2(da: xr.DataArray, *, name: str = "raster") -> float:
-    """Area of one cell in m² from the transform, |a·e| (raises on a geographic CRS)."""
+    r"""Area of one cell in m², :math:`|a \cdot e| f^2` from the transform and the CRS's metres per unit
+    :math:`f` (1 for metres, 0.3048 for feet).
+
+    Raises :class:`CRSError` on a geographic CRS and on a projected CRS whose linear unit (metres
+    per unit) cannot be read, instead of assuming metres.
+    """
     require_projected(da, name=name)
     t = da.rio.transform()
-    unit_factor = 1.0
     crs = da.rio.crs
     try:
-        unit_factor = float(crs.linear_units_factor[1])
-    except Exception:
-        unit_factor = 1.0
+        unit, unit_factor = crs.linear_units_factor
+        unit_factor = float(unit_factor)
+    except Exception as e:  # noqa: BLE001 - rasterio raises its own CRSError for an unknown unit
+        raise CRSError(message(name, "a projected CRS whose linear unit is known (metres per unit)",
+                               f"a CRS whose unit cannot be read ({e})",
+                               f"reproject with {name}.rio.reproject('EPSG:…') to a CRS in metres")) from None
+    if not (np.isfinite(unit_factor) and unit_factor > 0):
+        raise CRSError(message(name, "a positive number of metres per CRS unit", f"{unit_factor!r} ({unit})",
+                               f"reproject with {name}.rio.reproject('EPSG:…') to a CRS in metres"))
     return abs(t.a * t.e) * unit_factor**2
 
 

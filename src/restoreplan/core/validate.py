@@ -10,6 +10,7 @@ import xarray as xr
 
 from .errors import ConfigError, DataError, InputError, message
 from .grid import check_same_grid, require_projected
+from .compute import materialize
 
 __all__ = [
     "check_raster",
@@ -54,7 +55,7 @@ def check_aligned(**rasters: xr.DataArray) -> None:
 
 def valid_codes(lulc: xr.DataArray) -> np.ndarray:
     """Unique valid class codes of a categorical raster (nodata removed). Computes."""
-    arr = np.asarray(lulc.data if not hasattr(lulc.data, "compute") else lulc.data.compute())
+    arr = materialize(lulc)
     nod = lulc.rio.nodata
     vals = np.unique(arr)
     if nod is not None:

@@ -21,6 +21,7 @@ import xarray as xr
 
 from ..core.errors import InputError, message
 from .atomic import atomic_path
+from ..core.compute import materialize
 
 __all__ = ["read_raster", "write_raster", "class_counts", "raster_info", "valid_mask", "header_problems",
            "data_problem", "crs_unit_problem"]
@@ -197,7 +198,7 @@ def valid_mask(da: xr.DataArray) -> xr.DataArray:
 
 def class_counts(da: xr.DataArray) -> dict[int, int]:
     """Cells per class code of a categorical raster, nodata excluded. Computes the array."""
-    arr = np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
+    arr = materialize(da)
     nod = da.rio.nodata
     codes, counts = np.unique(arr, return_counts=True)
     out = {}

@@ -19,7 +19,8 @@ from ..core.errors import DataError, message
 from ..core.finalize import like_raster
 from ..core.grid import require_projected
 from ..core.validate import check_aligned, check_raster
-from ._common import _values, as_codes
+from ..core.compute import materialize
+from ._common import as_codes
 
 __all__ = [
     "distance_to_classes",
@@ -27,7 +28,6 @@ __all__ = [
     "distance_to_roads",
     "slope_degrees",
     "soil_codes",
-    "wuhan_drivers",
 ]
 
 
@@ -80,7 +80,7 @@ def slope_degrees(dem: xr.DataArray, *, name: str = "slope") -> xr.DataArray:
     check_raster(dem, name="dem", kind="continuous")
     require_projected(dem, name="dem")
     dy, dx = _res(dem)
-    return like_raster(_slope_blocks(_values(dem), dy, dx), dem, name=name, units="degree")
+    return like_raster(_slope_blocks(materialize(dem), dy, dx), dem, name=name, units="degree")
 
 
 def _edt(target: np.ndarray, dy: float, dx: float) -> np.ndarray:
@@ -99,9 +99,9 @@ def distance_to_mask(mask: xr.DataArray, *, valid: xr.DataArray | None = None,
     """
     require_projected(mask, name="mask")
     dy, dx = _res(mask)
-    d = _edt(np.asarray(_values(mask), dtype=bool), dy, dx)
+    d = _edt(np.asarray(materialize(mask), dtype=bool), dy, dx)
     if valid is not None:
-        d[~np.asarray(_values(valid), dtype=bool)] = np.nan
+        d[~np.asarray(materialize(valid), dtype=bool)] = np.nan
     return like_raster(d, mask, name=name, units="m")
 
 
@@ -164,49 +164,3 @@ def soil_codes(soil: xr.DataArray, *, name: str = "soil") -> xr.DataArray:
     out = arr.astype(np.float32)
     out[~valid] = np.nan
     return like_raster(out, soil, name=name, units="1", kind="categorical_code")
-
-
-WUHAN_DISTANCES = {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2}
-
-
-def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool = False,
-                  settlements: bool = False, distances: Mapping[str, int | Iterable[int]] | None = None
-                  ) -> xr.Dataset:
-    """The driver stack used for the Wuhan PLUS bundle (``data/wuhan_plus``).
-
-    DEM, slope (from the DEM), population, soil unit (code) and distances from ``lulc_start`` to
-    built-up (class 4), water (6) and forest (2) (``distances`` replaces that name → class
-    mapping). Optional: distance to OSM roads (motorway to
-    tertiary, OSM ≈ 2024, covers only the functional urban area: cells far outside it get the
-    distance to the nearest mapped road) and to GeoNames towns (≈ 2016).
-    """
-    from pathlib import Path
-
-    from ..io import read_raster
-
-    folder = Path(folder)
-    dem = read_raster(folder / "drivers" / "wh_df_dem.tif", kind="continuous", name="dem")
-    pop = read_raster(folder / "drivers" / "wh_Pop.tif", kind="continuous", name="population")
-    soil = read_raster(folder / "drivers" / "wh_soiltype.tif", kind="categorical", name="soil")
-    check_aligned(lulc_start=lulc_start, dem=dem, population=pop, soil=soil)
-    dem = dem.load().astype(np.float32, copy=False).assign_attrs(units="m")
-    pop = pop.load().astype(np.float32, copy=False).assign_attrs(units="persons/km² (undocumented in the source)")
-    layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
-              "soil": soil_codes(soil)}
-    dist = distance_to_classes(lulc_start, WUHAN_DISTANCES if distances is None else distances)
-    layers.update({k: dist[k] for k in dist.data_vars})
-    if roads:
-        layers["dist_road"] = distance_to_roads(folder / "extra" / "roads" / "osm_roads_wuhan_fua8989.parquet",
-                                                lulc_start, highway=("motorway", "trunk", "primary", "secondary",
-                                                                     "tertiary"))
-    if settlements:
-        import geopandas as gpd
-        import pandas as pd
-
-        t = pd.read_csv(folder / "extra" / "settlements" / "geonames_places_wuhan_bbox.csv")
-        pts = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs="EPSG:4326")
-        layers["dist_town"] = distance_to_roads(pts, lulc_start, name="dist_town")  # points burn the same way
-    ds = xr.Dataset({k: v.drop_vars("spatial_ref", errors="ignore") for k, v in layers.items()})
-    ds.rio.write_crs(lulc_start.rio.crs, inplace=True)  # inplace: no deep copy of the stack
-    ds.rio.write_transform(lulc_start.rio.transform(), inplace=True)
-    return ds

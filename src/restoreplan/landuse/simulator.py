@@ -30,6 +30,7 @@ from ._common import as_codes
 from .cars import cars_allocate
 from .leas import expansion_kernel, fit_leas, predict_leas
 from .markov import _crosstab_kernel, _row_normalise, as_transition_frame, largest_remainder_round
+from ..core.compute import materialize
 
 __all__ = ["ConvergenceWarning", "LandUseSimulator"]
 
@@ -59,7 +60,7 @@ def _driver_matrix(drivers: xr.Dataset, like: xr.DataArray, names: list[str] | N
         if v.rio.crs is None and like.rio.crs is not None:
             v = v.rio.write_crs(like.rio.crs)
         check_aligned(lulc=like, **{f"drivers.{n}": v})
-        data = v.data.compute() if hasattr(v.data, "compute") else v.data
+        data = materialize(v)
         data = np.asarray(data, dtype=np.float32).reshape(-1)
         nod = v.rio.nodata
         if nod is not None and not np.isnan(nod):
@@ -300,7 +301,7 @@ class LandUseSimulator:
         if constraint is not None:
             check_raster(constraint, name="constraint", kind="any")
             check_aligned(lulc_start=lulc_start, constraint=constraint)
-            cv = constraint.data.compute() if hasattr(constraint.data, "compute") else constraint.data
+            cv = materialize(constraint)
             cv = np.asarray(cv)
             allowed = np.isfinite(cv) & (cv > 0) if np.issubdtype(cv.dtype, np.floating) else (cv > 0)
             cnod = constraint.rio.nodata

@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from ..core.compute import as_float
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 from ..core.finalize import finalize
 
@@ -67,17 +68,6 @@ def _normalize_kernel(x: np.ndarray, a: np.ndarray, b: np.ndarray, *, method: st
             "its standardized values are set to 0", ConstantInputWarning, stacklevel=3)
         out = np.where(constant, 0.0, out)
     return out.astype(out_dtype, copy=False)
-
-
-def _as_float(x: xr.DataArray) -> xr.DataArray:
-    """Float copy of ``x`` with integer nodata (``.rio.nodata``) turned into NaN."""
-    if np.issubdtype(x.dtype, np.floating):
-        return x
-    nod = x.rio.nodata if ("x" in x.dims and "y" in x.dims) else None
-    xf = x.astype(np.float64)
-    if nod is not None:
-        xf = xf.where(x != nod)
-    return xf
 
 
 def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
@@ -155,7 +145,7 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
     if unknown:
         raise ConfigError(message("over", f"dims of `x` {tuple(x.dims)}", f"unknown dims {unknown}",
                                   "name only dims that x has (default: all of them)"))
-    xf = _as_float(x)
+    xf = as_float(x)
     if clip_percentiles is not None:
         lo_p, hi_p = (float(v) for v in clip_percentiles)
         if not (0.0 <= lo_p < hi_p <= 100.0):

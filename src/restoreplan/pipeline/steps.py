@@ -15,6 +15,7 @@ from ..core.grid import cell_area_m2
 from ..core.legend import get_scheme, reclassify
 from ..core.validate import check_raster
 from .registry import Input, Params, register
+from ..core.compute import materialize
 
 __all__ = ["class_area", "constant_layer", "distance_to_classes", "distance_to_features", "merge_vectors", "slope"]
 
@@ -40,7 +41,7 @@ def class_area(lulc: xr.DataArray, *, scheme: str = "six_class") -> pd.DataFrame
     rows = []
     nod = lulc.rio.nodata
     for year, sl in slices:
-        arr = np.asarray(sl.data.compute() if hasattr(sl.data, "compute") else sl.data)
+        arr = materialize(sl)
         codes, counts = np.unique(arr, return_counts=True)
         keep = codes != nod if nod is not None else np.ones(codes.shape, bool)
         total = counts[keep].sum()
@@ -153,7 +154,7 @@ def distance_to_classes(lulc: xr.DataArray, *, classes: list[int], max_distance_
     from scipy.ndimage import distance_transform_edt
 
     check_raster(lulc, name="lulc", kind="categorical", projected=True)
-    arr = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
+    arr = materialize(lulc)
     target = np.isin(arr, classes)
     if not target.any():
         raise ConfigError(message("classes", "codes present in `lulc`", f"none of {classes} occurs",
@@ -220,7 +221,7 @@ def distance_to_features(features, like: xr.DataArray, *, max_distance_m: float 
     if max_distance_m is not None:
         d = np.minimum(d, np.float32(max_distance_m))
     m = valid_mask(like)
-    d[~np.asarray(m.data.compute() if hasattr(m.data, "compute") else m.data)] = np.nan
+    d[~materialize(m)] = np.nan
     out = xr.DataArray(d, dims=("y", "x"), coords={"y": like.y, "x": like.x})
     return finalize(out, like=like, name=name, units="m")
 

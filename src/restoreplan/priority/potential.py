@@ -33,6 +33,7 @@ from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.legend import binary_labels, set_class_labels
 from ..core.validate import check_aligned, check_raster
+from ..core.compute import materialize
 
 __all__ = ["DEFAULT_EXCLUDE", "EXCLUDED_BIT", "NODATA", "RULE_BITS", "potential_area_table", "potential_areas"]
 
@@ -225,8 +226,8 @@ def potential_area_table(result: xr.Dataset) -> pd.DataFrame:
     """
     reason, mask = result["reason"], result["mask"]
     km2 = cell_area_m2(reason, name="reason") / 1e6 if reason.rio.crs is not None else np.nan
-    r = np.asarray(reason.data.compute() if hasattr(reason.data, "compute") else reason.data)
-    m = np.asarray(mask.data.compute() if hasattr(mask.data, "compute") else mask.data)
+    r = materialize(reason)
+    m = materialize(mask)
     valid = r != NODATA
     n_valid = int(valid.sum())
     enabled = set(str(reason.attrs.get("rules", ",".join(RULE_BITS))).split(","))

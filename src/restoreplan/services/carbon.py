@@ -25,6 +25,7 @@ from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 from ._fast import finish
 from ._lulc_lookup import reclassify, table_by_code
+from ..core.compute import materialize
 
 __all__ = [
     "POOLS",
@@ -177,5 +178,5 @@ def carbon_totals(**densities: xr.DataArray) -> pd.Series:
     for key, da in densities.items():
         area = cell_area_m2(da, name=key)
         s = da.astype(np.float64).sum(skipna=True)
-        out[key] = float(s.compute() if hasattr(s, "compute") else s) * area / 10000.0
+        out[key] = float(materialize(s)) * area / 10000.0
     return pd.Series(out, name="total_t", dtype=np.float64)

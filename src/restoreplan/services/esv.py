@@ -30,6 +30,7 @@ from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 from ..tables import load_table
 from .matrix import checked_keys, code_table, lookup, numeric_columns, sums_by_class
+from ..core.compute import materialize
 
 __all__ = [
     "ADJUSTMENT_FACTOR",
@@ -437,9 +438,9 @@ def esv_table(esv_da: xr.DataArray, lulc: xr.DataArray) -> pd.DataFrame:
     rows = []
     for sel in sels:
         lu = lulc.sel({k: v for k, v in sel.items() if k in lulc.dims}) if sel else lulc
-        codes = lu.data.compute() if hasattr(lu.data, "compute") else lu.data
+        codes = materialize(lu)
         v = esv_da.sel(sel).transpose("y", "x", "service").data if sel else esv_da.transpose("y", "x", "service").data
-        v = np.asarray(v.compute() if hasattr(v, "compute") else v)
+        v = materialize(v)
         cls, counts, sums = sums_by_class(np.asarray(codes), v, lulc.rio.nodata)
         for i, c in enumerate(cls):
             area = counts[i] * cell_ha

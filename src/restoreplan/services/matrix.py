@@ -23,6 +23,7 @@ from ..core.errors import ConfigError, DataError, message
 from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
+from ..core.compute import materialize
 
 __all__ = ["GROUPS", "lulc_matrix", "lulc_matrix_totals", "service_groups"]
 
@@ -421,11 +422,11 @@ def lulc_matrix_totals(matrix: xr.Dataset, lulc: xr.DataArray, *, by_class: bool
         for key in pd.MultiIndex.from_product([lulc[d].values for d in extra])]
     rows = []
     for sel, lu in slices:
-        codes = np.asarray(lu.data.compute() if hasattr(lu.data, "compute") else lu.data)
+        codes = materialize(lu)
         for measure in ("supply", "demand", "balance"):
             m = matrix[measure].sel(sel) if sel else matrix[measure]
             v = m.transpose(..., "y", "x", "service").data
-            v = np.asarray(v.compute() if hasattr(v, "compute") else v)
+            v = materialize(v)
             cls, counts, sums = sums_by_class(codes, v, nod)
             for i, c in enumerate(cls):
                 for j, lab in enumerate(labels):

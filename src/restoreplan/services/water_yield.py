@@ -31,6 +31,7 @@ from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster, warn_out_of_range
 from ._fast import finish, row_blocks
 from ._lulc_lookup import reclassify_many, table_by_code
+from ..core.compute import materialize
 
 __all__ = [
     "biophysical_frame",
@@ -237,7 +238,7 @@ def zonal_means(values: dict[str, xr.DataArray], zones, *, like: xr.DataArray, s
     """
     if zones.crs is not None and like.rio.crs is not None and zones.crs != like.rio.crs:
         zones = zones.to_crs(like.rio.crs)
-    arrays = {k: np.asarray(v.data.compute() if hasattr(v.data, "compute") else v.data) for k, v in values.items()}
+    arrays = {k: materialize(v) for k, v in values.items()}
     n = len(zones)
     lab = _zone_labels(zones, like)
     cols: dict[str, np.ndarray] = {}
@@ -339,7 +340,7 @@ def water_balance(precipitation: xr.DataArray, et: xr.DataArray, *, runoff: xr.D
 def count_negative(balance: xr.DataArray) -> int:
     """Number of cells with a negative water balance; warns (``NodataWarning``) when > 0. **Computes.**"""
     n = (balance < 0).sum()
-    n = int(n.compute() if hasattr(n, "compute") else n)
+    n = int(materialize(n))
     if n:
         warnings.warn(f"{n} cell(s) have a negative water balance (P < R + ET)", NodataWarning, stacklevel=2)
     return n
