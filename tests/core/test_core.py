@@ -33,9 +33,13 @@ def test_cell_area_and_geographic_crs():
 
 
 def test_cell_area_in_feet_and_unreadable_unit(monkeypatch):
-    """A CRS in US survey feet scales the area by (1200/3937 m)²; an unreadable unit is an error, not metres."""
+    """A CRS in US survey feet is an error (every *_m parameter would be off by 3.28x), and so is an
+    unreadable unit: neither is silently taken as metres."""
     ft = make_raster(np.zeros((2, 2), np.float32), res=30, crs="EPSG:2227")
-    assert cell_area_m2(ft) == pytest.approx(900.0 * (1200 / 3937) ** 2, rel=1e-12)
+    with pytest.raises(CRSError, match="US survey foot"):
+        cell_area_m2(ft, name="lulc")
+    m = make_raster(np.zeros((2, 2), np.float32), res=30, crs="EPSG:32650")
+    assert cell_area_m2(m) == 900.0
 
     class NoUnitCRS:
         is_geographic = False

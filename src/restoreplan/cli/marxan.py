@@ -12,9 +12,7 @@ import warnings
 from pathlib import Path
 
 import click
-import numpy as np
 
-from ..core.errors import RestorePlanWarning, message
 
 from .options import overwrite_option, process_start, seed_option, strict_option
 
@@ -74,6 +72,9 @@ def command(input_dat, solver, time_limit, seed, restarts, gap, out, as_json, ov
 
 
 def _solve(input_dat, solver, time_limit, seed, restarts, gap, out, overwrite, atomic_dir) -> dict:
+    import numpy as np
+
+    from ..core.errors import RestorePlanWarning, message
     from ..optimize import read_marxan, write_outputs
 
     t0 = process_start()

@@ -243,14 +243,14 @@ def raster_info(path: str | os.PathLike, *, categorical: bool | None = None,
     if path.is_dir():
         raise InputError(message(path.name, "a raster file", f"{path} is a folder", "pass the raster file itself"))
     try:
-        return _raster_info(path, categorical)
+        return _raster_info(path, categorical, class_scheme)
     except InputError:
         raise
     except (rasterio.errors.RasterioError, OSError) as e:
         raise _open_problem(path, path.name, e) from None
 
 
-def _raster_info(path: Path, categorical: bool | None) -> dict:
+def _raster_info(path: Path, categorical: bool | None, class_scheme: str | None) -> dict:
     with rasterio.open(path) as src:
         bad = data_problem(src, path)
         if bad:

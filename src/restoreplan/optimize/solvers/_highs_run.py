@@ -14,6 +14,7 @@ HiGHS' own log (``output_flag``) goes to the worker's standard output, never int
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import sys
 import time
@@ -46,6 +47,43 @@ def _lp(highspy, a: dict):
     return lp
 
 
+@contextlib.contextmanager
+def _signals_stop_highs(raised: list):
+    """While HiGHS runs in the main thread, SIGINT/SIGTERM only record themselves and ask HiGHS to stop
+    (its interrupt checks see ``raised``); afterwards the caller's handler is called with the signal.
+    An exception raised inside a HiGHS callback would otherwise surface as a generic solve error."""
+    import signal
+    import threading
+
+    pending: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+    old = {}
+
+    def _record(signum, frame):
+        handler = old.get(signum)
+        if callable(handler):
+            pending.append((signum, handler))
+            raised.append(_Stop())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        old[sig] = signal.getsignal(sig)
+        if callable(old[sig]):
+            signal.signal(sig, _record)
+    try:
+        yield pending
+    finally:
+        for sig, handler in old.items():
+            if callable(handler):
+                signal.signal(sig, handler)
+        raised[:] = [e for e in raised if not isinstance(e, _Stop)]
+
+
+class _Stop(Exception):
+    """Marker: a signal asked HiGHS to stop (the signal's own handler runs after HiGHS returns)."""
+
+
 def run(payload: dict, on_incumbent=None, on_bound=None, should_stop=None) -> dict:
     """Solve the payload's model with HiGHS in this thread; return what HiGHS reports at its end.
 
@@ -72,6 +110,25 @@ def run(payload: dict, on_incumbent=None, on_bound=None, should_stop=None) -> di
         sol.value_valid = True
         h.setSolution(sol)
 
+    # An exception raised inside a callback (Ctrl-C or SIGTERM arrive there, since this thread runs
+    # Python code only in callbacks) would make HiGHS report a generic error: keep it, ask HiGHS to
+    # stop, and raise it once HiGHS has returned.
+    raised: list[BaseException] = []
+
+    def _guarded(fn):
+        def cb(e):
+            if raised:
+                if e.data_in is not None:
+                    e.data_in.user_interrupt = True
+                return
+            try:
+                fn(e)
+            except BaseException as exc:   # noqa: BLE001 - re-raised after h.run()
+                raised.append(exc)
+                if e.data_in is not None:
+                    e.data_in.user_interrupt = True
+        return cb
+
     def _stop(e):
         if should_stop is not None and e.data_in is not None and should_stop():
             e.data_in.user_interrupt = True
@@ -88,17 +145,22 @@ def run(payload: dict, on_incumbent=None, on_bound=None, should_stop=None) -> di
         on_incumbent(xs, float(e.data_out.mip_dual_bound))
 
     if on_incumbent is not None and payload["lp"]["integrality"] is not None:
-        h.cbMipImprovingSolution.subscribe(_improving)
-    h.cbMipInterrupt.subscribe(_mip_check)
-    if should_stop is not None:
-        h.cbSimplexInterrupt.subscribe(_stop)
-        h.cbIpmInterrupt.subscribe(_stop)
-    try:
-        status = h.run()
-    finally:
-        # as highspy's own solve thread does: drop the global task scheduler, so that the next run's
-        # ``threads`` option takes effect (HiGHS refuses a thread count other than the scheduler's)
-        highspy.Highs.resetGlobalScheduler(False)
+        h.cbMipImprovingSolution.subscribe(_guarded(_improving))
+    h.cbMipInterrupt.subscribe(_guarded(_mip_check))
+    h.cbSimplexInterrupt.subscribe(_guarded(_stop))
+    h.cbIpmInterrupt.subscribe(_guarded(_stop))
+    with _signals_stop_highs(raised) as pending:
+        try:
+            status = h.run()
+        finally:
+            # as highspy's own solve thread does: drop the global task scheduler, so that the next run's
+            # ``threads`` option takes effect (HiGHS refuses a thread count other than the scheduler's)
+            highspy.Highs.resetGlobalScheduler(False)
+    if pending:
+        signum, handler = pending[0]
+        handler(signum, None)          # the caller's own handler: KeyboardInterrupt, or the CLI's SIGTERM
+    if raised:
+        raise raised[0]
     if status == highspy.HighsStatus.kError:
         raise RuntimeError(f"HiGHS stopped with an error (model status {h.modelStatusToString(h.getModelStatus())!r})")
     info = h.getInfo()
