@@ -1,4 +1,4 @@
-"""M09 coupling degree C and coordination degree D: verify values, the factor-2 defect, classes, properties."""
+"""Coupling degree C and coordination degree D: verify values, the factor-2 defect, classes, properties."""
 
 import numpy as np
 import pytest
@@ -57,7 +57,7 @@ def test_class_breaks():
     d10 = np.array([0.05, 0.25, 0.45, 0.55, 0.75, 0.95])
     r10 = _c(d10 ** 2, d10 ** 2, d_scheme="ten_class")
     assert r10.d_class.values.tolist() == [1, 3, 5, 6, 8, 10]
-    # C classes: seed 001 breaks 0.3/0.6/0.8 vs common 0.3/0.5/0.8; C = 0.55 → antagonistic vs running-in
+    # C classes: Sun et al. (2025) breaks 0.3/0.6/0.8 vs common 0.3/0.5/0.8; C = 0.55 → antagonistic vs running-in
     # C = 2√(r(1−r)) = 0.55 for r = (1 − √(1 − 0.3025))/2
     rr = (1 - np.sqrt(1 - 0.55 ** 2)) / 2
     assert int(_c(rr, 1 - rr).c_class[0]) == 3

@@ -1,4 +1,4 @@
-"""M18 sensitivity coefficient: the METHODS verify line, a raster case and a balance that can be negative."""
+"""Sensitivity coefficient: the worked example, a raster case and a balance that can be negative."""
 
 import numpy as np
 import pandas as pd

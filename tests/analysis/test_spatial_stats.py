@@ -1,4 +1,4 @@
-"""M17 global Moran's I: checkerboards by hand, and a dense weights-matrix computation of the formulas."""
+"""Global Moran's I: checkerboards by hand, and a dense weights-matrix computation of the formulas."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""ESV per scenario, Pareto dominance and synergies (METHODS M24), checked on seed 003's ESV table."""
+"""ESV per scenario, Pareto dominance and synergies, checked on Niu et al.'s (2025) ESV table."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from restoreplan.analysis.tradeoff import (
     pareto_front,
     pareto_improvement,
     scenario_esv,
-    seed003_scenario_esv,
+    niu2025_scenario_esv,
     spatial_synergy,
 )
 from restoreplan.core.errors import ConfigError
@@ -28,7 +28,7 @@ SCEN = ["ID", "FS", "UE", "ER"]
 
 @pytest.fixture(scope="module")
 def seed_table() -> pd.DataFrame:
-    return seed003_scenario_esv()
+    return niu2025_scenario_esv()
 
 
 def test_seed_table_layout_and_totals(seed_table):
@@ -147,7 +147,7 @@ def test_registered_steps_on_the_demo_years_and_the_seed_table(seed_table):
     res = s_par.func(table, **s_par.params(**s_par.example["params"]).model_dump())
     assert set(res) == {"front", "improvement", "synergy"}
     assert list(res["improvement"].index) == [str(y) for y in years[1:]]
-    # the same step on seed 003's printed table (wide form): the front among the scenarios is {ER}
+    # the same step on Niu et al.'s (2025) printed table (wide form): the front among the scenarios is {ER}
     seed = seed_table.loc[SCEN].drop(columns="total")
     out = s_par.func(seed, **s_par.params().model_dump())
     assert out["front"].index[out["front"]["non_dominated"]].tolist() == ["ER"]

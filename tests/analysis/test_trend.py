@@ -1,4 +1,4 @@
-"""M08 per-pixel OLS trend and F test: hand-computed series, scipy parity, nodata, numpy == dask."""
+"""Per-pixel OLS trend and F test: hand-computed series, scipy parity, nodata, numpy == dask."""
 
 import warnings
 
@@ -35,7 +35,7 @@ def test_verify_lines_of_methods():
 
 
 def test_f_critical_table():
-    # METHODS M08: n = 3 → 161.448; 4 → 18.513; 5 → 10.128; 6 → 7.709; 10 → 5.318
+    # worked example: n = 3 → 161.448; 4 → 18.513; 5 → 10.128; 6 → 7.709; 10 → 5.318
     for n, f in [(3, 161.448), (4, 18.513), (5, 10.128), (6, 7.709), (10, 5.318)]:
         assert f_critical(n) == pytest.approx(f, abs=1e-3)
     with pytest.raises(ConfigError):

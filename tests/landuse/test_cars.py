@@ -1,4 +1,4 @@
-"""CARS kernel (METHODS M20) on small synthetic maps."""
+"""CARS kernel on small synthetic maps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""LEAS (METHODS M20): expansion map, forests, probabilities and driver contributions."""
+"""LEAS: expansion map, forests, probabilities and driver contributions."""
 
 from __future__ import annotations
 

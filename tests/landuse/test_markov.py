@@ -1,4 +1,4 @@
-"""Markov demand (METHODS M19): counts, orientation, projection and rounding."""
+"""Markov demand: counts, orientation, projection and rounding."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenario rules ID/FS/UE/ER (METHODS M21): hand-computable matrices and 3×4 maps."""
+"""Scenario rules ID/FS/UE/ER: hand-computable matrices and 3×4 maps."""
 
 from __future__ import annotations
 
@@ -273,7 +273,7 @@ def test_scenario_inputs_drive_the_simulator(synthetic_pair):
     from restoreplan.landuse import ConvergenceWarning
 
     # the forced water exceeds the Markov water demand and is locked, so the demand is unreachable:
-    # CARS stagnates and reports the residual (M21 mechanism 4)
+    # CARS stagnates and reports the residual (scenario mechanism 4)
     forced_water = int((inp.start.values == 3).sum())
     assert forced_water > inp.demand[3]
     with pytest.warns(ConvergenceWarning):

@@ -1,4 +1,4 @@
-"""Land-use study steps on the demo region: Markov demand, simulation with accuracy, seed 003 scenarios."""
+"""Land-use study steps on the demo region: Markov demand, simulation with accuracy, Niu et al. (2025) scenarios."""
 
 import numpy as np
 import pandas as pd

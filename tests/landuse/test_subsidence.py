@@ -1,4 +1,4 @@
-"""PIM subsidence (METHODS M22): analytic checks of the influence function, erf and filter forms."""
+"""PIM subsidence: analytic checks of the influence function, erf and filter forms."""
 
 from __future__ import annotations
 

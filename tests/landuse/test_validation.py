@@ -1,4 +1,4 @@
-"""Validation metrics (METHODS M23): OA, kappa, Figure of Merit."""
+"""Validation metrics: OA, kappa, Figure of Merit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""M01 standardization: METHODS.md "Verify" numbers, pooling, edge cases, properties, numpy == dask."""
+"""Standardization: worked-example numbers, pooling, edge cases, properties, numpy == dask."""
 
 import dask
 import numpy as np
@@ -30,7 +30,7 @@ def _vec(vals):
     ("max", [1 / 3, 2 / 3, 1.0]),
 ], ids=["pos", "neg", "max"])
 def test_verify_line(method, expected):
-    # METHODS.md M01: x = [2, 4, 6]
+    # worked example: x = [2, 4, 6]
     np.testing.assert_allclose(normalize(_vec([2, 4, 6]), method=method).values, expected)
 
 

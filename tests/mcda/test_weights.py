@@ -1,4 +1,4 @@
-"""M11 entropy weights and the FUI priority index: verify line, constant indicators, properties, dask."""
+"""Entropy weights and the FUI priority index: verify line, constant indicators, properties, dask."""
 
 import warnings
 

@@ -1,4 +1,4 @@
-"""M15 ant colony optimization for raster zoning: the single-peak case, determinism, constraints,
+"""Ant colony optimization for raster zoning: the single-peak case, determinism, constraints,
 and ACO against the plain top-x % selection on its own objective."""
 
 import numpy as np

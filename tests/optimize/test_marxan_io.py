@@ -128,7 +128,7 @@ def test_registered_study_step():
     sp_ = pd.DataFrame({"id": [9], "target": [2.0], "spf": [10.0]})
     pv = pd.DataFrame({"species": [9] * 4, "pu": [1, 2, 3, 4], "amount": [1.0] * 4})
     out = marxan_selection_step(pu, sp_, pv, objective="min_set", solver="highs", time_limit_s=10)
-    assert out["selection"].solution.tolist() == [1, 1, 0, 0]          # M14: units {1, 2}, cost 3
+    assert out["selection"].solution.tolist() == [1, 1, 0, 0]          # worked example: units {1, 2}, cost 3
     assert out["summary"].Cost.iloc[0] == 3.0
     with pytest.raises(DataError, match="puvspr"):
         marxan_selection_step(pu, sp_, pv.drop(columns="amount"))

@@ -1,4 +1,4 @@
-"""Solvers on problems with known optima (M14 verify), brute-force checks and the lock-out property."""
+"""Solvers on problems with known optima (a worked example), brute-force checks and the lock-out property."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .test_compile import small_problems
 
 
 def m14():
-    """METHODS.md M14 verify: costs [1,2,3,4], a = 1 each, T = 2, BLM = 0 -> units {1, 2}, cost 3."""
+    """Worked example: costs [1,2,3,4], a = 1 each, T = 2, BLM = 0 -> units {1, 2}, cost 3."""
     return Problem([1, 2, 3, 4], [1.0, 2.0, 3.0, 4.0]).add_features([[1, 1, 1, 1]]).absolute_targets(2)
 
 

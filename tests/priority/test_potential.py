@@ -1,4 +1,4 @@
-"""M10a potential restoration areas: rules, bit codes, combine, nodata, areas, numpy == dask."""
+"""Potential restoration areas: rules, bit codes, combine, nodata, areas, numpy == dask."""
 
 import numpy as np
 import pytest

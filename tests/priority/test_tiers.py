@@ -1,4 +1,4 @@
-"""M16d top-x % tiers: cut counts, stable row-major ties, benefits in the Table 5 layout."""
+"""Top-x % tiers: cut counts, stable row-major ties, benefits in the Table 5 layout."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Carbon (M04): hand-computed storage, change, valuation, NEP correction, dask == numpy, anchor parity."""
+"""Carbon: hand-computed storage, change, valuation, NEP correction, dask == numpy, anchor parity."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Classifiers (M12, M07a): Jenks by Fisher's DP vs brute force, geometric intervals, rings, numpy == dask."""
+"""Classifiers: Jenks by Fisher's DP vs brute force, geometric intervals, rings, numpy == dask."""
 
 import itertools
 import warnings
@@ -52,7 +52,7 @@ def _brute_force_ssd(vals, k):
 
 
 def test_jenks_verify_line():
-    # METHODS.md M12: [1, 2, 3, 10, 11, 12, 20, 21, 22], K = 3 -> breaks 3, 12, 22
+    # worked example: [1, 2, 3, 10, 11, 12, 20, 21, 22], K = 3 -> breaks 3, 12, 22
     e = jenks_breaks([1, 2, 3, 10, 11, 12, 20, 21, 22], 3)
     np.testing.assert_array_equal(e, [1, 3, 12, 22])
     c = classify(xr.DataArray(np.array([1, 2, 3, 10, 11, 12, 20, 21, 22.0]), dims="i"), e)
@@ -152,7 +152,7 @@ def test_jenks_classes_numpy_equals_dask_and_lazy():
 
 
 def test_geometric_breaks_verify_line():
-    # METHODS.md M07a: m = 1, M = 1000, K = 3 -> 1, 10, 100, 1000
+    # worked example: m = 1, M = 1000, K = 3 -> 1, 10, 100, 1000
     np.testing.assert_allclose(geometric_breaks([0.0, 1.0, 7.0, 1000.0], 3), [1, 10, 100, 1000], rtol=1e-12)
 
 

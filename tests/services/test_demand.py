@@ -1,4 +1,4 @@
-"""M07a/M07b demand: quartic kernel Verify numbers, mass conservation, modes, proxies, numpy == dask."""
+"""Demand: quartic kernel Verify numbers, mass conservation, modes, proxies, numpy == dask."""
 
 import dask
 import geopandas as gpd
@@ -35,7 +35,7 @@ def _centre(g):
 
 
 def test_verify_quartic_values():
-    # METHODS.md M07a: one point, r = 1 km -> 0.954930 km^-2 at the point, 0.537148 at 500 m
+    # worked example: one point, r = 1 km -> 0.954930 km^-2 at the point, 0.537148 at 500 m
     g = _grid(101, 20.0)
     cx, cy = _centre(g)
     f = poi_density(np.array([[cx, cy]]), like=g, radius_m=1000.0)

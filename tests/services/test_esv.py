@@ -1,4 +1,4 @@
-"""M03 equivalent-factor ESV: Verify numbers, packaged tables, mapping, adjustment, warnings, numpy == dask."""
+"""Equivalent-factor ESV: Verify numbers, packaged tables, mapping, adjustment, warnings, numpy == dask."""
 
 import warnings
 
@@ -39,7 +39,7 @@ def xie():
 
 
 def test_verify_dry_land_cell(xie):
-    # METHODS.md M03: one 30 m dry-land cell, D = 3406.5 -> 4.01 * 3406.5 * 0.09 = 1229.41 yuan/a
+    # worked example: one 30 m dry-land cell, D = 3406.5 -> 4.01 * 3406.5 * 0.09 = 1229.41 yuan/a
     with warnings.catch_warnings():
         warnings.simplefilter("error", AssumptionWarning)
         out = esv(_lulc([[1]]), equivalents=xie, mapping=DRY_ONLY, equivalent_value=3406.5)
@@ -67,7 +67,7 @@ def test_every_row_sums_to_row_total(xie):
     for t in (xie, niu):
         s = t[list(XIE_SERVICES)].sum(axis=1)
         np.testing.assert_allclose(s, t["row_total"], atol=0.011)  # printed 2-decimal rounding
-    # seed 003 column totals (METHODS.md M03)
+    # Niu et al. (2025) column totals
     np.testing.assert_allclose(niu.set_index("lucode")["row_total"].loc[[1, 2, 3, 4, 5, 6]],
                                [4.01, 19.12, 19.69, 89.54, 0.01, 0.20])
     np.testing.assert_allclose(niu[list(XIE_SERVICES)].sum(axis=1), [4.01, 19.12, 19.69, 89.54, 0.01, 0.20],

@@ -1,4 +1,4 @@
-"""Habitat quality (M05): hand-computed cases, InVEST 3.20 behaviours, dask == numpy, anchor parity."""
+"""Habitat quality: hand-computed cases, InVEST 3.20 behaviours, dask == numpy, anchor parity."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _row(threat_values, lulc_values=None, res=100.0):
 
 
 def test_methods_1x5_linear_case():
-    # 1x5 row, 100 m pixels, threat at x = 0, m = 400 m linear, w = S = H = 1, k = 0.5 (METHODS M05):
+    # 1x5 row, 100 m pixels, threat at x = 0, m = 400 m linear, w = S = H = 1, k = 0.5:
     # d = 0,1,2,3,4 px; m = 4 px; i = (4 - d)/4 = [1, .75, .5, .25, 0]; D = i (one threat, w/Σw = 1).
     # Q = 1 - D^2.5/(D^2.5 + 0.5^2.5), 0.5^2.5 = 0.176777:
     #   Q(1) = 1 - 1/1.176777 = 0.150221;  Q(.75) = 1 - .487139/(.487139 + .176777) = 0.266264;

@@ -1,4 +1,4 @@
-"""M02 LULC supply/demand/balance matrices: Verify line, NDVI modes, groups, totals, errors, numpy == dask."""
+"""LULC supply/demand/balance matrices: Verify line, NDVI modes, groups, totals, errors, numpy == dask."""
 
 import dask
 import numpy as np
@@ -26,7 +26,7 @@ def _lulc(arr=((FOREST, BUILT), (ND, FOREST))):
 
 
 def test_verify_line_region_mode():
-    # METHODS.md M02: forest S = 5, D = 1; built-up S = 0, D = 5; A = 1.2 -> supply [6, 0], balance [5, -5]
+    # worked example: forest S = 5, D = 1; built-up S = 0, D = 5; A = 1.2 -> supply [6, 0], balance [5, -5]
     ds = lulc_matrix(_lulc(), supply_table=S, demand_table=D, groups=G, ndvi_mode="region",
                      ndvi_region=0.6, ndvi_reference=0.5)
     sup = ds["supply"].sel(service="climate").values

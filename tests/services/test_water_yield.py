@@ -1,4 +1,4 @@
-"""Annual water yield (M06a) and water balance (M06b): hand cases, InVEST oracle, dask == numpy."""
+"""Annual water yield and water balance: hand cases, InVEST oracle, dask == numpy."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def _r(values, dtype=np.float32, nodata=None, res=100.0):
 
 
 def test_methods_single_pixel_case():
-    # P = 1000, Kc = 1, ET0 = 800, root 2000, soil 1000, PAWC 0.2, Z = 5 (METHODS M06a):
+    # P = 1000, Kc = 1, ET0 = 800, root 2000, soil 1000, PAWC 0.2, Z = 5:
     # AWC = min(2000, 1000)·0.2 = 200; w = 5·200/1000 + 1.25 = 2.25; φ = 0.8;
     # 1 + φ − (1 + φ^w)^(1/w) = 1.8 − 1.605284^(0.444444) = 1.8 − 1.234114 = 0.565886 < φ -> fractp;
     # Y = (1 − 0.565886)·1000 = 434.114 mm; AET = 565.886 mm; PET = 800 mm.

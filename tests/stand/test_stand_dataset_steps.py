@@ -1,4 +1,4 @@
-"""The shipped seed 000 dataset, the registered stand steps, and the docstring examples."""
+"""The shipped Dashihe study dataset, the registered stand steps, and the docstring examples."""
 
 import doctest
 import importlib

@@ -1,4 +1,4 @@
-"""Importance values and diversity indices, checked against hand computations (seed 000 eq. 1–3)."""
+"""Importance values and diversity indices, checked against hand computations (Dashihe study, eq. 1–3)."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Recommended composition reproduces seed 000 Table 2 (M25.5)."""
+"""Recommended composition reproduces the Dashihe study Table 2."""
 
 import pandas as pd
 import pytest

@@ -1,4 +1,4 @@
-"""Scenario totals from the shipped Table 3 reproduce seed 000 Table 4 (M25.4)."""
+"""Scenario totals from the shipped Table 3 reproduce the Dashihe study Table 4."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Species coefficient database (imputation) and stand capacities (seed 000 §2.3.1, M25.1–M25.2)."""
+"""Species coefficient database (imputation) and stand capacities (Dashihe study, §2.3.1)."""
 
 import pandas as pd
 import pytest

@@ -1,4 +1,4 @@
-"""RMSE tradeoff intensity and supply scores (seed 000 eq. 4–6, Figs 4–6; M25.6–7)."""
+"""RMSE tradeoff intensity and supply scores (Dashihe study, eq. 4–6, Figs 4–6)."""
 
 import math
 
@@ -40,7 +40,7 @@ def test_rmse_by_hand():
 
 def test_published_table4_rmse(data):
     r = rmse_tradeoff(data.table4)
-    # METHODS M25.7 computed row (paper Fig. 6: 0.18, 0.11, 0.23, 0.18, 0.23, 0.14)
+    # computed row (paper Fig. 6: 0.18, 0.11, 0.23, 0.18, 0.23, 0.14)
     exp = {"status_quo": 0.135, "control": 0.059, "reference": 0.194, "future": 0.149,
            "pre_disturbance": 0.233, "recommended": 0.145}
     assert r.round(3).to_dict() == exp

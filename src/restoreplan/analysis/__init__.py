@@ -1,7 +1,7 @@
-"""Supply–demand analytics of seed 001: trend (M08), coupling (M09), Moran's I (M17), sensitivity (M18),
-and :func:`seed001_chain`, which runs the whole chain."""
+"""Supply–demand analytics of Sun et al. (2025): trend, coupling, Moran's I, sensitivity,
+and :func:`supply_demand_zoning`, which runs the whole chain."""
 
-from .chain import seed001_chain
+from .chain import supply_demand_zoning
 from .coupling import coupling
 from .sensitivity import es_total_sensitivity, sensitivity_coefficients
 from .spatial_stats import morans_i
@@ -9,5 +9,5 @@ from .tradeoff import dominates, functional_synergy, pareto_front, pareto_improv
 from .trend import trend
 
 __all__ = ["coupling", "dominates", "es_total_sensitivity", "functional_synergy", "morans_i", "pareto_front",
-           "pareto_improvement", "scenario_esv", "seed001_chain", "sensitivity_coefficients", "spatial_synergy",
+           "pareto_improvement", "scenario_esv", "supply_demand_zoning", "sensitivity_coefficients", "spatial_synergy",
            "trend"]

@@ -1,4 +1,4 @@
-"""The seed 001 chain in one call: supply/demand → trend → coupling → potential areas → FUI index → tiers.
+"""The Sun et al. (2025) chain in one call: supply/demand → trend → coupling → potential areas → FUI index → tiers.
 
 Study-file recipe (the same chain as separate registered steps; ``restoreplan describe STEP``)::
 
@@ -7,7 +7,7 @@ Study-file recipe (the same chain as separate registered steps; ``restoreplan de
     → priority_index (drivers + balance, trend slope, supply; mask = potential_areas.mask)
     → priority_tiers (+ esv) → aco (optional) → morans_i, sensitivity
 
-:func:`seed001_chain` runs it on in-memory rasters and records the seconds of every step.
+:func:`supply_demand_zoning` runs it on in-memory rasters and records the seconds of every step.
 Intermediate results are computed (``.load()``) so that the timings mean something.
 """
 
@@ -23,11 +23,12 @@ import xarray as xr
 
 from ..core.errors import ConfigError, LowPowerWarning, message
 
-__all__ = ["SEED001_GROUPS", "XIE2015_GROUPS", "Seed001Result", "esv_by_group", "seed001_chain", "select_service"]
+__all__ = ["SUPPLY_DEMAND_ZONING_GROUPS", "XIE2015_GROUPS", "SupplyDemandZoningResult", "esv_by_group",
+           "select_service", "supply_demand_zoning"]
 
-SEED001_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
+SUPPLY_DEMAND_ZONING_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
 
-#: Xie et al. (2015) services → seed 001's three ES groups. Xie's supporting services (soil conservation,
+#: Xie et al. (2015) services → Sun et al.'s (2025) three ES groups. Xie's supporting services (soil conservation,
 #: nutrient cycling, biodiversity) are counted as regulating (**assumption — parameter**).
 XIE2015_GROUPS: dict[str, str] = {
     "food_production": "provisioning", "raw_material": "provisioning", "water_supply": "provisioning",
@@ -38,7 +39,7 @@ XIE2015_GROUPS: dict[str, str] = {
 
 
 def select_service(da: xr.DataArray, service: str | Sequence[str] | None, *, dim: str = "group") -> xr.DataArray:
-    """Pick label(s) of the ``service`` dim of an M02/M03 result; a list becomes the dim ``dim``."""
+    """Pick label(s) of the ``service`` dim of a ``lulc_matrix`` or ``esv`` result; a list becomes the dim ``dim``."""
     if service is None or "service" not in da.dims:
         return da
     labels = list(da["service"].values)
@@ -81,13 +82,13 @@ def _group_tables(supply_table, demand_table, groups, labels):
 
 
 def esv_by_group(esv: xr.DataArray, groups: Mapping[str, str] = XIE2015_GROUPS,
-                 labels: Sequence[str] = SEED001_GROUPS, *, dim: str = "group") -> xr.DataArray:
+                 labels: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, *, dim: str = "group") -> xr.DataArray:
     """ESV summed per ES group along a new ``dim`` (``total`` = the ``total`` label of ``esv``). Lazy.
 
-    ``esv`` is an M03 result with a ``service`` dim; ``groups`` maps its services to groups.
+    ``esv`` is a result of the ``esv`` method with a ``service`` dim; ``groups`` maps its services to groups.
     """
     if "service" not in esv.dims:
-        raise ConfigError(message("esv", "an ESV raster with a `service` dim (M03 result)", f"dims {esv.dims}",
+        raise ConfigError(message("esv", "an ESV raster with a `service` dim (a result of the `esv` method)", f"dims {esv.dims}",
                                   "pass the output of rp.services.esv.esv"))
     have = [str(s) for s in esv["service"].values]
     parts = []
@@ -124,8 +125,8 @@ class ChainResult:
 
 
 @dataclass
-class Seed001Result(ChainResult):
-    """Products of :func:`seed001_chain` (``products``) and seconds per step (``timings``)."""
+class SupplyDemandZoningResult(ChainResult):
+    """Products of :func:`supply_demand_zoning` (``products``) and seconds per step (``timings``)."""
 
 
 def _load(x):
@@ -135,47 +136,47 @@ def _load(x):
     return x
 
 
-def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
+def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
                   groups: pd.DataFrame | Mapping[str, str] | None = None,
                   drivers: Mapping[str, xr.DataArray], esv: xr.DataArray | None = None,
                   esv_groups: Mapping[str, str] | None = None,
                   ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
-                  index_groups: Sequence[str] = SEED001_GROUPS, trend_time: str = "index",
+                  index_groups: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, trend_time: str = "index",
                   classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
                   combine: str = "any", cuts: Sequence[float] = (5, 15, 30, 45, 100),
                   moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
-                  aco_options: Mapping | None = None, seed: int = 0) -> Seed001Result:
-    """Run the seed 001 chain (METHODS.md §1.2, steps 1-10) on a land-use series and driver rasters.
+                  aco_options: Mapping | None = None, seed: int = 0) -> SupplyDemandZoningResult:
+    """Run the Sun et al. (2025) chain (ten steps) on a land-use series and driver rasters.
 
     Parameters
     ----------
     lulc : xarray.DataArray
         Categorical land use with a ``time`` dim (≥ 3 years), codes of the tables (e.g. 6 classes).
     supply_table, demand_table, groups
-        M02 score matrices and the service → group table (``package:es_*``).
+        Score matrices of ``lulc_matrix`` and the service → group table (``package:es_*``).
     drivers : mapping
         Feasibility indicators on the grid of ``lulc``: any of ``population``, ``distance_to_road``,
         ``gdp``, ``elevation``, ``slope`` (missing ones are dropped with an ``AssumptionWarning``).
     esv : xarray.DataArray, optional
         ES value per cell (yuan a⁻¹) for the tier benefits: one raster for every group, one per
-        group (a ``group`` dim), or an M03 result with a ``service`` dim (reduced to ``total``, or
+        group (a ``group`` dim), or an ``esv`` result with a ``service`` dim (reduced to ``total``, or
         summed per group with ``esv_groups``).
     esv_groups : mapping, optional
         ESV service → ES group, e.g. :data:`XIE2015_GROUPS`, for benefits per group.
     ndvi, ndvi_mode, ndvi_reference
-        M02 NDVI correction (default none).
+        NDVI correction of ``lulc_matrix`` (default none).
     index_groups : sequence of str
         Services/groups of the ``service`` dim to build one priority index for (four scenarios).
     trend_time, classify_by, trend_classes, d_threshold, combine
         Options of :func:`~restoreplan.analysis.trend.trend` and
         :func:`~restoreplan.priority.potential.potential_areas`.
     cuts : sequence of float
-        Tier cuts (M16d).
+        Tier cuts.
     moran, sensitivity : bool
-        Also compute Moran's I of the total balance per year (M17) and the CS table (M18).
+        Also compute Moran's I of the total balance per year and the table of sensitivity coefficients.
     aco_block : int, optional
-        Run ACO tiers (M15) on the total index aggregated to blocks of ``aco_block`` × ``aco_block``
-        cells (seed 001 used a 1 km grid); None skips ACO.
+        Run ACO tiers on the total index aggregated to blocks of ``aco_block`` × ``aco_block``
+        cells (Sun et al. 2025 used a 1 km grid); None skips ACO.
     aco_options : mapping, optional
         Options of :func:`~restoreplan.optimize.solvers.aco.aco_select`.
     seed : int
@@ -183,7 +184,7 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
 
     Returns
     -------
-    Seed001Result
+    SupplyDemandZoningResult
         ``products``: matrix, trend, coupling, potential, potential_table, indicators, index,
         weights, tiers, tier_table, [moran, sensitivity, aco_tiers, aco_table]; ``timings``:
         seconds per step.
@@ -198,7 +199,7 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
     if "time" not in lulc.dims or lulc.sizes["time"] < 3:
         raise ConfigError(message("lulc", "a land-use series with a `time` dim of ≥ 3 years",
                                   f"dims {dict(lulc.sizes)}", "stack the years (layer reference without @year)"))
-    res = Seed001Result()
+    res = SupplyDemandZoningResult()
     P, T = res.products, res.timings
 
     def timed(label, fn):
@@ -207,43 +208,43 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
         T[label] = round(time.perf_counter() - t0, 3)
         return out
 
-    # 1 supply / demand / balance (M02); only the labels used below are computed and kept
+    # 1 supply / demand / balance; only the labels used below are computed and kept
     def matrix():
         labels = list(dict.fromkeys(list(index_groups) + ["total"]))
         collapsed = _group_tables(supply_table, demand_table, groups, labels)
         if collapsed is None:
             m = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, ndvi=ndvi,
                             ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference)
-        else:  # map group sums directly (M02 is linear in the scores): 4 labels instead of services + groups
+        else:  # map group sums directly (the matrix method is linear in the scores): 4 labels instead of services + groups
             m = lulc_matrix(lulc, supply_table=collapsed[0], demand_table=collapsed[1], ndvi=ndvi,
                             ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference)
             m = m.assign_coords(service=[str(v).removesuffix(_SUM) for v in m["service"].values])
         return _load(xr.Dataset({k: m[k].sel(service=labels) for k in ("supply", "demand", "balance")}))
 
-    mat = timed("lulc_matrix (M02)", matrix)
+    mat = timed("lulc_matrix", matrix)
     P["matrix"] = mat
     total_bal = select_service(mat["balance"], "total")
-    # 2-3 trend of the balance per group (M08)
+    # 2-3 trend of the balance per group
     bal_groups = select_service(mat["balance"], list(index_groups))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LowPowerWarning)
-        tr = timed("trend (M08)", lambda: _load(trend(bal_groups, time=trend_time, classify_by=classify_by)))
+        tr = timed("trend", lambda: _load(trend(bal_groups, time=trend_time, classify_by=classify_by)))
     for w in caught:
         warnings.warn(w.message, w.category, stacklevel=2)
     P["trend"] = tr
-    # 4 coupling (M09): u1 supply, u2 demand, min-max pooled over all years
+    # 4 coupling: u1 supply, u2 demand, min-max pooled over all years
     sup_t, dem_t = select_service(mat["supply"], "total"), select_service(mat["demand"], "total")
-    cp = timed("coupling (M09)", lambda: _load(coupling(sup_t, dem_t, standardize=True)))
+    cp = timed("coupling", lambda: _load(coupling(sup_t, dem_t, standardize=True)))
     P["coupling"] = cp
     last = {"time": -1}
-    # 5 potential areas (M10a), last year, total ES
-    pra = timed("potential_areas (M10a)", lambda: _load(potential_areas(
+    # 5 potential areas, last year, total ES
+    pra = timed("potential_areas", lambda: _load(potential_areas(
         total_bal.isel(last, drop=True), tr["trend_class"].sel(group="total", drop=True) if "total" in index_groups
         else None, cp["d"].isel(last, drop=True), use_decrease="total" in index_groups,
         trend_classes=trend_classes, d_threshold=d_threshold, combine=combine)))
     P["potential"] = pra
     P["potential_table"] = potential_area_table(pra)
-    # 6 FUI index with entropy weights, one per group (M11)
+    # 6 FUI index with entropy weights, one per group
     ind = {k: v for k, v in drivers.items() if v is not None}
     if "dem" in ind and "elevation" not in ind:
         ind["elevation"] = ind.pop("dem")
@@ -253,14 +254,14 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
     P["indicators"] = ind
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="priority_index: indicator")
-        index, weights = timed("priority_index (M11)", lambda: priority_index(
+        index, weights = timed("priority_index", lambda: priority_index(
             ind, dimensions=FUI_DIMENSIONS, directions=FUI_DIRECTIONS, mask=pra["mask"], drop_missing=True,
             persist=True))
     index = timed("priority_index compute", lambda: _load(index))
     P["index"], P["weights"] = index, weights
     P["missing_indicators"] = [k for names in FUI_DIMENSIONS.values() for k in names if k not in ind]
-    # 7 tiers and benefits (M16d)
-    tiers = timed("priority_tiers (M16d)", lambda: priority_tiers(index, mask=pra["mask"], cuts=cuts))
+    # 7 tiers and benefits
+    tiers = timed("priority_tiers", lambda: priority_tiers(index, mask=pra["mask"], cuts=cuts))
     benefit = esv
     if benefit is not None and "service" in benefit.dims:
         benefit = (esv_by_group(benefit, esv_groups, list(index_groups)) if esv_groups is not None
@@ -268,27 +269,27 @@ def seed001_chain(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_tabl
     if benefit is not None and "time" in benefit.dims:
         benefit = benefit.isel(last, drop=True)
     P["tiers"] = tiers
-    P["tier_table"] = timed("tier_table (M16d)", lambda: tier_table(tiers, esv=benefit))
-    # 8 Moran's I of the total balance (M17)
+    P["tier_table"] = timed("tier_table", lambda: tier_table(tiers, esv=benefit))
+    # 8 Moran's I of the total balance
     if moran:
         from .spatial_stats import morans_i
 
-        P["moran"] = timed("morans_i (M17)", lambda: morans_i(total_bal))
-    # 9 sensitivity of the total balance of the last year to ±50 % supply scores (M18)
+        P["moran"] = timed("morans_i", lambda: morans_i(total_bal))
+    # 9 sensitivity of the total balance of the last year to ±50 % supply scores
     if sensitivity:
         from .sensitivity import es_total_sensitivity
 
         services = [c for c in supply_table.columns if c not in ("lucode", "class_name")
                     and pd.api.types.is_numeric_dtype(supply_table[c])]
         keep = ["lucode"] + services if "lucode" in supply_table.columns else services
-        P["sensitivity"] = timed("sensitivity (M18)", lambda: es_total_sensitivity(
+        P["sensitivity"] = timed("sensitivity", lambda: es_total_sensitivity(
             lulc.isel(last, drop=True), supply_table[keep], subtract=demand_table[keep]))
-    # 10 ACO on an aggregated grid (M15)
+    # 10 ACO on an aggregated grid
     if aco_block:
         from ..priority.zoning import aco_on_blocks
 
         tot = index.sel(group="total", drop=True) if "group" in index.dims else index
-        aco_t, aco_tab = timed("aco (M15)", lambda: aco_on_blocks(
+        aco_t, aco_tab = timed("aco", lambda: aco_on_blocks(
             tot, mask=pra["mask"], block=int(aco_block), cuts=[c for c in cuts if c < 100],
             seed=seed, **dict(aco_options or {})))
         P["aco_tiers"], P["aco_table"] = aco_t, aco_tab

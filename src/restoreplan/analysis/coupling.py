@@ -1,4 +1,4 @@
-"""Coupling degree C and coupling coordination degree D (METHODS.md M09; seed 001 §2.5, eq. 7-9, Table 2).
+"""Coupling degree C and coupling coordination degree D (Sun et al. 2025, §2.5, eq. 7-9, Table 2).
 
 Kernel on a stacked (n_systems, ...) ndarray; the public function maps it with ``xr.apply_ufunc``
 (numpy or dask, element-wise).
@@ -29,14 +29,14 @@ __all__ = [
 
 CLASS_NODATA = 0
 
-#: C stage classes (seed 001 §2.5): code → (label, lower, upper], with 1 = none (C = 0) and 6 = resonance (C = 1)
+#: C stage classes (Sun et al. 2025, §2.5): code → (label, lower, upper], with 1 = none (C = 0) and 6 = resonance (C = 1)
 C_CLASSES = pd.DataFrame(
     {"label": ["none", "low-level coupling", "antagonistic", "running-in", "high-level coupling", "resonance"],
      "lower": [0.0, 0.0, 0.3, 0.6, 0.8, 1.0], "upper": [0.0, 0.3, 0.6, 0.8, 1.0, 1.0]},
     index=pd.Index([1, 2, 3, 4, 5, 6], name="code"))
-_C_BREAKS = {"seed001": (0.3, 0.6, 0.8), "common": (0.3, 0.5, 0.8)}
+_C_BREAKS = {"sun2025": (0.3, 0.6, 0.8), "common": (0.3, 0.5, 0.8)}
 
-#: D classes of seed 001 Table 2: code → label, stage, (lower, upper]; class 1 includes 0
+#: D classes of Sun et al. (2025) Table 2: code → label, stage, (lower, upper]; class 1 includes 0
 D_CLASSES = pd.DataFrame(
     {"label": ["extreme disorder", "moderate disorder", "low disorder", "low coordination",
                "moderate coordination", "extreme coordination"],
@@ -56,15 +56,15 @@ D_CLASSES_10 = pd.DataFrame(
 _RESONANCE_TOL = 1e-12
 
 
-def class_table(kind: Literal["c", "d"] = "d", scheme: str = "seed001") -> pd.DataFrame:
-    """The class table of C (``kind="c"``) or D (``scheme`` ``seed001`` or ``ten_class``)."""
+def class_table(kind: Literal["c", "d"] = "d", scheme: str = "sun2025") -> pd.DataFrame:
+    """The class table of C (``kind="c"``) or D (``scheme`` ``sun2025`` or ``ten_class``)."""
     if kind == "c":
         t = C_CLASSES.copy()
         b = _C_BREAKS[scheme]
         t["lower"] = [0.0, 0.0, b[0], b[1], b[2], 1.0]
         t["upper"] = [0.0, b[0], b[1], b[2], 1.0, 1.0]
         return t
-    return (D_CLASSES if scheme == "seed001" else D_CLASSES_10).copy()
+    return (D_CLASSES if scheme == "sun2025" else D_CLASSES_10).copy()
 
 
 def _coupling_kernel(u: np.ndarray, weights: np.ndarray, c_breaks: tuple[float, float, float],
@@ -110,11 +110,11 @@ def coupling_degree(*u: np.ndarray) -> np.ndarray:
     """Coupling degree C of plain arrays (same shape), for quick checks: C = n·(Πu)^{1/n}/Σu."""
     arr = np.stack([np.asarray(x, dtype=np.float64) for x in u], axis=-1)
     w = np.full(arr.shape[-1], 1.0 / arr.shape[-1])
-    return _coupling_kernel(arr, w, _C_BREAKS["seed001"], np.array([0.2, 0.4, 0.5, 0.6, 0.8]))[0]
+    return _coupling_kernel(arr, w, _C_BREAKS["sun2025"], np.array([0.2, 0.4, 0.5, 0.6, 0.8]))[0]
 
 
 def standardize_systems(*systems: xr.DataArray, over: Sequence[str] | None = None) -> list[xr.DataArray]:
-    """Min-max (positive) standardization of each system pooled over ``over`` (default all dims; M01)."""
+    """Min-max (positive) standardization of each system pooled over ``over`` (default all dims)."""
     from ..mcda.normalize import normalize
 
     return [normalize(s, method="minmax_pos", over=over, name=f"u{i + 1}") for i, s in enumerate(systems)]
@@ -122,8 +122,8 @@ def standardize_systems(*systems: xr.DataArray, over: Sequence[str] | None = Non
 
 def coupling(*systems: xr.DataArray, weights: Sequence[float] | None = None,
              standardize: bool = False, over: Sequence[str] | None = None,
-             c_scheme: Literal["seed001", "common"] = "seed001",
-             d_scheme: Literal["seed001", "ten_class"] = "seed001", name: str = "coupling") -> xr.Dataset:
+             c_scheme: Literal["sun2025", "common"] = "sun2025",
+             d_scheme: Literal["sun2025", "ten_class"] = "sun2025", name: str = "coupling") -> xr.Dataset:
     r"""Coupling degree C, comprehensive index T and coupling coordination degree D of n ≥ 2 systems.
 
     Parameters
@@ -134,12 +134,12 @@ def coupling(*systems: xr.DataArray, weights: Sequence[float] | None = None,
     weights : sequence of float, optional
         a, b, … of T = a·u₁ + b·u₂ + …; non-negative, summing to 1 (default equal, a = b = 0.5).
     standardize : bool
-        Min-max the raw systems first (M01 ``minmax_pos``), pooled over ``over`` (default: all
+        Min-max the raw systems first (``minmax_pos``), pooled over ``over`` (default: all
         dims, i.e. over all years together — per-year scaling erases change).
-    c_scheme : {"seed001", "common"}
-        Breaks of the C stage classes: 0.3/0.6/0.8 (seed 001) or 0.3/0.5/0.8.
-    d_scheme : {"seed001", "ten_class"}
-        D classes of seed 001 Table 2 (6 classes) or the common 10 classes in steps of 0.1.
+    c_scheme : {"sun2025", "common"}
+        Breaks of the C stage classes: 0.3/0.6/0.8 (Sun et al. 2025) or 0.3/0.5/0.8.
+    d_scheme : {"sun2025", "ten_class"}
+        D classes of Sun et al. (2025) Table 2 (6 classes) or the common 10 classes in steps of 0.1.
     name : str
         Prefix of the variable names.
 
@@ -193,8 +193,8 @@ def coupling(*systems: xr.DataArray, weights: Sequence[float] | None = None,
                                   "e.g. weights=(0.5, 0.5)"))
     if c_scheme not in _C_BREAKS:
         raise ConfigError(message("c_scheme", f"one of {list(_C_BREAKS)}", repr(c_scheme), "pick one of those"))
-    if d_scheme not in ("seed001", "ten_class"):
-        raise ConfigError(message("d_scheme", "'seed001' or 'ten_class'", repr(d_scheme), "pick one of those"))
+    if d_scheme not in ("sun2025", "ten_class"):
+        raise ConfigError(message("d_scheme", "'sun2025' or 'ten_class'", repr(d_scheme), "pick one of those"))
     us = standardize_systems(*systems, over=over) if standardize else list(systems)
     stacked = xr.concat([u.astype(np.float64) for u in us], dim="system", join="override",
                         coords="minimal", compat="override")

@@ -1,4 +1,4 @@
-r"""Sensitivity coefficient of a scalar result to ±x % changes of per-class coefficients (METHODS.md M18).
+r"""Sensitivity coefficient of a scalar result to ±x % changes of per-class coefficients.
 
 After Kreuter et al. (2001):
 

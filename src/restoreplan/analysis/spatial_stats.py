@@ -1,4 +1,4 @@
-"""Global Moran's I on raster contiguity (METHODS.md M17; Moran 1950, Cliff & Ord 1981).
+"""Global Moran's I on raster contiguity (Moran 1950, Cliff & Ord 1981).
 
 Neighbours are the rook (4) or queen (8) adjacent *valid* cells: nodata cells leave every neighbour
 set, and cells with no valid neighbour (islands) are dropped with a warning. Neighbour sums are
@@ -126,7 +126,7 @@ def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
         \mathrm{Var}_N = \frac{N^2 S_1 - N S_2 + 3W^2}{(N^2 - 1)W^2} - E[I]^2
 
     S₁ = ½Σ(w_ij + w_ji)², S₂ = Σ_i(w_i· + w_·i)². I ∈ [−1, 1] roughly; with 10⁵–10⁶ cells z
-    reaches the hundreds (seed 001: 165.40 …), so report I itself. Checkerboard [[1, 0], [0, 1]]:
+    reaches the hundreds (Sun et al. 2025: 165.40 …), so report I itself. Checkerboard [[1, 0], [0, 1]]:
     I = −1 (rook), −1/3 (queen).
     """
     if not isinstance(x, xr.DataArray) or "y" not in x.dims or "x" not in x.dims:

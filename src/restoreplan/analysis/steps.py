@@ -1,5 +1,5 @@
-"""Registry entries of :mod:`restoreplan.analysis`: trend (M08), coupling (M09), morans_i (M17),
-sensitivity (M18) and the whole seed 001 chain.
+"""Registry entries of :mod:`restoreplan.analysis`: trend, coupling, morans_i,
+sensitivity and the whole Sun et al. (2025) chain.
 
 Inputs from ``lulc_matrix`` / ``esv`` carry a ``service`` dim (services, groups, ``total``); the
 ``service`` parameter picks one label.
@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..pipeline.registry import Input, Params, register
-from .chain import SEED001_GROUPS, XIE2015_GROUPS, seed001_chain, select_service
+from .chain import SUPPLY_DEMAND_ZONING_GROUPS, XIE2015_GROUPS, supply_demand_zoning, select_service
 from .coupling import coupling
 from .sensitivity import es_total_sensitivity
 from .spatial_stats import morans_i
@@ -23,12 +23,12 @@ _SERVICE = Field("total", description="label of the `service` dim to use when th
                                       "(a service, a group such as 'regulating', or 'total')")
 
 
-# ---------------------------------------------------------------- trend (M08)
+# ---------------------------------------------------------------- trend
 class TrendParams(Params):
-    """Parameters of ``trend`` (M08)."""
+    """Parameters of ``trend``."""
 
     time: Literal["index", "coord"] = Field(
-        "index", description="abscissa: 1..n (seed 001; slope per step) or the year coordinate (slope per year)")
+        "index", description="abscissa: 1..n (Sun et al. 2025; slope per step) or the year coordinate (slope per year)")
     alpha: float = Field(0.05, gt=0, lt=1, description="significance level of the F test",
                          json_schema_extra={"units": "1"})
     classify_by: Literal["f_test", "sign"] = Field(
@@ -43,20 +43,20 @@ class TrendParams(Params):
           backends=_BACKENDS, units={"slope": "units/step", "f": "1", "p": "1", "trend_class": "class"},
           example={"inputs": {"stack": "ndvi"}, "params": {"time": "index", "classify_by": "f_test"}})
 def trend_step(stack, *, time="index", alpha=0.05, classify_by="f_test", service="total"):
-    """Per-pixel OLS trend, F test and five trend classes of a time stack (M08)."""
+    """Per-pixel OLS trend, F test and five trend classes of a time stack."""
     ds = trend(select_service(stack, service), time=time, alpha=alpha, classify_by=classify_by)
     return {k: ds[k] for k in ds.data_vars}
 
 
-# ---------------------------------------------------------------- coupling (M09)
+# ---------------------------------------------------------------- coupling
 class CouplingParams(Params):
-    """Parameters of ``coupling`` (M09)."""
+    """Parameters of ``coupling``."""
 
     standardize: bool = Field(True, description="min-max u1 and u2 first, pooled over all dims (years together)")
-    weight_supply: float = Field(0.5, ge=0, le=1, description="a in T = a·u1 + (1 − a)·u2 (seed 001: 0.5)",
+    weight_supply: float = Field(0.5, ge=0, le=1, description="a in T = a·u1 + (1 − a)·u2 (Sun et al. 2025: 0.5)",
                                  json_schema_extra={"units": "1"})
-    c_scheme: Literal["seed001", "common"] = Field("seed001", description="C stage breaks 0.3/0.6/0.8 or 0.3/0.5/0.8")
-    d_scheme: Literal["seed001", "ten_class"] = Field("seed001", description="D classes of seed 001 Table 2 or 10 classes")
+    c_scheme: Literal["sun2025", "common"] = Field("sun2025", description="C stage breaks 0.3/0.6/0.8 or 0.3/0.5/0.8")
+    d_scheme: Literal["sun2025", "ten_class"] = Field("sun2025", description="D classes of Sun et al. (2025) Table 2 or 10 classes")
     service: str = _SERVICE
 
 
@@ -68,17 +68,17 @@ class CouplingParams(Params):
           backends=_BACKENDS, units={"c": "1", "t": "1", "d": "1", "c_class": "class", "d_class": "class"},
           example={"inputs": {"u1": "lulc_matrix.supply", "u2": "lulc_matrix.demand"},
                    "params": {"standardize": True, "service": "total"}})
-def coupling_step(u1, u2, *, standardize=True, weight_supply=0.5, c_scheme="seed001", d_scheme="seed001",
+def coupling_step(u1, u2, *, standardize=True, weight_supply=0.5, c_scheme="sun2025", d_scheme="sun2025",
                   service="total"):
-    """Coupling degree C and coupling coordination degree D of ES supply and demand, with classes (M09)."""
+    """Coupling degree C and coupling coordination degree D of ES supply and demand, with classes."""
     ds = coupling(select_service(u1, service), select_service(u2, service), standardize=standardize,
                   weights=(weight_supply, 1.0 - weight_supply), c_scheme=c_scheme, d_scheme=d_scheme)
     return {k: ds[k] for k in ds.data_vars}
 
 
-# ---------------------------------------------------------------- Moran's I (M17)
+# ---------------------------------------------------------------- Moran's I
 class MoransIParams(Params):
-    """Parameters of ``morans_i`` (M17)."""
+    """Parameters of ``morans_i``."""
 
     contiguity: Literal["queen", "rook"] = Field("queen", description="8- or 4-neighbour contiguity of valid cells")
     transform: Literal["r", "b"] = Field("r", description="row-standardized (r, as esda) or binary (b) weights")
@@ -93,13 +93,13 @@ class MoransIParams(Params):
           units={"table": "1"},
           example={"inputs": {"x": "lulc_matrix.balance"}, "params": {"contiguity": "queen", "transform": "r"}})
 def morans_i_step(x, *, contiguity="queen", transform="r", alternative="two-sided", service="total"):
-    """Global Moran's I of a raster on queen/rook contiguity, with z and p under normality (M17)."""
+    """Global Moran's I of a raster on queen/rook contiguity, with z and p under normality."""
     return morans_i(select_service(x, service), contiguity=contiguity, transform=transform, alternative=alternative)
 
 
-# ---------------------------------------------------------------- sensitivity (M18)
+# ---------------------------------------------------------------- sensitivity
 class SensitivityParams(Params):
-    """Parameters of ``sensitivity`` (M18)."""
+    """Parameters of ``sensitivity``."""
 
     change: float = Field(0.5, gt=0, le=1, description="relative change of each class's coefficients (±)",
                           json_schema_extra={"units": "1"})
@@ -117,7 +117,7 @@ class SensitivityParams(Params):
                               "subtract": "package:es_demand_matrix_6class"},
                    "params": {"change": 0.5}})
 def sensitivity_step(lulc, coefficients, subtract=None, *, change=0.5):
-    """Sensitivity coefficient of a total (ESV, supply or balance) to ±50 % per-class coefficients (M18)."""
+    """Sensitivity coefficient of a total (ESV, supply or balance) to ±50 % per-class coefficients."""
     return es_total_sensitivity(lulc, coefficients.drop(columns=["class_name"], errors="ignore"),
                                 subtract=None if subtract is None else subtract.drop(columns=["class_name"],
                                                                                     errors="ignore"),
@@ -125,22 +125,22 @@ def sensitivity_step(lulc, coefficients, subtract=None, *, change=0.5):
 
 
 # ---------------------------------------------------------------- the whole chain
-class Seed001ChainParams(Params):
-    """Parameters of ``seed001_chain``."""
+class SupplyDemandZoningParams(Params):
+    """Parameters of ``supply_demand_zoning``."""
 
-    ndvi_mode: Literal["none", "region", "pixel"] = Field("none", description="M02 NDVI correction of supply")
+    ndvi_mode: Literal["none", "region", "pixel"] = Field("none", description="NDVI correction of supply (as in lulc_matrix)")
     ndvi_reference: float | None = Field(None, gt=0, description="national mean NDVI (ndvi_mode region/pixel)",
                                          json_schema_extra={"units": "NDVI"})
-    index_groups: tuple[str, ...] = Field(SEED001_GROUPS, description="ES groups with one priority index each")
+    index_groups: tuple[str, ...] = Field(SUPPLY_DEMAND_ZONING_GROUPS, description="ES groups with one priority index each")
     classify_by: Literal["f_test", "sign"] = Field("f_test", description="trend classes by F test or by sign")
-    trend_classes: tuple[int, ...] = Field((-2,), description="trend classes counted as a decrease in M10a")
-    d_threshold: float = Field(0.4, ge=0, le=1, description="disorder where D ≤ this (M10a)",
+    trend_classes: tuple[int, ...] = Field((-2,), description="trend classes counted as a significant decrease by the potential-area rules")
+    d_threshold: float = Field(0.4, ge=0, le=1, description="disorder where D ≤ this",
                                json_schema_extra={"units": "1"})
-    combine: Literal["any", "all"] = Field("any", description="union or intersection of the M10a rules")
+    combine: Literal["any", "all"] = Field("any", description="union or intersection of the potential-area rules")
     cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="tier cuts, % of the potential area",
                                     json_schema_extra={"units": "percent"})
     esv_groups: Literal["total", "xie2015"] = Field(
-        "xie2015", description="tier benefits per ES group from the services of an M03 ESV (Xie 2015 services "
+        "xie2015", description="tier benefits per ES group from the services of an equivalent-factor ESV (Xie 2015 services "
                                "→ groups; supporting counted as regulating) or the total ESV for every group")
     aco_block: int | None = Field(None, ge=1, description="run nested ACO tiers on blocks of this many cells "
                                                           "per side (None: skip ACO)",
@@ -149,12 +149,12 @@ class Seed001ChainParams(Params):
     seed: int = Field(0, ge=0, description="random seed of the ACO")
 
 
-@register("seed001_chain", params=Seed001ChainParams, group="analysis",
+@register("supply_demand_zoning", params=SupplyDemandZoningParams, group="analysis",
           inputs=(Input("lulc", "series", "land use, ≥ 3 years (codes of the tables)"),
-                  Input("supply_table", "table", "M02 supply scores"),
-                  Input("demand_table", "table", "M02 demand scores"),
+                  Input("supply_table", "table", "supply score matrix (land-use class × service)"),
+                  Input("demand_table", "table", "demand score matrix (land-use class × service)"),
                   Input("groups", "table", "service, group", optional=True),
-                  Input("ndvi", "any", "NDVI (one year or all years) for the M02 correction", optional=True),
+                  Input("ndvi", "any", "NDVI (one year or all years) for the NDVI correction of supply", optional=True),
                   Input("population", "continuous", "population density (+)", optional=True),
                   Input("distance_to_road", "continuous", "distance to road, m (−)", optional=True),
                   Input("gdp", "continuous", "GDP density (+)", optional=True),
@@ -164,21 +164,22 @@ class Seed001ChainParams(Params):
           outputs=("balance_slope", "trend_class", "coupling_d", "d_class", "potential_mask", "potential_reason",
                    "potential_table", "priority_index", "weights", "priority_tier", "tier_table", "moran",
                    "sensitivity", "timings", "aco_tier", "aco_table"),
-          formula="M02 → M08 → M09 → M10a → M11 (entropy, 4 groups) → M16d tiers (+ M15 ACO) → M17, M18",
+          formula="supply/demand matrices → trend → coupling → potential areas → priority index (entropy, 4 groups) "
+                  "→ top-x % tiers (+ ACO zoning) → Moran's I, sensitivity",
           example={"inputs": {"lulc": "lulc", "supply_table": "package:es_supply_matrix_6class",
                               "demand_table": "package:es_demand_matrix_6class", "groups": "package:es_service_groups",
                               "population": "population", "distance_to_road": "distance_to_road", "gdp": "gdp",
                               "dem": "dem", "slope": "slope", "esv": "esv.esv"},
                    "params": {"classify_by": "f_test", "aco_block": 25, "aco_iterations": 30}})
-def seed001_chain_step(lulc, supply_table, demand_table, groups=None, ndvi=None, population=None,
+def supply_demand_zoning_step(lulc, supply_table, demand_table, groups=None, ndvi=None, population=None,
                        distance_to_road=None, gdp=None, dem=None, slope=None, esv=None, *, ndvi_mode="none",
-                       ndvi_reference=None, index_groups=SEED001_GROUPS, classify_by="f_test", trend_classes=(-2,),
+                       ndvi_reference=None, index_groups=SUPPLY_DEMAND_ZONING_GROUPS, classify_by="f_test", trend_classes=(-2,),
                        d_threshold=0.4, combine="any", cuts=(5, 15, 30, 45, 100), esv_groups="xie2015",
                        aco_block=None, aco_iterations=100, seed=0):
-    """The seed 001 chain: supply/demand, trend, coupling, potential areas, FUI index, tiers (+ ACO)."""
+    """The Sun et al. (2025) chain: supply/demand, trend, coupling, potential areas, FUI index, tiers (+ ACO)."""
     drivers = {"population": population, "distance_to_road": distance_to_road, "gdp": gdp, "elevation": dem,
                "slope": slope}
-    res = seed001_chain(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups,
+    res = supply_demand_zoning(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups,
                         drivers=drivers, esv=esv, esv_groups=XIE2015_GROUPS if esv_groups == "xie2015" else None,
                         ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference,
                         index_groups=index_groups, classify_by=classify_by, trend_classes=trend_classes,

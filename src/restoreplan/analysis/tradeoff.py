@@ -1,13 +1,13 @@
-r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (METHODS M24; seed 003).
+r"""ESV per scenario, Pareto dominance and service synergies/tradeoffs (Niu et al. 2025).
 
-* :func:`scenario_esv` — M03 equivalent-factor ESV of land-use maps along a ``scenario`` (or
+* :func:`scenario_esv` — equivalent-factor ESV of land-use maps along a ``scenario`` (or
   ``time``) dim, summed to a tidy table scenario × service (computes).
 * :func:`pareto_front`, :func:`dominates`, :func:`pareto_improvement` — dominance with a direction
   per objective (maximize or minimize); the non-dominated set; improvement over a baseline.
 * :func:`functional_synergy` — signs of Δ vs the baseline per service pair;
   :func:`spatial_synergy` — Spearman correlation of per-pixel ΔESV_f and ΔESV_g.
 
-Seed 003's scenario table ships as ``niu2025_scenario_esv`` (10⁸ yuan a⁻¹ as printed,
+Niu et al.'s (2025) scenario table ships as ``niu2025_scenario_esv`` (10⁸ yuan a⁻¹ as printed,
 **unverified — check the paper**).
 """
 
@@ -31,7 +31,7 @@ __all__ = [
     "pareto_front",
     "pareto_improvement",
     "scenario_esv",
-    "seed003_scenario_esv",
+    "niu2025_scenario_esv",
     "spatial_synergy",
 ]
 
@@ -45,7 +45,7 @@ Direction = Literal["max", "min"]
 def scenario_esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_value: float,
                  mapping=None, dim: str | None = None, scale: float = 1.0, units: str | None = None,
                  **esv_kwargs) -> pd.DataFrame:
-    r"""Total ESV per scenario and service (M03 on each map; M24). Computes.
+    r"""Total ESV per scenario and service (equivalent-factor ESV of each map). Computes.
 
     Parameters
     ----------
@@ -58,7 +58,7 @@ def scenario_esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_va
     dim : str, optional
         The scenario dim; default ``scenario`` if present, else ``time``.
     scale : float
-        Multiplier of the sums (e.g. 1e-8 → 10⁸ yuan a⁻¹ as seed 003 prints).
+        Multiplier of the sums (e.g. 1e-8 → 10⁸ yuan a⁻¹ as Niu et al. (2025) print).
     units : str, optional
         Unit label of the result; default the ESV unit with the scale.
 
@@ -109,8 +109,8 @@ def esv_wide(table: pd.DataFrame, *, include_total: bool = False) -> pd.DataFram
     return w
 
 
-def seed003_scenario_esv() -> pd.DataFrame:
-    """Seed 003's printed ESV table as rows = scenario (2010, 2020, ID, FS, UE, ER), columns =
+def niu2025_scenario_esv() -> pd.DataFrame:
+    """Niu et al.'s (2025) printed ESV table as rows = scenario (2010, 2020, ID, FS, UE, ER), columns =
     the 11 services and ``total`` (10⁸ yuan a⁻¹ as printed; **unverified — check the paper**)."""
     from ..tables import load_table
 
@@ -228,7 +228,7 @@ def pareto_improvement(table: pd.DataFrame, baseline, *, objectives: Sequence[st
 
 def functional_synergy(table: pd.DataFrame, baseline, *, services: Sequence[str] | None = None,
                        tol: float = 0.0) -> pd.DataFrame:
-    r"""Functional synergy/tradeoff of service pairs from the signs of Δ vs the baseline (M24).
+    r"""Functional synergy/tradeoff of service pairs from the signs of Δ vs the baseline.
 
     For every alternative s ≠ baseline and pair (f, g): :math:`\Delta_f = ESV_{s,f} - ESV_{b,f}`;
     ``synergy`` when both signs are equal and non-zero, ``tradeoff`` when opposite, ``neutral``
@@ -268,7 +268,7 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 def spatial_synergy(esv_scenarios: xr.DataArray, esv_baseline: xr.DataArray, *,
                     services: Sequence[str] | None = None, dim: str | None = None,
                     sample: int | None = None, seed: int = 0) -> pd.DataFrame:
-    r"""Spatial synergy: Spearman ρ of per-pixel ΔESV_f and ΔESV_g (M24). Computes.
+    r"""Spatial synergy: Spearman ρ of per-pixel ΔESV_f and ΔESV_g. Computes.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Per-pixel OLS trend and F test over a time stack (METHODS.md M08; seed 001 §2.4, eq. 4-6).
+"""Per-pixel OLS trend and F test over a time stack (Sun et al. 2025, §2.4, eq. 4-6).
 
 The kernel works on the last axis of any ndarray; the public function maps it over the ``time``
 dim of a DataArray with ``xr.apply_ufunc`` (numpy or dask; the time dim is put in one chunk).
@@ -17,7 +17,7 @@ from ..core.finalize import finalize
 
 __all__ = ["TREND_CLASSES", "f_critical", "trend", "trend_time_axis"]
 
-#: class code → label (seed 001 §2.4; "stable" = zero slope)
+#: class code → label (Sun et al. 2025, §2.4; "stable" = zero slope)
 TREND_CLASSES: dict[int, str] = {
     2: "significant increase",
     1: "increase",
@@ -114,7 +114,7 @@ def trend(stack: xr.DataArray, *, time: Literal["index", "coord"] = "index", alp
         Values per time step, dims (``dim``, ..., y, x); n ≥ 3 steps. Float NaN (or the
         ``.rio.nodata`` of an integer stack) is nodata. numpy or dask.
     time : {"index", "coord"}
-        Abscissa: ``index`` = 1..n as in seed 001 (slope per step); ``coord`` = the ``dim``
+        Abscissa: ``index`` = 1..n as in Sun et al. (2025) (slope per step); ``coord`` = the ``dim``
         coordinate values (slope per year; datetimes become decimal years).
     alpha : float
         Significance level of the F test, in (0, 1); F_crit = F_α(1, n − 2).

@@ -8,7 +8,7 @@ All data are SYNTHETIC: a plausible hilly county of central China, generated fro
 """
 
 from .dashihe import DashiheData
-from .dashihe import dashihe as dashihe  # the seed 000 example data (the function shadows its module)
+from .dashihe import dashihe as dashihe  # the Dashihe study example data (the function shadows its module)
 from .demo import DemoRegion, demo_grid, demo_region, demo_region_lazy
 from .fields import CLASSES, YEARS
 

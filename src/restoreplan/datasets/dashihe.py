@@ -1,4 +1,4 @@
-"""Seed 000 example data: the Dashihe iron-mine tailings restoration study (Qian'an, Hebei, China).
+"""Example data of the Dashihe study: the Dashihe iron-mine tailings restoration study (Qian'an, Hebei, China).
 
 The published stand table (Table 3) and the study-area facts needed to rebuild the scenario totals
 of Table 4, plus Tables 1, 2 and 4 themselves for comparison. Every number was transcribed from the
@@ -21,8 +21,8 @@ __all__ = ["CITATION", "TABLE_NAMES", "DashiheData", "dashihe"]
 
 CITATION = (
     "Dashihe mine-tailings restoration study (Mengjiachong and Dacai tailings ponds, Qian'an, Hebei, "
-    "China): ecosystem service supply and tradeoffs under six restoration scenarios (seed 000 of the "
-    "restoreplan method specification; bibliographic record not in the available text). Values "
+    "China): ecosystem service supply and tradeoffs under six restoration scenarios (authors, "
+    "year, journal and DOI are not in the available text of the paper). Values "
     "transcribed from Tables 1-4 and sections 2.1-2.4 of the paper."
 )
 
@@ -31,7 +31,7 @@ TABLE_NAMES = ("stands", "site", "scenarios", "table2", "rankings", "species", "
 
 @dataclass(frozen=True)
 class DashiheData:
-    """The shipped seed 000 tables (pandas DataFrames; copies, safe to modify).
+    """The shipped Dashihe study tables (pandas DataFrames; copies, safe to modify).
 
     Attributes
     ----------
@@ -100,7 +100,7 @@ def _read(name: str, index: str | None) -> pd.DataFrame:
 
 
 def dashihe() -> DashiheData:
-    """Load the seed 000 (Dashihe) stand, scenario and composition tables.
+    """Load the Dashihe study stand, scenario and composition tables.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Land-use change: Markov demand (M19), PLUS LEAS + CARS simulation (M20), validation (M23).
+"""Land-use change: Markov demand, PLUS LEAS + CARS simulation, validation.
 
 * :func:`transition_matrix`, :func:`markov_demand`, :func:`project_counts` — Markov demand.
 * :class:`LandUseSimulator` — ``fit(lulc_start, lulc_end, drivers)`` then ``simulate(...)``.

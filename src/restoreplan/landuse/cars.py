@@ -1,4 +1,4 @@
-r"""CARS — CA based on multi-type random patch seeds (PLUS, METHODS M20; Liang et al. 2021).
+r"""CARS — CA based on multi-type random patch seeds (PLUS; Liang et al. 2021).
 
 One iteration t, for every candidate cell i of current class ``cur`` (valid, not locked by the
 constraint, and ``cur`` above its demand):
@@ -123,11 +123,11 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
     neighborhood : odd window size n (3 → 3×3).
     mu : scale of the random patch-seed term (PLUS μ = 0.1).
     delta, sigma_r1 : threshold decay δ and spread of r1 ~ N(1, σ) clipped to [0, 2].
-    seed_cap : new patch seeds per iteration ≤ seed_cap·N_valid (assumption, METHODS M20).
+    seed_cap : new patch seeds per iteration ≤ seed_cap·N_valid (assumption).
     step : the Step of the threshold-decreasing rule, in Σ|G| units (cells); d grows by one after
         every iteration in which Σ|G| fell by less than ``step``. Default: Σ|G⁰| / ``step_iterations``,
         i.e. the threshold relaxes whenever the CA runs slower than needed to meet the demand in
-        about ``step_iterations`` iterations (METHODS M20 leaves Step unpublished; a size tied to
+        about ``step_iterations`` iterations (PLUS, Liang et al. 2021 leave Step unpublished; a size tied to
         the demand, not to the map size, keeps the pace the same for small and large changes).
     stall_window, stall_frac, stall_tau : once δ^d < ``stall_tau`` (the threshold hardly selects), stop when
         Σ|G| fell by less than ``stall_frac``·Σ|G⁰| over the last ``stall_window`` iterations.

@@ -1,4 +1,4 @@
-r"""LEAS — land-expansion analysis strategy of PLUS (METHODS M20, Liang et al. 2021).
+r"""LEAS — land-expansion analysis strategy of PLUS (Liang et al. 2021).
 
 1. Expansion map :math:`E = LU_2` where :math:`LU_2 \ne LU_1`, else 0 (cells valid in both).
 2. A sample of the cells: PLUS draws ``sample_rate`` of the valid cells at random

@@ -1,4 +1,4 @@
-"""Markov-chain land-use demand (METHODS M19).
+"""Markov-chain land-use demand.
 
 Cross-tabulate the two maps over the cells valid in both, turn the counts into a row-stochastic
 transition matrix (an explicit ``from`` → ``to`` DataFrame), and project class counts forward by

@@ -1,4 +1,4 @@
-r"""Scenario rules for land-use simulation: ID / FS / UE / ER of seed 003 (METHODS M21).
+r"""Scenario rules for land-use simulation: ID / FS / UE / ER of Niu et al. (2025).
 
 A scenario is a declarative, frozen :class:`ScenarioRules` (loadable from a study-file/TOML dict)
 made of five kinds of rule:
@@ -165,12 +165,12 @@ def load_rules(spec: ScenarioRules | Mapping | str) -> ScenarioRules:
 
 
 # --------------------------------------------------------------------------------------------
-# seed 003 presets
+# Niu et al. (2025) presets
 # --------------------------------------------------------------------------------------------
 
 def preset(name: str, *, cropland: int = 1, forest: int = 2, grassland: int = 3, water: int = 4,
            built: int = 5, barren: int = 6) -> ScenarioRules:
-    """Seed 003's ID, FS, UE or ER scenario (METHODS M21 table) for the given class codes.
+    """Niu et al.'s (2025) ID, FS, UE or ER scenario for the given class codes.
 
     ============ ========================================== ========================== ====================================== ============
     scenario     outside the subsidence area                mild                       moderate                               severe
@@ -253,7 +253,7 @@ def _multiplier_kernel(p: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, list[i
 def adjust_transition_matrix(matrix, rules: ScenarioRules | Mapping | str, *,
                              orientation: Literal["from_rows", "from_columns"] | None = None
                              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r"""Apply a scenario's Markov multipliers and region-wide restrictions to P (M21 1–2).
+    r"""Apply a scenario's Markov multipliers and region-wide restrictions to P (scenario mechanisms 1–2).
 
     Parameters
     ----------
@@ -382,13 +382,13 @@ def apply_scenario(rules: ScenarioRules | Mapping | str, *, start: xr.DataArray,
                    probability: xr.DataArray | None = None, reference: xr.DataArray | None = None,
                    classes: Sequence[int] | None = None, steps: float | None = None,
                    orientation: Literal["from_rows", "from_columns"] | None = None) -> ScenarioInputs:
-    r"""Apply a scenario to the inputs of a CA simulation (M21). Computes the maps.
+    r"""Apply a scenario to the inputs of a CA simulation. Computes the maps.
 
     Parameters
     ----------
     rules : ScenarioRules, study-file dict or preset name ("ID", "FS", "UE", "ER").
     start : categorical start map (integer, ``.rio.nodata``).
-    transition_matrix : from → to P (M19), optional; adjusted by :func:`adjust_transition_matrix`.
+    transition_matrix : from → to P, optional; adjusted by :func:`adjust_transition_matrix`.
         Without it P′ is the identity over ``classes`` and only TM is meaningful.
     zones : subsidence zones (0 outside, 1 mild, 2 moderate, 3 severe; nodata → outside), optional
         (default: everything outside).

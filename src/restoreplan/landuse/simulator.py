@@ -1,4 +1,4 @@
-"""``LandUseSimulator`` — PLUS (LEAS + CARS) as a scikit-learn-style fitted model (METHODS M19/M20).
+"""``LandUseSimulator`` — PLUS (LEAS + CARS) as a scikit-learn-style fitted model.
 
 >>> sim = LandUseSimulator(seed=0).fit(lulc_2003, lulc_2013, drivers)     # doctest: +SKIP
 >>> simulated = sim.simulate(lulc_2003, demand={1: 44392, ...}, constraint=water)  # doctest: +SKIP
@@ -109,7 +109,7 @@ class LandUseSimulator:
     Attributes (after ``fit``)
     --------------------------
     classes_ : class codes (model order). transition_counts_, transition_matrix_ : from → to
-    DataFrames (M19). expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
+    DataFrames. expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
     float32 P_ik (NaN where a driver is nodata, 0 on cells already of class k).
     driver_contribution_ : DataFrame class × feature, rows sum to 1. neighborhood_weights_ :
     Series w_k. feature_names_in_ : user driver names. feature_names_ : every feature (user and

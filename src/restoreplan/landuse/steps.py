@@ -1,4 +1,4 @@
-"""Study-file steps of the land-use package: Markov demand and PLUS-style simulation (M19, M20, M23)."""
+"""Study-file steps of the land-use package: Markov demand and PLUS-style simulation."""
 
 from __future__ import annotations
 
@@ -123,10 +123,10 @@ def _same_map(a, b) -> bool:
 
 
 class ScenarioSimulationParams(Params):
-    """Parameters of ``scenario_simulation`` (seed 003)."""
+    """Parameters of ``scenario_simulation`` (Niu et al. 2025)."""
 
     scenarios: list[str | dict] = Field(["ID", "FS", "UE", "ER"], min_length=1,
-                                        description="scenarios simulated from the end map: preset names (seed 003: "
+                                        description="scenarios simulated from the end map: preset names (Niu et al. 2025: "
                                                     "ID, FS, UE, ER) or rule tables (name, rules = [{kind = "
                                                     "'markov_multiplier', …}], see restoreplan.landuse.ScenarioRules)")
 
@@ -142,7 +142,7 @@ class ScenarioSimulationParams(Params):
     steps: float = Field(1.0, gt=0, description="Markov steps past the end map for each scenario's demand")
     equivalent_value: float = Field(3406.5, gt=0, description="D, value of one ESV equivalent (Xie 2015 ≈ 3406.5, "
                                                               "unverified)", json_schema_extra={"units": "yuan/hm2/a"})
-    equivalents: str = Field("niu2025_6class", description="packaged equivalent table (seed 003's is niu2025_6class)")
+    equivalents: str = Field("niu2025_6class", description="packaged equivalent table (Niu et al.'s (2025) is niu2025_6class)")
     n_estimators: int = Field(20, ge=1, le=500, description="trees per class random forest")
     sample_rate: float = Field(0.01, gt=0, le=1, description="share of cells sampled to train LEAS")
     seed: int = Field(0, ge=0, description="random seed (forests and CARS; the same for every scenario)")
@@ -205,15 +205,15 @@ def _scenario_report(result, ctx) -> str:
                   Input("reference", "categorical", "pre-disturbance map for ER's restoration overrides",
                         optional=True)),
           outputs=("lulc", "esv", "pareto", "demand", "functional_synergy", "spatial_synergy"),
-          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s (M03) → Pareto set, "
-                  "synergy vs the end map (M24)",
+          formula="per scenario s: P′ = rules_s(P), start′, locks → CARS(LEAS P) → ESV_s → Pareto set, "
+                  "synergy vs the end map",
           example={"inputs": {"start": "lulc@2000", "end": "lulc@2010", "zones": "subsidence.zone",
                               "reference": "lulc@2000",
                               "drivers": {"dem": "dem", "slope": "slope", "distance_to_road": "distance_to_road"}},
                    "params": {"scenarios": ["ID", "FS", "UE", "ER"], "n_estimators": 10}})
 def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=None, reference=None, scenarios,
                               steps, equivalent_value, equivalents, n_estimators, sample_rate, seed):
-    """Seed 003 chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
+    """Niu et al. (2025) chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
     from ..analysis.tradeoff import (esv_wide, functional_synergy, pareto_front, pareto_improvement, scenario_esv,
                                      spatial_synergy)
     from ..services.esv import esv

@@ -1,4 +1,4 @@
-r"""Mining subsidence by the probability integral method (PIM) and severity zones (METHODS M22).
+r"""Mining subsidence by the probability integral method (PIM) and severity zones.
 
 Each extracted panel lowers the surface by the Gaussian influence function
 
@@ -95,7 +95,7 @@ def subsidence_kernel(r: float, cell_size: float, *, truncate: float = 4.0) -> n
     r"""The influence function sampled on a square grid, times the cell area (sums to ≈ 1).
 
     Values :math:`k(\rho)\,\Delta^2 = \Delta^2 r^{-2}\exp(-\pi\rho^2/r^2)` at cell centres within
-    ``truncate``·σ (σ = r/√(2π)); the sum tends to 1 as Δ/r → 0 (METHODS M22 "integrates to 1").
+    ``truncate``·σ (σ = r/√(2π)); the sum tends to 1 as Δ/r → 0 (the kernel integrates to 1).
     """
     if not (r > 0 and cell_size > 0):
         raise ConfigError(message("r/cell_size", "positive numbers (m)", f"{r}, {cell_size}", "check the inputs"))
@@ -360,7 +360,7 @@ def subsidence(panels, *, like: xr.DataArray, method: Literal["auto", "erf", "fi
                columns: dict[str, str] | None = None, b: float = 0.3, theta0_k: float = 0.65,
                outputs: Sequence[str] = ("subsidence",), max_oversample: int = 16, truncate: float = 4.0,
                rectangle_tolerance: float = 0.01, name: str = "subsidence") -> xr.Dataset:
-    r"""Surface subsidence of mined panels by the probability integral method (PIM, M22).
+    r"""Surface subsidence of mined panels by the probability integral method (PIM).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-r"""Accuracy of simulated land-use maps (METHODS M23).
+r"""Accuracy of simulated land-use maps.
 
 Confusion matrix (rows = reference/observed, columns = simulated), overall accuracy, Cohen's
 kappa, and the three-map Figure of Merit of Pontius et al. (2008):

@@ -1,4 +1,4 @@
-"""Multi-criteria decision analysis: standardization (M01), entropy weights and the FUI priority index (M11)."""
+"""Multi-criteria decision analysis: standardization, entropy weights and the FUI priority index."""
 
 from .index import priority_index
 from .normalize import normalize

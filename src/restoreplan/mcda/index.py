@@ -1,9 +1,9 @@
-"""Composite priority index with entropy weights: feasibility–urgency–importance (METHODS.md M11, seed 001 Table 4).
+"""Composite priority index with entropy weights: feasibility–urgency–importance (Sun et al. 2025, Table 4).
 
 Two levels (**assumption — parameter**): entropy weights w_j of the standardized indicators within
 each dimension give U_d = Σ_j w_j x′_j; entropy weights W_d over the dimension scores give
 index = Σ_d W_d U_d ∈ [0, 1]. ``dimensions=None`` gives the one-level index Σ_j w_j x′_j.
-The domain (cells where every indicator is valid, inside ``mask``, e.g. the M10a potential area)
+The domain (cells where every indicator is valid, inside ``mask``, e.g. the potential restoration area of ``potential_areas``)
 is the same for standardization and weights. Indicators with a ``group`` dim (provisioning,
 regulating, cultural, total) give one index and one weight set per group.
 """
@@ -31,13 +31,13 @@ from .weights import (
 
 __all__ = ["FUI_DIMENSIONS", "FUI_DIRECTIONS", "priority_index"]
 
-#: seed 001 Table 4: dimension → indicators
+#: Sun et al. (2025) Table 4: dimension → indicators
 FUI_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "feasibility": ("population", "distance_to_road", "gdp", "elevation", "slope"),
     "urgency": ("balance", "balance_trend"),
     "importance": ("supply",),
 }
-#: seed 001 Table 4 directions (the table prevails over the text, which says steep slopes help)
+#: Sun et al. (2025) Table 4 directions (the table prevails over the text, which says steep slopes help)
 FUI_DIRECTIONS: dict[str, str] = {
     "population": "+", "distance_to_road": "-", "gdp": "+", "elevation": "-", "slope": "-",
     "balance": "-", "balance_trend": "-", "supply": "+",
@@ -120,21 +120,21 @@ def priority_index(indicators, *, dimensions: Mapping[str, Sequence[str]] | None
                    epsilon: float = 0.0, standardize_dimensions: bool = False, group_dim: str = "group",
                    drop_missing: bool = False, persist: bool = False,
                    name: str = "priority_index") -> tuple[xr.DataArray, pd.DataFrame]:
-    r"""Feasibility–urgency–importance priority index with entropy weights at two levels (M11).
+    r"""Feasibility–urgency–importance priority index with entropy weights at two levels.
 
     Parameters
     ----------
     indicators : xarray.Dataset or mapping of name → DataArray
-        Indicator rasters on one grid. Names of seed 001 Table 4: ``population``,
+        Indicator rasters on one grid. Names of Sun et al. (2025) Table 4: ``population``,
         ``distance_to_road``, ``gdp``, ``elevation``, ``slope`` (feasibility), ``balance``,
         ``balance_trend`` (urgency), ``supply`` (importance). Variables may carry a
         ``group_dim`` (one index per group); the others are shared by every group.
     dimensions : mapping of dimension → indicator names, or None
-        Two-level scheme (default: seed 001 Table 4); ``None`` = one level over all indicators.
+        Two-level scheme (default: Sun et al. (2025) Table 4); ``None`` = one level over all indicators.
     directions : mapping of indicator → '+' or '-'
-        Direction of each indicator (default: seed 001 Table 4).
+        Direction of each indicator (default: Sun et al. (2025) Table 4).
     mask : xarray.DataArray, optional
-        Domain (1 = in), e.g. the M10a potential-area mask (**assumption — parameter**).
+        Domain (1 = in), e.g. the potential-area mask of ``potential_areas`` (**assumption — parameter**).
     epsilon : float
         Shift added to standardized values before the entropy (default 0; 0·ln 0 := 0).
     standardize_dimensions : bool

@@ -1,4 +1,4 @@
-"""Standardization of criteria (METHODS.md M01): min-max (positive / negative), divide-by-max, z-score.
+"""Standardization of criteria: min-max (positive / negative), divide-by-max, z-score.
 
 Statistics are *pooled* over the dims named in ``over`` (default: every dim of the input), so that
 several years or scenarios stacked along ``time`` / ``scenario`` are put on one common scale.
@@ -23,10 +23,10 @@ import xarray as xr
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 from ..core.finalize import finalize
 
-__all__ = ["METHODS", "normalize"]
+__all__ = ["NORMALIZATIONS", "normalize"]
 
 Method = Literal["minmax_pos", "minmax_neg", "max", "zscore"]
-METHODS: tuple[str, ...] = ("minmax_pos", "minmax_neg", "max", "zscore")
+NORMALIZATIONS: tuple[str, ...] = ("minmax_pos", "minmax_neg", "max", "zscore")
 
 
 def _normalize_kernel(x: np.ndarray, a: np.ndarray, b: np.ndarray, *, method: str,
@@ -59,7 +59,7 @@ def _normalize_kernel(x: np.ndarray, a: np.ndarray, b: np.ndarray, *, method: st
             span = b - a
             out = (b - x) / span
         else:  # pragma: no cover - guarded by the public function
-            raise ConfigError(message("method", f"one of {METHODS}", repr(method), "pick one of those"))
+            raise ConfigError(message("method", f"one of {NORMALIZATIONS}", repr(method), "pick one of those"))
         constant = np.broadcast_to(span == 0, x.shape) & np.isfinite(x)
     if constant.any():
         warnings.warn(
@@ -93,7 +93,7 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
         is nodata and stays NaN. numpy- or dask-backed.
     method : {"minmax_pos", "minmax_neg", "max", "zscore"}
         ``minmax_pos`` for benefit criteria (larger is better), ``minmax_neg`` for cost
-        criteria, ``max`` = x / max (seed 000 eq. 6), ``zscore`` with ddof = 0.
+        criteria, ``max`` = x / max (Dashihe study, eq. 6), ``zscore`` with ddof = 0.
     over : str or sequence of str, optional
         Dims whose values are pooled into one set of statistics (default: all dims of ``x``,
         i.e. one minimum and maximum for all years together). ``over=("y", "x")`` gives
@@ -148,8 +148,8 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
     if not isinstance(x, xr.DataArray):
         raise InputError(message("x", "an xarray.DataArray", type(x).__name__,
                                  "wrap the values with xr.DataArray(...) or read a raster"))
-    if method not in METHODS:
-        raise ConfigError(message("method", f"one of {list(METHODS)}", repr(method), "pick one of those"))
+    if method not in NORMALIZATIONS:
+        raise ConfigError(message("method", f"one of {list(NORMALIZATIONS)}", repr(method), "pick one of those"))
     dims = tuple(x.dims) if over is None else ((over,) if isinstance(over, str) else tuple(over))
     unknown = [d for d in dims if d not in x.dims]
     if unknown:

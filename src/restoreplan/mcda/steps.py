@@ -11,7 +11,7 @@ from .normalize import normalize
 
 
 class NormalizeParams(Params):
-    """Parameters of ``normalize`` (M01)."""
+    """Parameters of ``normalize``."""
 
     method: Literal["minmax_pos", "minmax_neg", "max", "zscore"] = Field(
         "minmax_pos", description="minmax_pos (benefit), minmax_neg (cost), max = x/max, zscore (ddof 0)",
@@ -30,5 +30,5 @@ class NormalizeParams(Params):
           backends=("numpy", "dask"),
           example={"inputs": {"x": "ndvi"}, "params": {"method": "minmax_pos"}})
 def normalize_step(x, *, method="minmax_pos", over=None, clip_percentiles=None):
-    """Standardize a layer with pooled min-max, divide-by-max or z-score (M01)."""
+    """Standardize a layer with pooled min-max, divide-by-max or z-score."""
     return normalize(x, method=method, over=over, clip_percentiles=clip_percentiles)

@@ -1,6 +1,6 @@
-r"""Entropy weights (METHODS.md M11; seed 001 §2.7).
+r"""Entropy weights (Sun et al. 2025, §2.7).
 
-Indicators are standardized by direction (M01 min-max: ``+`` benefit, ``−`` cost) over a common
+Indicators are standardized by direction (min-max: ``+`` benefit, ``−`` cost) over a common
 domain (cells where every indicator is valid, optionally inside a mask), then
 
 .. math::
@@ -146,7 +146,7 @@ def common_domain(indicators, mask: xr.DataArray | None = None) -> xr.DataArray:
 
 def standardize_indicators(indicators, *, directions: Mapping[str, str], domain: xr.DataArray,
                            epsilon: float = 0.0) -> dict[str, xr.DataArray]:
-    """x′ of every indicator by its direction (M01 min-max pooled over ``domain``); NaN outside. Lazy."""
+    """x′ of every indicator by its direction (min-max pooled over ``domain``); NaN outside. Lazy."""
     from .normalize import normalize
 
     ind = _as_mapping(indicators)
@@ -184,7 +184,7 @@ def _sums(xs: dict[str, xr.DataArray], domain: xr.DataArray) -> tuple[np.ndarray
 def entropy_weights(indicators, *, directions: Mapping[str, str] | None = None,
                     mask: xr.DataArray | None = None, epsilon: float = 0.0,
                     standardize: bool = True) -> pd.DataFrame:
-    r"""Entropy weights of raster indicators over a common domain (M11). Computes the 2·m sums only.
+    r"""Entropy weights of raster indicators over a common domain. Computes the 2·m sums only.
 
     Parameters
     ----------
@@ -193,7 +193,7 @@ def entropy_weights(indicators, *, directions: Mapping[str, str] | None = None,
     directions : mapping of name → '+' or '-'
         ``+`` benefit (minmax_pos), ``−`` cost (minmax_neg); required when ``standardize``.
     mask : xarray.DataArray, optional
-        Domain mask (1/True = in the domain, e.g. the M10a potential area).
+        Domain mask (1/True = in the domain, e.g. the potential restoration area of ``potential_areas``).
     epsilon : float
         Added to every standardized value (≥ 0) to avoid 0·ln 0 (default 0, with 0·ln 0 := 0).
     standardize : bool
@@ -217,7 +217,7 @@ def entropy_weights(indicators, *, directions: Mapping[str, str] | None = None,
     Notes
     -----
     e_j = −(1/ln n) Σ_i p_ij ln p_ij, p_ij = x′_ij/Σ_i x′_ij; w_j = (1 − e_j)/Σ(1 − e_k); weights in
-    [0, 1], summing to 1. Seed 001 check: x₁ = [1, 2, 3] (+), x₂ = [5, 5, 6] (+) →
+    [0, 1], summing to 1. Sun et al. (2025) check: x₁ = [1, 2, 3] (+), x₂ = [5, 5, 6] (+) →
     w = (0.296082, 0.703918).
     """
     ind = _as_mapping(indicators)

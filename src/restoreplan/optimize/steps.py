@@ -1,6 +1,6 @@
 """Study-file step: Marxan-style selection from Marxan tables (pu, spec, puvspr, optional bound).
 
-The raster chain of seed 002 (cells → planning units) comes later; this step works on the tables a
+The raster chain of Zhao et al. (2023) (cells → planning units) comes later; this step works on the tables a
 study already has (``table:pu`` …) and returns the selection and Marxan's score breakdown.
 """
 

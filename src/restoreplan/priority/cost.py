@@ -1,6 +1,6 @@
-"""Comprehensive restoration cost index (seed 002 eq. 7–8, Table 2; METHODS.md M13).
+"""Comprehensive restoration cost index (Zhao et al. 2023, eq. 7–8, Table 2).
 
-Indicator scores :math:`L_j \\in \\{1..5\\}` (Table 2, classifiers of M12 in
+Indicator scores :math:`L_j \\in \\{1..5\\}` (Table 2, classifiers in
 :mod:`restoreplan.services.classify`):
 
 * GDP density, population density, slope — Jenks natural breaks, 5 classes, highest class 5;
@@ -14,9 +14,9 @@ Indicator scores :math:`L_j \\in \\{1..5\\}` (Table 2, classifiers of M12 in
    C'_i = 1 + 4\\frac{C_i - C_{min}}{C_{max} - C_{min}},\\qquad
    \\eta_i = C'_i + B_i \\in [2, 10] \\quad (8)
 
-Unit project costs P (seed 002 §2.3.5(2)): water 5.4, forest 2, grassland 3, cropland (paddy)
+Unit project costs P (Zhao et al. 2023, §2.3.5(2)): water 5.4, forest 2, grassland 3, cropland (paddy)
 1.5; unused (barren) land has no published value and is a required parameter; built-up land gets
-no cost (NaN — it is locked out of the selection, M14). The unit cancels in C′.
+no cost (NaN — it is locked out of the selection). The unit cancels in C′.
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ from ..services.classify import classify, jenks_breaks, ring_classes
 __all__ = [
     "DEFAULT_RINGS_M",
     "INDICATORS",
-    "SEED002_UNIT_COST",
+    "DEMAND_REVISED_UNIT_COST",
     "benefit_range",
     "benefit_scores",
     "cost_index",
     "eta_kernel",
     "indicator_scores",
     "jenks_edges",
-    "seed002_unit_costs",
+    "demand_revised_unit_costs",
 ]
 
 DEFAULT_RINGS_M: tuple[float, ...] = (500.0, 1000.0, 1500.0, 2000.0)
@@ -59,15 +59,15 @@ INDICATORS: dict[str, tuple[str, str]] = {
     "distance_to_settlement": ("rings", "down"),
 }
 
-#: Seed 002 unit project costs on the six-class scheme (1 cropland, 2 forest, 3 grassland, 4 water).
-SEED002_UNIT_COST: dict[int, float] = {1: 1.5, 2: 2.0, 3: 3.0, 4: 5.4}
+#: Zhao et al. (2023) unit project costs on the six-class scheme (1 cropland, 2 forest, 3 grassland, 4 water).
+DEMAND_REVISED_UNIT_COST: dict[int, float] = {1: 1.5, 2: 2.0, 3: 3.0, 4: 5.4}
 
 
-def seed002_unit_costs(unused: float, *, water: float = 5.4, forest: float = 2.0, grassland: float = 3.0,
+def demand_revised_unit_costs(unused: float, *, water: float = 5.4, forest: float = 2.0, grassland: float = 3.0,
                        cropland: float = 1.5, unused_codes: Sequence[int] = (6,)) -> dict[int, float]:
-    """Unit project cost per six-class code (seed 002); ``unused`` (barren, code 6) is required.
+    """Unit project cost per six-class code (Zhao et al. 2023); ``unused`` (barren, code 6) is required.
 
-    >>> seed002_unit_costs(1.0)
+    >>> demand_revised_unit_costs(1.0)
     {1: 1.5, 2: 2.0, 3: 3.0, 4: 5.4, 6: 1.0}
     """
     out = {1: float(cropland), 2: float(forest), 3: float(grassland), 4: float(water)}
@@ -136,7 +136,7 @@ def indicator_scores(*, k: int = 5, rings_m: Sequence[float] = DEFAULT_RINGS_M, 
     max_exact, seed : int
         Jenks sampling (see :func:`restoreplan.services.classify.jenks_breaks`).
     mask : xarray.DataArray, optional
-        Cells whose values define the Jenks breaks (default every valid cell; seed 002: the whole
+        Cells whose values define the Jenks breaks (default every valid cell; Zhao et al. (2023): the whole
         study area). Scores are assigned everywhere the indicator is valid.
     **indicators
         Any of ``gdp``, ``population``, ``slope``, ``distance_to_river``, ``distance_to_road``,
@@ -206,25 +206,25 @@ def cost_index(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], benefit: x
                rescale: Literal["observed", "theoretical"] = "observed", max_exact: int = 10_000, seed: int = 0,
                scores: xr.Dataset | None = None, name: str = "eta",
                **indicators: xr.DataArray | None) -> xr.Dataset:
-    r"""Comprehensive restoration cost index η of seed 002 (eq. 7–8, Table 2; M13).
+    r"""Comprehensive restoration cost index η of Zhao et al. (2023) (eq. 7–8, Table 2).
 
     Parameters
     ----------
     lulc : xarray.DataArray
         Categorical land use (the year the costs apply to, e.g. the end year).
     unit_cost : mapping int -> float
-        Unit project cost P per land-use code (e.g. :func:`seed002_unit_costs`); every valid code
+        Unit project cost P per land-use code (e.g. :func:`demand_revised_unit_costs`); every valid code
         except ``built_up_codes`` must be listed (ConfigError listing the missing ones).
     benefit : xarray.DataArray
         Benefit raster, max_t − min_t of the ES (:func:`benefit_range`).
     built_up_codes : sequence of int
-        Built-up codes: no cost (NaN), locked out in M14.
+        Built-up codes: no cost (NaN), locked out of the ``marxan_priority`` selection.
     k : int
         Jenks classes of the Jenks indicators and of B (5).
     rings_m : sequence of float
         Ring limits (m) of the distance indicators.
     rescale : {"observed", "theoretical"}
-        C_min/C_max over the valid cells (default, M01) or the extremes the formula can reach,
+        C_min/C_max over the valid cells (default) or the extremes the formula can reach,
         min P·Σ min L and max P·Σ max L (**assumption — parameter**).
     max_exact, seed : int
         Jenks sampling.
@@ -269,7 +269,7 @@ def cost_index(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], benefit: x
     if missing:
         raise ConfigError(message("unit_cost", "a unit cost for every valid non-built-up land-use code",
                                   f"no cost for codes {missing}",
-                                  "add them (seed 002 leaves unused land to you: seed002_unit_costs(unused=...))"))
+                                  "add them (Zhao et al. 2023 leave unused land to you: demand_revised_unit_costs(unused=...))"))
     codes = np.array(sorted(set(uc) - locked), dtype=np.int64)
     costs = np.array([uc[c] for c in codes], dtype=np.float64)
     p = xr.apply_ufunc(_unit_cost_kernel, lulc, kwargs={"codes": codes, "costs": costs},

@@ -1,7 +1,7 @@
-"""Potential restoration areas by above-average ES decline (seed 002 §2.3.3, eq. 5; METHODS.md M10b).
+"""Potential restoration areas by above-average ES decline (Zhao et al. 2023, §2.3.3, eq. 5).
 
 Per ecosystem service, the start- and end-year potential supply are standardized together
-(M01 ``minmax_pos`` pooled over both years, so that region-wide change survives), and
+(``minmax_pos`` pooled over both years, so that region-wide change survives), and
 
 .. math::  \\Delta = S_1' - S_0',\\qquad
            \\mathrm{PoRA} = (\\Delta < 0) \\wedge (|\\Delta| > \\tau)
@@ -58,7 +58,7 @@ def threshold_of(delta, how: str = "mean_of_declines"):
 def potential_decline(start: xr.DataArray, end: xr.DataArray, *,
                       threshold: Literal["mean_of_declines", "mean_of_all_changes"] = "mean_of_declines",
                       name: str = "pora") -> xr.Dataset:
-    r"""Potential restoration areas (PoRA) of one ES from its start- and end-year supply (M10b).
+    r"""Potential restoration areas (PoRA) of one ES from its start- and end-year supply.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def potential_decline(start: xr.DataArray, end: xr.DataArray, *,
         Potential supply of one ES (any units, e.g. t/ha, 0–1, mm) in the start and end year, on
         one grid; NaN = nodata. numpy or dask.
     threshold : {"mean_of_declines", "mean_of_all_changes"}
-        τ = mean |Δ| over cells with Δ < 0 (default, **assumption — parameter**; seed 002 says
+        τ = mean |Δ| over cells with Δ < 0 (default, **assumption — parameter**; Zhao et al. 2023 say
         "decreased more than the average value"), or over every cell with Δ ≠ 0.
     name : str
         Prefix of the output variable names.
@@ -90,7 +90,7 @@ def potential_decline(start: xr.DataArray, end: xr.DataArray, *,
               \Delta = S_1' - S_0',\quad
               \mathrm{PoRA} = [\Delta < 0]\,[\,|\Delta| > \tau\,]
 
-    (min and max pooled over both years, M01). The comparison is strict: a cell whose decline
+    (min and max pooled over both years). The comparison is strict: a cell whose decline
     equals τ (within 1e-9, rounding) is not a PoRA. Value range: Δ ∈ [−1, 1].
 
     Examples
@@ -118,7 +118,7 @@ def potential_decline(start: xr.DataArray, end: xr.DataArray, *,
     s1 = end.astype(np.float64)
     stack = xr.concat([s0.drop_attrs(deep=False), s1.drop_attrs(deep=False)],
                       dim=pd.Index([0, 1], name="epoch"), join="override", coords="minimal", compat="override")
-    z = normalize(stack, method="minmax_pos")  # pooled over both years (M01)
+    z = normalize(stack, method="minmax_pos")  # pooled over both years
     delta = (z.isel(epoch=1, drop=True) - z.isel(epoch=0, drop=True))
     delta = delta.where(s0.notnull() & s1.notnull())
     tau = threshold_of(delta, threshold)

@@ -1,10 +1,10 @@
-"""Priority grades of seed 002 (§2.3.6–2.3.7, Table 3; METHODS.md M16a–c).
+"""Priority grades of Zhao et al. (2023) (§2.3.6–2.3.7, Table 3).
 
-* **M16a overlay**: :math:`g = \\sum_j PRA_j` over the services → 3 high, 2 sub-high, 1 low, 0 none.
-* **M16b demand revision** (Table 3): :math:`s = g + d` with the POI demand class d ∈ {1, 2, 3};
+* **overlay** (``priority_grades``): :math:`g = \\sum_j PRA_j` over the services → 3 high, 2 sub-high, 1 low, 0 none.
+* **demand revision** (``demand_revision``) (Table 3): :math:`s = g + d` with the POI demand class d ∈ {1, 2, 3};
   final grade 3 (high) for s ∈ {5, 6}, 2 (sub-high) for s = 4, 1 (low) for s ∈ {2, 3}; g = 0
   stays 0.
-* **M16c aggregation filter**: connected components of the graded cells (all grades together,
+* **aggregation filter** (``aggregation_filter``): connected components of the graded cells (all grades together,
   8-connectivity by default, **assumption — parameter**) smaller than ``min_area_km2`` are removed.
 
 Grade rasters are uint8 with ``.rio.nodata`` 255.
@@ -40,9 +40,9 @@ def _valid(da: xr.DataArray) -> xr.DataArray:
     return valid_mask(da)
 
 
-# ------------------------------------------------------------------------------------------ M16a
+# ------------------------------------------------------------------------------------------
 def priority_grades(selections: Mapping[str, xr.DataArray], *, name: str = "grade") -> xr.DataArray:
-    r"""Overlay the per-service PRA selections: :math:`g = \sum_j PRA_j` (M16a).
+    r"""Overlay the per-service PRA selections: :math:`g = \sum_j PRA_j`.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ def priority_grades(selections: Mapping[str, xr.DataArray], *, name: str = "grad
     return out.rio.write_nodata(np.uint8(NODATA), encoded=False)
 
 
-# ------------------------------------------------------------------------------------------ M16b
+# ------------------------------------------------------------------------------------------
 def revision_kernel(g: np.ndarray, d: np.ndarray, g_nodata=NODATA, d_nodata=0) -> np.ndarray:
     """Table 3 revision of grades ``g`` (0..3) by demand classes ``d`` (1..3). Pure numpy.
 
@@ -101,14 +101,14 @@ def revision_kernel(g: np.ndarray, d: np.ndarray, g_nodata=NODATA, d_nodata=0) -
 
 
 def demand_revision(grades: xr.DataArray, demand: xr.DataArray, *, name: str = "grade_revised") -> xr.DataArray:
-    r"""Revise ecological priority grades with the human-demand class (Table 3, M16b).
+    r"""Revise ecological priority grades with the human-demand class (Table 3).
 
     Parameters
     ----------
     grades : xarray.DataArray
-        M16a grades 0..3 (uint8, nodata 255).
+        Overlay grades 0..3 (uint8, nodata 255).
     demand : xarray.DataArray
-        POI demand class 1 low, 2 sub-high (medium), 3 high (geometric intervals, M07a; class 0
+        POI demand class 1 low, 2 sub-high (medium), 3 high (geometric intervals; class 0
         = nodata).
     name : str
         Name of the result.
@@ -120,7 +120,7 @@ def demand_revision(grades: xr.DataArray, demand: xr.DataArray, *, name: str = "
 
     Notes
     -----
-    :math:`s = g + d`; grade 3 for s ∈ {5, 6}, 2 for s = 4, 1 for s ∈ {2, 3} (seed 002 Table 3,
+    :math:`s = g + d`; grade 3 for s ∈ {5, 6}, 2 for s = 4, 1 for s ∈ {2, 3} (Zhao et al. 2023, Table 3,
     final mapping inferred from §3.6, **unverified — check the paper**).
     """
     check_raster(grades, name="grades", kind="categorical", crs=False)
@@ -141,7 +141,7 @@ def demand_revision(grades: xr.DataArray, demand: xr.DataArray, *, name: str = "
     return out.rio.write_nodata(np.uint8(NODATA), encoded=False)
 
 
-# ------------------------------------------------------------------------------------------ M16c
+# ------------------------------------------------------------------------------------------
 def _filter_kernel(g: np.ndarray, *, min_cells: float, connectivity: int, nodata=NODATA) -> np.ndarray:
     """Zero the graded cells (1..) of components smaller than ``min_cells``. Pure numpy + scipy."""
     from scipy import ndimage
@@ -162,14 +162,14 @@ def _filter_kernel(g: np.ndarray, *, min_cells: float, connectivity: int, nodata
 
 def aggregation_filter(grades: xr.DataArray, *, min_area_km2: float = 100.0, connectivity: Literal[4, 8] = 8,
                        name: str = "grade_filtered") -> xr.DataArray:
-    r"""Remove priority patches smaller than ``min_area_km2`` (seed 002 §2.3.7; M16c).
+    r"""Remove priority patches smaller than ``min_area_km2`` (Zhao et al. 2023, §2.3.7).
 
     Parameters
     ----------
     grades : xarray.DataArray
         Grades (uint8, > 0 = priority, nodata 255), e.g. after :func:`demand_revision`.
     min_area_km2 : float
-        Minimum patch area (seed 002: 100 km²); patches of all grades together are measured.
+        Minimum patch area (Zhao et al. 2023: 100 km²); patches of all grades together are measured.
     connectivity : {4, 8}
         Patch neighbourhood (default 8, **assumption — parameter**).
     name : str
@@ -189,7 +189,7 @@ def aggregation_filter(grades: xr.DataArray, *, min_area_km2: float = 100.0, con
     if connectivity not in (4, 8):
         raise ConfigError(message("connectivity", "4 or 8", repr(connectivity), "use 8 (queen) or 4 (rook)"))
     if not (np.isfinite(min_area_km2) and min_area_km2 >= 0):
-        raise ConfigError(message("min_area_km2", "an area ≥ 0 in km²", repr(min_area_km2), "seed 002 uses 100"))
+        raise ConfigError(message("min_area_km2", "an area ≥ 0 in km²", repr(min_area_km2), "Zhao et al. (2023) use 100"))
     a_km2 = cell_area_m2(grades, name="grades") / 1e6
     min_cells = float(min_area_km2) / a_km2 * (1 - 1e-12)
     nod = grades.rio.nodata if grades.rio.nodata is not None else NODATA

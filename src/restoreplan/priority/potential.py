@@ -1,11 +1,11 @@
-"""Potential restoration areas by seed 001 Table 3 (METHODS.md M10a).
+"""Potential restoration areas by Sun et al. (2025) Table 3.
 
 Three switchable rules, each a bit of a reason raster:
 
 * bit 0 (1) — ES deficit: balance < ``balance_threshold`` (0);
-* bit 1 (2) — significant decrease: trend class in ``trend_classes`` (−2, from M08);
+* bit 1 (2) — significant decrease: trend class in ``trend_classes`` (−2, from ``trend``);
 * bit 2 (4) — disorder: coupling coordination degree D ≤ ``d_threshold`` (0.4: moderate or
-  extreme disorder, seed 001 Table 2).
+  extreme disorder, Sun et al. 2025, Table 2).
 
 The mask is the union (``combine="any"``, default — an assumption) or the intersection
 (``"all"``) of the enabled rules.
@@ -74,16 +74,16 @@ def potential_areas(balance: xr.DataArray | None = None, trend_class: xr.DataArr
                     use_decrease: bool = True, use_disorder: bool = True, balance_threshold: float = 0.0,
                     trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
                     combine: Literal["any", "all"] = "any", name: str = "potential") -> xr.Dataset:
-    r"""Potential ecological restoration areas from ES balance, balance trend and coordination (M10a).
+    r"""Potential ecological restoration areas from ES balance, balance trend and coordination.
 
     Parameters
     ----------
     balance : xarray.DataArray, optional
-        ES balance (supply − demand, M02) of the last year; float, NaN = nodata.
+        ES balance (supply − demand) of the last year; float, NaN = nodata.
     trend_class : xarray.DataArray, optional
-        Trend classes of the balance (M08: 2, 1, 0, −1, −2; integer with ``.rio.nodata``, or float).
+        Trend classes of the balance (``trend``: 2, 1, 0, −1, −2; integer with ``.rio.nodata``, or float).
     coordination : xarray.DataArray, optional
-        Coupling coordination degree D (M09) of the last year, in [0, 1].
+        Coupling coordination degree D of the last year, in [0, 1].
     use_deficit, use_decrease, use_disorder : bool
         Switch each rule on or off; an enabled rule needs its input.
     balance_threshold : float
@@ -114,7 +114,7 @@ def potential_areas(balance: xr.DataArray | None = None, trend_class: xr.DataArr
     Notes
     -----
     PRA = (b < b₀) ∪ (class ∈ K) ∪ (D ≤ D₀) for ``combine="any"``; nodata wherever an enabled
-    input is nodata. Seed 001 reports 45,536.4 km² (56.45 % of the study area).
+    input is nodata. Sun et al. (2025) report 45,536.4 km² (56.45 % of the study area).
     """
     use = (use_deficit, use_decrease, use_disorder)
     inputs = {"balance": balance, "trend_class": trend_class, "coordination": coordination}

@@ -1,11 +1,11 @@
-"""Marxan-style selection of priority restoration areas per ES (seed 002 §2.3.4–2.3.5; METHODS.md M14).
+"""Marxan-style selection of priority restoration areas per ES (Zhao et al. 2023, §2.3.4–2.3.5).
 
 Planning units are square blocks of ``pu_size`` × ``pu_size`` cells anchored at the raster's
-top-left corner (seed 002: 1 km units). Per unit:
+top-left corner (Zhao et al. 2023: 1 km units). Per unit:
 
-* cost :math:`c_i` = mean η over its valid, non-built-up cells (M13);
-* amount :math:`a_i` = Σ of the ES supply over its PoRA cells (M10b);
-* status (seed 002 Table 1): 3 (locked out) when the built-up share of its valid cells is ≥
+* cost :math:`c_i` = mean η over its valid, non-built-up cells;
+* amount :math:`a_i` = Σ of the ES supply over its PoRA cells;
+* status (Zhao et al. 2023, Table 1): 3 (locked out) when the built-up share of its valid cells is ≥
   ``built_up_share``; 1 (initial reserve) when it holds PoRA amount; 0 otherwise;
 * boundaries: the shared edge between 4-adjacent units (``pu_size``·cell size, in km), derived
   from the grid here because :class:`restoreplan.optimize.Problem` takes a boundary table;
@@ -145,22 +145,22 @@ def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray,
                     seed: int = 0, built_up_codes=(5,), built_up_share: float = 0.5,
                     outer_boundary: bool = False, exclude_built_up_cells: bool = True,
                     feature: str = "es", name: str = "pra") -> dict:
-    r"""Priority restoration areas of one ES by a Marxan-style selection of planning units (M14).
+    r"""Priority restoration areas of one ES by a Marxan-style selection of planning units.
 
     Parameters
     ----------
     pora : xarray.DataArray
         PoRA mask of the ES (1/0, nodata 255; :func:`restoreplan.priority.decline.potential_decline`).
     eta : xarray.DataArray
-        Comprehensive cost index η (M13), NaN on built-up cells.
+        Comprehensive cost index η, NaN on built-up cells.
     amount : xarray.DataArray
         Potential ES supply per cell (≥ 0 on PoRA cells, e.g. the end-year supply).
     lulc : xarray.DataArray
         Categorical land use (built-up codes, study-area mask).
     pu_size : int
-        Cells per planning-unit side (seed 002: 1 km; 33 cells of 30 m).
+        Cells per planning-unit side (Zhao et al. 2023: 1 km; 33 cells of 30 m).
     target : float
-        Target as a share of the PoRA total amount (seed 002: 0.15, Aichi 15 %).
+        Target as a share of the PoRA total amount (Zhao et al. 2023: 0.15, Aichi 15 %).
     blm : float
         Boundary length modifier (per km of boundary, cost units).
     spf : float
@@ -175,7 +175,7 @@ def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray,
         Solver seed.
     built_up_codes, built_up_share
         A unit whose valid cells are ≥ ``built_up_share`` built-up is locked out (status 3,
-        **assumption — parameter**: seed 002 says "units with the artificial land").
+        **assumption — parameter**: Zhao et al. (2023) say "units with the artificial land").
     outer_boundary : bool
         Count unit sides facing no unit as fixed boundary (Marxan self-boundary); default False.
     exclude_built_up_cells : bool
@@ -209,7 +209,7 @@ def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray,
     if not (isinstance(pu_size, (int, np.integer)) and pu_size >= 1):
         raise ConfigError(message("pu_size", "an integer ≥ 1 (cells per unit side)", repr(pu_size), "e.g. 33"))
     if not 0 < target <= 1:
-        raise ConfigError(message("target", "a share in (0, 1]", repr(target), "seed 002 uses 0.15"))
+        raise ConfigError(message("target", "a share in (0, 1]", repr(target), "Zhao et al. (2023) use 0.15"))
     units = planning_unit_table(pora, eta, amount, lulc, pu_size=pu_size, built_up_codes=built_up_codes,
                                 built_up_share=built_up_share)
     R, C = units.attrs["grid_shape"]

@@ -1,8 +1,8 @@
-"""Registry entries of :mod:`restoreplan.priority` and the M11 index: potential_areas (M10a),
-entropy_weights and priority_index (M11), priority_tiers (M16d) and aco (M15).
+"""Registry entries of :mod:`restoreplan.priority` and the priority index: potential_areas,
+entropy_weights and priority_index, priority_tiers and aco.
 
-The demo's ``lulc_matrix`` example is one year, so the demo runs the M10a rules without the trend
-rule here; ``seed001_chain`` runs all three on the full series.
+The demo's ``lulc_matrix`` example is one year, so the demo runs the ``potential_areas`` rules without the trend
+rule here; ``supply_demand_zoning`` runs all three on the full series.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..analysis.chain import SEED001_GROUPS, select_service
+from ..analysis.chain import SUPPLY_DEMAND_ZONING_GROUPS, select_service
 from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
 from ..mcda.weights import entropy_weights
 from ..pipeline.registry import Input, Params, register
@@ -26,9 +26,9 @@ def _last(da):
     return da.isel(time=-1, drop=True) if da is not None and "time" in da.dims else da
 
 
-# ---------------------------------------------------------------- potential areas (M10a)
+# ---------------------------------------------------------------- potential areas
 class PotentialParams(Params):
-    """Parameters of ``potential_areas`` (M10a)."""
+    """Parameters of ``potential_areas``."""
 
     use_deficit: bool = Field(True, description="rule 1: ES balance < balance_threshold")
     use_decrease: bool = Field(True, description="rule 2: trend class in trend_classes (significant decrease)")
@@ -44,9 +44,9 @@ class PotentialParams(Params):
 
 
 @register("potential_areas", params=PotentialParams, group="priority",
-          inputs=(Input("balance", "any", "ES balance (M02); the last year is used", optional=True),
-                  Input("trend_class", "any", "trend classes of the balance (M08)", optional=True),
-                  Input("coordination", "any", "coupling coordination degree D (M09); the last year", optional=True)),
+          inputs=(Input("balance", "any", "ES balance; the last year is used", optional=True),
+                  Input("trend_class", "any", "trend classes of the balance", optional=True),
+                  Input("coordination", "any", "coupling coordination degree D; the last year", optional=True)),
           outputs=("mask", "reason", "table"),
           formula="PRA = (balance < 0) ∪ (trend class = −2) ∪ (D ≤ 0.4); reason bits 1/2/4",
           backends=_BACKENDS, units={"mask": "1", "reason": "bits", "table": "km2"},
@@ -55,7 +55,7 @@ class PotentialParams(Params):
 def potential_areas_step(balance=None, trend_class=None, coordination=None, *, use_deficit=True, use_decrease=True,
                          use_disorder=True, balance_threshold=0.0, trend_classes=(-2,), d_threshold=0.4,
                          combine="any", service="total"):
-    """Potential restoration areas by seed 001 Table 3: deficit, significant decrease, disorder (M10a)."""
+    """Potential restoration areas by Sun et al. (2025) Table 3: deficit, significant decrease, disorder."""
     ds = potential_areas(
         _last(select_service(balance, service)) if balance is not None else None,
         _last(select_service(trend_class, service)) if trend_class is not None else None,
@@ -66,16 +66,16 @@ def potential_areas_step(balance=None, trend_class=None, coordination=None, *, u
     return {"mask": ds["mask"], "reason": ds["reason"], "table": potential_area_table(ds)}
 
 
-# ---------------------------------------------------------------- entropy weights and FUI index (M11)
+# ---------------------------------------------------------------- entropy weights and FUI index
 _FUI_INPUTS = (
     Input("population", "continuous", "population density (+ feasibility)", optional=True),
     Input("distance_to_road", "continuous", "distance to road, m (− feasibility)", optional=True),
     Input("gdp", "continuous", "GDP density (+ feasibility)", optional=True),
     Input("elevation", "continuous", "elevation, m (− feasibility)", optional=True),
     Input("slope", "continuous", "slope (− feasibility)", optional=True),
-    Input("balance", "any", "ES balance, M02 (− urgency); groups from its `service` dim", optional=True),
-    Input("balance_trend", "any", "trend slope of the balance, M08 (− urgency)", optional=True),
-    Input("supply", "any", "ES supply, M02 (+ importance)", optional=True),
+    Input("balance", "any", "ES balance from lulc_matrix (− urgency); groups from its `service` dim", optional=True),
+    Input("balance_trend", "any", "trend slope of the balance from trend (− urgency)", optional=True),
+    Input("supply", "any", "ES supply from lulc_matrix (+ importance)", optional=True),
     Input("mask", "any", "domain, e.g. potential_areas.mask", optional=True),
 )
 
@@ -90,7 +90,7 @@ def _indicators(population, distance_to_road, gdp, elevation, slope, balance, ba
 
 
 class EntropyWeightParams(Params):
-    """Parameters of ``entropy_weights`` (M11)."""
+    """Parameters of ``entropy_weights``."""
 
     epsilon: float = Field(0.0, ge=0, le=0.1, description="shift added to standardized values before the entropy",
                            json_schema_extra={"units": "1"})
@@ -105,7 +105,7 @@ class EntropyWeightParams(Params):
                    "params": {"epsilon": 0.0}})
 def entropy_weights_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None,
                          balance=None, balance_trend=None, supply=None, mask=None, *, epsilon=0.0):
-    """One-level entropy weights of the seed 001 indicators over a domain (M11)."""
+    """One-level entropy weights of the Sun et al. (2025) indicators over a domain."""
     ind = _indicators(population, distance_to_road, gdp, elevation, slope,
                       balance, balance_trend, supply, ["total"])
     ind = {k: (v.sel(group="total", drop=True) if "group" in v.dims else v) for k, v in ind.items()}
@@ -113,11 +113,11 @@ def entropy_weights_step(population=None, distance_to_road=None, gdp=None, eleva
 
 
 class PriorityIndexParams(Params):
-    """Parameters of ``priority_index`` (M11)."""
+    """Parameters of ``priority_index``."""
 
-    groups: tuple[str, ...] = Field(SEED001_GROUPS, description="labels of the `service` dim of balance/supply "
+    groups: tuple[str, ...] = Field(SUPPLY_DEMAND_ZONING_GROUPS, description="labels of the `service` dim of balance/supply "
                                                                "with one index each (four scenarios)")
-    levels: Literal[1, 2] = Field(2, description="2: indicator and dimension weights (seed 001); 1: one level")
+    levels: Literal[1, 2] = Field(2, description="2: indicator and dimension weights (Sun et al. 2025); 1: one level")
     epsilon: float = Field(0.0, ge=0, le=0.1, description="shift added to standardized values before the entropy",
                            json_schema_extra={"units": "1"})
     standardize_dimensions: bool = Field(False, description="min-max the dimension scores before the second level")
@@ -132,9 +132,9 @@ class PriorityIndexParams(Params):
                               "supply": "lulc_matrix.supply", "mask": "potential_areas.mask"},
                    "params": {"levels": 2}})
 def priority_index_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None, balance=None,
-                        balance_trend=None, supply=None, mask=None, *, groups=SEED001_GROUPS, levels=2,
+                        balance_trend=None, supply=None, mask=None, *, groups=SUPPLY_DEMAND_ZONING_GROUPS, levels=2,
                         epsilon=0.0, standardize_dimensions=False):
-    """Feasibility–urgency–importance priority index with entropy weights, per ES group (M11)."""
+    """Feasibility–urgency–importance priority index with entropy weights, per ES group."""
     ind = _indicators(population, distance_to_road, gdp, elevation, slope, balance, balance_trend, supply, groups)
     idx, w = priority_index(ind, dimensions=FUI_DIMENSIONS if levels == 2 else None, directions=FUI_DIRECTIONS,
                             mask=mask, epsilon=epsilon, standardize_dimensions=standardize_dimensions,
@@ -142,9 +142,9 @@ def priority_index_step(population=None, distance_to_road=None, gdp=None, elevat
     return {"index": idx, "weights": w}
 
 
-# ---------------------------------------------------------------- tiers (M16d)
+# ---------------------------------------------------------------- tiers
 class TierParams(Params):
-    """Parameters of ``priority_tiers`` (M16d)."""
+    """Parameters of ``priority_tiers``."""
 
     cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="cumulative cuts, % of the eligible area",
                                     json_schema_extra={"units": "percent"})
@@ -152,29 +152,29 @@ class TierParams(Params):
 
 
 @register("priority_tiers", params=TierParams, group="priority",
-          inputs=(Input("index", "any", "priority index (M11), optionally with a group dim"),
+          inputs=(Input("index", "any", "priority index, optionally with a group dim"),
                   Input("mask", "any", "eligible cells (potential_areas.mask)", optional=True),
-                  Input("esv", "any", "ES value per cell for the benefit table (M03)", optional=True)),
+                  Input("esv", "any", "ES value per cell for the benefit table", optional=True)),
           outputs=("tiers", "table"),
           formula="rank by index (desc., stable row-major ties); tier t: n_{t−1} ≤ rank < round(cut_t·N/100)",
           units={"tiers": "tier", "table": "km2, yuan"},
           example={"inputs": {"index": "priority_index.index", "mask": "potential_areas.mask", "esv": "esv.esv"},
                    "params": {"cuts": [5, 15, 30, 45, 100]}})
 def priority_tiers_step(index, mask=None, esv=None, *, cuts=(5, 15, 30, 45, 100), service="total"):
-    """Top-x % priority tiers with area and ES benefit per tier, seed 001 Table 5 layout (M16d)."""
+    """Top-x % priority tiers with area and ES benefit per tier, Sun et al. 2025, Table 5 layout."""
     t = priority_tiers(index, mask=mask, cuts=cuts)
     e = _last(select_service(esv, service)) if esv is not None else None
     return {"tiers": t, "table": tier_table(t, esv=e)}
 
 
-# ---------------------------------------------------------------- ACO zoning (M15)
+# ---------------------------------------------------------------- ACO zoning
 class AcoParams(Params):
-    """Parameters of ``aco`` (M15)."""
+    """Parameters of ``aco``."""
 
     cuts: tuple[float, ...] = Field((5, 15, 30, 45), description="nested targets, % of the eligible area (< 100)",
                                     json_schema_extra={"units": "percent"})
     block: int = Field(10, ge=1, le=1000, description="cells per block side of the optimization grid "
-                                                      "(seed 001 used 1 km)", json_schema_extra={"units": "cells"})
+                                                      "(Sun et al. 2025 used 1 km)", json_schema_extra={"units": "cells"})
     group: str = Field("total", description="label of the index's group dim to optimize")
     w_s: float = Field(0.7, ge=0, le=1, description="weight of the mean index in the objective",
                        json_schema_extra={"units": "1"})
@@ -203,7 +203,7 @@ class AcoParams(Params):
 
 
 @register("aco", params=AcoParams, group="priority",
-          inputs=(Input("index", "any", "priority index in [0, 1] (M11)"),
+          inputs=(Input("index", "any", "priority index in [0, 1]"),
                   Input("mask", "any", "eligible cells (potential_areas.mask)", optional=True)),
           outputs=("tiers", "comparison"),
           formula="max U = w_s·mean index + w_c·Σk_c/(8|S|), |S| = N; P(c) ∝ τ^α (index + λk/8)^β; MAX–MIN ACO",
@@ -213,7 +213,7 @@ class AcoParams(Params):
 def aco_step(index, mask=None, *, cuts=(5, 15, 30, 45), block=10, group="total", w_s=0.7, w_c=0.3, n_ants=30,
              n_iter=300, patience=50, alpha=1.0, beta=2.0, rho=0.1, tau_min=0.01, tau_max=10.0, lam=0.5,
              local_search=True, seed=0):
-    """Nested ACO priority tiers on an aggregated grid, compared with the top-x % selection (M15)."""
+    """Nested ACO priority tiers on an aggregated grid, compared with the top-x % selection."""
     idx = index.sel(group=group, drop=True) if "group" in index.dims else index
     tiers, table = aco_on_blocks(idx, mask=mask, block=block, cuts=cuts, w_s=w_s, w_c=w_c, n_ants=n_ants,
                                  n_iter=n_iter, patience=patience, alpha=alpha, beta=beta, rho=rho,

@@ -1,4 +1,4 @@
-"""Top-x % priority tiers and their ES benefit (METHODS.md M16d; seed 001 §3.4, Table 5).
+"""Top-x % priority tiers and their ES benefit (Sun et al. 2025, §3.4, Table 5).
 
 Eligible cells (valid index, inside the mask) are ranked by index, descending, ties in stable
 row-major order (**assumption — parameter**). Cumulative cuts of [5, 15, 30, 45, 100] % of the
@@ -82,14 +82,14 @@ def _eligible(index: xr.DataArray, mask: xr.DataArray | None) -> np.ndarray:
 def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
                    cuts: Sequence[float] = DEFAULT_CUTS, group_dim: str = "group",
                    name: str = "priority_tier") -> xr.DataArray:
-    r"""Top-x % tiers of a priority index (M16d). Computes (a global ranking).
+    r"""Top-x % tiers of a priority index. Computes (a global ranking).
 
     Parameters
     ----------
     index : xarray.DataArray
         Priority index (y, x), optionally with ``group_dim`` (one ranking per group); NaN = not eligible.
     mask : xarray.DataArray, optional
-        Eligible cells (1 = eligible), e.g. the M10a potential area; may carry ``group_dim``.
+        Eligible cells (1 = eligible), e.g. the potential restoration area of ``potential_areas``; may carry ``group_dim``.
     cuts : sequence of float
         Cumulative area percentages, increasing, the last ≤ 100 (default 5, 15, 30, 45, 100).
     group_dim : str
@@ -131,14 +131,14 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
 
 def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Sequence[float] | None = None,
                group_dim: str = "group") -> pd.DataFrame:
-    """Area and ES benefit per tier, cumulative, and share of the total — seed 001 Table 5 layout. Computes.
+    """Area and ES benefit per tier, cumulative, and share of the total — Sun et al. (2025) Table 5 layout. Computes.
 
     Parameters
     ----------
     tiers : xarray.DataArray
         Result of :func:`priority_tiers` (or of the ACO nested tiers).
     esv : xarray.DataArray, optional
-        ES value per cell (yuan a⁻¹, M03), optionally with ``group_dim``; benefit = Σ ESV.
+        ES value per cell (yuan a⁻¹), optionally with ``group_dim``; benefit = Σ ESV.
     cuts : sequence of float, optional
         Labels of the tiers (default: the ``cuts`` attribute of ``tiers``).
 

@@ -1,4 +1,4 @@
-"""ACO zoning of a priority index on an aggregated grid (seed 001 ran ACO on a 1 km grid; M15).
+"""ACO zoning of a priority index on an aggregated grid (Sun et al. 2025 ran ACO on a 1 km grid).
 
 Blocks of ``block`` × ``block`` cells: the block index is the mean of its eligible cells, and a
 block is eligible when at least ``min_eligible_share`` of its valid cells are eligible

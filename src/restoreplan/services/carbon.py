@@ -1,4 +1,4 @@
-"""Carbon storage, change and value (InVEST Carbon 3.20 parity; METHODS.md M04).
+"""Carbon storage, change and value (InVEST Carbon 3.20 parity).
 
 Kernel: a per-class lookup of the four pools summed in float32, exactly as InVEST reclassifies each
 pool to a float32 raster and adds them. Public functions take and return ``xarray.DataArray``
@@ -7,7 +7,7 @@ rasters (numpy- or dask-backed; nothing is computed here except in :func:`carbon
 Formulas (t ha⁻¹ per pixel; totals in t)::
 
     C(x)   = c_above + c_below + c_soil + c_dead            (per LULC class)
-    C'(x)  = C(x) · NEP(x) / mean_valid(NEP)               (optional NEP correction, seed 002 eq. 1)
+    C'(x)  = C(x) · NEP(x) / mean_valid(NEP)               (optional NEP correction, Zhao et al. 2023, eq. 1)
     total  = Σ_valid C(x) · A_cell / 10⁴
     ΔC     = C_alt − C_bas
     V      = price / n · (1 − rⁿ)/(1 − r),  r = 1/((1 + disc/100)(1 + rate/100)),  n = alt_year − bas_year

@@ -1,4 +1,4 @@
-"""Classifiers (METHODS.md M07a, M12): Jenks natural breaks, geometric intervals, multi-ring distance buffers.
+"""Classifiers: Jenks natural breaks, geometric intervals, multi-ring distance buffers.
 
 Breaks are returned as *edges* ``b_0 < b_1 <= ... <= b_K`` (``b_0`` = the minimum, ``b_K`` = the
 maximum of the data the breaks were computed on); class ``k`` (1..K) holds ``(b_{k-1}, b_k]``,
@@ -421,7 +421,7 @@ def jenks_classes(x: xr.DataArray, k: int = 5, *, max_exact: int = 10_000, seed:
 
 
 def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -> xr.DataArray:
-    r"""Geometric-interval classes 1..k of ``x`` (e.g. POI kernel density, seed 002 §2.3.2).
+    r"""Geometric-interval classes 1..k of ``x`` (e.g. POI kernel density, Zhao et al. 2023, §2.3.2).
 
     Parameters
     ----------
@@ -491,7 +491,7 @@ def ring_classes(distance: xr.DataArray, *, rings_m: Sequence[float] = (500.0, 1
 def distance_rings(features, *, like: xr.DataArray | None = None,
                    rings_m: Sequence[float] = (500.0, 1000.0, 1500.0, 2000.0),
                    name: str = "distance_ring") -> xr.DataArray:
-    r"""Multi-ring buffers around features: exact Euclidean distance, then ring classes (M12).
+    r"""Multi-ring buffers around features: exact Euclidean distance, then ring classes.
 
     Parameters
     ----------

@@ -1,11 +1,11 @@
-"""ES demand: POI kernel density (M07a) and population / GDP / construction proxies (M07b).
+"""ES demand: POI kernel density and population / GDP / construction proxies.
 
 * :func:`poi_density` — Silverman's quartic kernel (the ArcGIS form) at cell centres, exact (KD-tree)
   or by FFT convolution of gridded weights; classes by geometric intervals with
   :func:`poi_demand_classes`.
 * :func:`construction_share`, :func:`composite_demand` — Peng et al. (2017) composite demand
   ESD = ConL · lg(PD) · lg(GDPD).
-* :func:`standardized_demand` — min-max standardization of proxies with directions (M01).
+* :func:`standardized_demand` — min-max standardization of proxies with directions.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def _points_xy(points, like: xr.DataArray, weights) -> tuple[np.ndarray, np.ndar
 def poi_density(points, *, like: xr.DataArray, radius_m: float, weights: str | Sequence[float] | None = None,
                 mode: Literal["exact", "raster"] = "exact", empty: Literal["zero", "nan"] = "zero",
                 per: Literal["km2", "m2"] = "km2", mask: bool = True, name: str = "poi_density") -> xr.DataArray:
-    r"""Quartic (Silverman) kernel density of points at the cell centres of ``like`` (M07a).
+    r"""Quartic (Silverman) kernel density of points at the cell centres of ``like``.
 
     Parameters
     ----------
@@ -210,7 +210,7 @@ def poi_density(points, *, like: xr.DataArray, radius_m: float, weights: str | S
     like : xarray.DataArray
         Grid template (projected CRS, metres); numpy or dask (the result has its chunks).
     radius_m : float
-        Search radius r in metres (> 0; seed 002 uses 30 000). ``mode="raster"`` needs r ≥ 3
+        Search radius r in metres (> 0; Zhao et al. 2023 use 30 000). ``mode="raster"`` needs r ≥ 3
         cells.
     weights : str or sequence of float, optional
         Column of ``points`` or one non-negative weight per point (default 1 each).
@@ -308,7 +308,7 @@ def poi_density(points, *, like: xr.DataArray, radius_m: float, weights: str | S
 
 
 def poi_demand_classes(density: xr.DataArray, k: int = 3, *, name: str = "poi_demand_class") -> xr.DataArray:
-    """Geometric-interval classes of a density (seed 002: k = 3, low / medium / high = 1 / 2 / 3).
+    """Geometric-interval classes of a density (Zhao et al. 2023: k = 3, low / medium / high = 1 / 2 / 3).
 
     Zeros (no point within r) fall in class 1 (**assumption — parameter**); see
     :func:`restoreplan.services.classify.geometric_classes`.
@@ -381,7 +381,7 @@ def construction_share(lulc: xr.DataArray, *, construction_codes: Sequence[int] 
 
 def composite_demand(construction_share: xr.DataArray, population: xr.DataArray, gdp: xr.DataArray, *,
                      floor: float = 1.0, name: str = "esd") -> xr.DataArray:
-    r"""Peng et al. (2017) composite ES demand ESD = ConL · lg(PD) · lg(GDPD) (M07b).
+    r"""Peng et al. (2017) composite ES demand ESD = ConL · lg(PD) · lg(GDPD).
 
     Parameters
     ----------
@@ -424,14 +424,14 @@ def composite_demand(construction_share: xr.DataArray, population: xr.DataArray,
 def standardized_demand(layers: Mapping[str, xr.DataArray], *,
                         directions: Mapping[str, Literal["pos", "neg"]] | None = None,
                         over: str | Sequence[str] | None = None) -> xr.Dataset:
-    r"""Min-max standardize demand proxies with directions (M01 applied to M07b).
+    r"""Min-max standardize demand proxies with directions (min-max standardization as in ``normalize``).
 
     Parameters
     ----------
     layers : mapping name → DataArray
         Proxies on one grid (e.g. ``{"population": pop, "gdp": gdp}``).
     directions : mapping name → "pos" | "neg", optional
-        ``pos`` (default for every layer; seed 001 uses population and GDP as positive
+        ``pos`` (default for every layer; Sun et al. 2025 use population and GDP as positive
         indicators): (x − min)/(max − min); ``neg``: (max − x)/(max − min).
     over : dims pooled for the statistics (default all dims of each layer).
 

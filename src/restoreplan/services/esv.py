@@ -1,4 +1,4 @@
-"""Equivalent-factor ecosystem service value (METHODS.md M03; Xie et al. 2015), and Costanza unit values.
+"""Equivalent-factor ecosystem service value (Xie et al. 2015), and Costanza unit values.
 
 The value of each service f on a cell of class k is the dimensionless equivalent E[k, f] times the
 value D of one standard equivalent (yuan hm⁻² a⁻¹), optionally scaled by a regional or per-pixel
@@ -10,7 +10,7 @@ Packaged tables (``package:NAME`` in study files; :func:`load_table` in Python):
   per row; rows ``recalled_not_checked`` raise an :class:`AssumptionWarning` when used);
 * ``xie2015_mapping_6class`` — the default class → row mapping of the 6-class demo legend
   (a convention, not from the paper);
-* ``niu2025_6class`` — seed 003's 6-class table (Niu et al. 2025, transcribed);
+* ``niu2025_6class`` — the 6-class table of Niu et al. (2025), transcribed;
 * ``costanza_unit_values`` and ``costanza_mapping_6class`` — Costanza et al. 1997/2014 unit values.
 """
 
@@ -305,7 +305,7 @@ def esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_value: floa
         precipitation=None, precipitation_ref: float | None = None,
         soil_conservation=None, soil_conservation_ref: float | None = None,
         units: str = "yuan/a", name: str = "esv") -> xr.DataArray:
-    r"""Ecosystem service value per cell by the equivalent-factor method (Xie et al. 2015; M03).
+    r"""Ecosystem service value per cell by the equivalent-factor method (Xie et al. 2015).
 
     Parameters
     ----------

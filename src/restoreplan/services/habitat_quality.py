@@ -1,4 +1,4 @@
-"""Habitat quality, degradation and rarity (InVEST Habitat Quality 3.20 parity; METHODS.md M05).
+"""Habitat quality, degradation and rarity (InVEST Habitat Quality 3.20 parity).
 
 How InVEST 3.20 computes it, and what this module reproduces (all arithmetic in float32, in
 InVEST's order of operations, so results agree with InVEST to float32 rounding):

@@ -1,9 +1,9 @@
-"""LULC supply/demand/balance matrices with NDVI correction (METHODS.md M02; seed 001 §2.3, eq. 1-3).
+"""LULC supply/demand/balance matrices with NDVI correction (Sun et al. 2025, §2.3, eq. 1-3).
 
 Expert scores per land-use class and service (Burkhard et al. 2012 scale, 0 none ... 5 very high)
 are mapped onto the land-use raster. Supply is corrected by an NDVI factor A; demand never is.
 Services are summed into ES groups (provisioning / regulating / cultural) and a total, and the
-balance is supply − demand at every level (seed 001 calls it "supply subtracted from demand" but
+balance is supply − demand at every level (Sun et al. 2025 call it "supply subtracted from demand" but
 reads negative values as deficits, which is supply − demand).
 
 Shared table helpers (``code_table``, ``checked_keys``, ``lookup``, ``sums_by_class``) are also
@@ -235,7 +235,7 @@ def lulc_matrix(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table:
                 ndvi: xr.DataArray | None = None, ndvi_mode: NdviMode = "region",
                 ndvi_reference=None, ndvi_region=None,
                 exempt_classes: Sequence[int] = (), name: str = "es") -> xr.Dataset:
-    r"""ES supply, demand and balance from land-use × service score matrices (M02).
+    r"""ES supply, demand and balance from land-use × service score matrices.
 
     Parameters
     ----------
@@ -253,7 +253,7 @@ def lulc_matrix(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table:
     ndvi : xarray.DataArray, optional
         NDVI on the grid of ``lulc`` (pixel mode; region mode when ``ndvi_region`` is None).
     ndvi_mode : {"none", "region", "pixel"}
-        ``none``: A = 1; ``region`` (seed 001 eq. 3): one factor per year,
+        ``none``: A = 1; ``region`` (Sun et al. 2025, eq. 3): one factor per year,
         A = NDVI_region / NDVI_reference; ``pixel``: A(x) = NDVI(x) / NDVI_reference.
     ndvi_reference : float, {year: float} or DataArray
         National (reference) mean NDVI of the same year; required unless ``ndvi_mode="none"``.
@@ -296,7 +296,7 @@ def lulc_matrix(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table:
     Examples
     --------
     Forest (S = 5, D = 1) and built-up (S = 0, D = 5) with A = 1.2 give supply [6, 0] and
-    balance [5, -5] (METHODS.md M02 "Verify").
+    balance [5, -5] (worked check).
     """
     check_raster(lulc, name="lulc", kind="categorical", crs=False)
     if ndvi_mode not in ("none", "region", "pixel"):
@@ -392,7 +392,7 @@ def _ndvi_factor(lulc, ndvi, mode, reference, region):
 
 
 def lulc_matrix_totals(matrix: xr.Dataset, lulc: xr.DataArray, *, by_class: bool = True) -> pd.DataFrame:
-    r"""Area-weighted totals ES_j = Σ_k area_k · V_jk (seed 001 eq. 1-2), in score·km². Computes.
+    r"""Area-weighted totals ES_j = Σ_k area_k · V_jk (Sun et al. 2025, eq. 1-2), in score·km². Computes.
 
     Parameters
     ----------

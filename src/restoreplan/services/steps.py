@@ -165,7 +165,7 @@ register("water_yield", params=WaterYieldParams, group="services", backends=("nu
 
 # ----------------------------------------------------------------------------------- water balance
 class WaterBalanceParams(Params):
-    """Parameters of ``water_balance`` (seed 002 eq. 3)."""
+    """Parameters of ``water_balance`` (Zhao et al. 2023, eq. 3)."""
 
     runoff_coefficient: float | None = Field(None, ge=0, le=1,
                                              description="R = c·P when no runoff raster is given (assumption)",

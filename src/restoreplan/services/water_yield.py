@@ -1,4 +1,4 @@
-"""Annual water yield (InVEST AWY 3.20 parity; METHODS.md M06a) and the simple water balance (M06b).
+"""Annual water yield (InVEST AWY 3.20 parity) and the simple water balance.
 
 Per pixel (Budyko curve in Fu's form, Zhang et al. 2004)::
 
@@ -15,7 +15,7 @@ input dtypes, so float32 inputs give float32 arithmetic (needed for a 1e-6 match
 by up to 6.5e-4 mm). Per watershed: means of P, PET, AET and Y over valid pixels whose centre lies
 in the polygon, and ``wyield_vol = wyield_mn · polygon area / 1000`` (m³).
 
-Water balance (seed 002 eq. 3): ``WH = (P − R − ET) · A_cell · 10⁻³`` m³ a⁻¹ per cell.
+Water balance (Zhao et al. 2023, eq. 3): ``WH = (P − R − ET) · A_cell · 10⁻³`` m³ a⁻¹ per cell.
 """
 
 from __future__ import annotations
@@ -289,7 +289,7 @@ def _balance_kernel(p, r, et, area):
 def water_balance(precipitation: xr.DataArray, et: xr.DataArray, *, runoff: xr.DataArray | None = None,
                   runoff_coefficient: float | None = None, clip_negative: bool = False,
                   name: str = "water_balance") -> xr.DataArray:
-    """Water conservation per cell, ``WH = (P − R − ET) · A_cell · 10⁻³`` (m³ a⁻¹; seed 002 eq. 3).
+    """Water conservation per cell, ``WH = (P − R − ET) · A_cell · 10⁻³`` (m³ a⁻¹; Zhao et al. 2023, eq. 3).
 
     Parameters
     ----------

@@ -1,9 +1,9 @@
-"""Stand-level restoration design (seed 000): species coefficients, diversity, scenarios, tradeoffs.
+"""Stand-level restoration design (Dashihe mine-tailings study): species values, diversity, scenarios, tradeoffs.
 
-Workflow (METHODS M25)::
+Workflow::
 
     import restoreplan as rp
-    d = rp.datasets.dashihe()                          # seed 000 Tables 1–4
+    d = rp.datasets.dashihe()                          # the Dashihe study Tables 1–4
     table4 = rp.stand.scenario_table(d)                # scenario totals and % change (Table 4)
     rp.stand.rmse_tradeoff(table4)                     # overall tradeoff intensity (Fig. 6)
     rp.stand.recommended_composition(rp.stand.ranks_from_lists(d.rankings), d.species)   # Table 2

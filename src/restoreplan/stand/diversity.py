@@ -1,6 +1,6 @@
-"""Plant diversity of stands: importance values, Shannon–Wiener, Simpson and Pielou (seed 000 §2.3.4).
+"""Plant diversity of stands: importance values, Shannon–Wiener, Simpson and Pielou (Dashihe study, §2.3.4).
 
-The habitat-maintenance service of seed 000 is the Shannon–Wiener index computed on species
+The habitat-maintenance service of the Dashihe study is the Shannon–Wiener index computed on species
 *importance values* (Fang et al. 2009) instead of individual counts:
 
 .. math::
@@ -69,7 +69,7 @@ def shannon(values, *, normalize: bool = True) -> float:
         Abundances or importance values, ≥ 0 (zeros are ignored).
     normalize : bool, default True
         ``True``: :math:`P_i = v_i/\\sum v`, so :math:`0 \\le H \\le \\ln S`. ``False``: use the values as
-        :math:`P_i` unchanged (the seed-000 convention; H may exceed ln S).
+        :math:`P_i` unchanged (the convention of the Dashihe study; H may exceed ln S).
 
     Returns
     -------
@@ -149,7 +149,7 @@ def pielou(values, *, normalize: bool = True) -> float:
 def importance_values(plots: pd.DataFrame, *, n_plots: int | None = None,
                       relative_within: Literal["layer", "all"] = "layer",
                       frequency: Literal["plots", "relative"] = "plots") -> pd.DataFrame:
-    """Importance values of the species of one site or stand (seed 000 eq. 2–3).
+    """Importance values of the species of one site or stand (Dashihe study, eq. 2–3).
 
     Parameters
     ----------
@@ -223,7 +223,7 @@ def importance_values(plots: pd.DataFrame, *, n_plots: int | None = None,
         if frequency == "plots":
             if n_plots is None or n_plots <= 0:
                 raise ConfigError(message("n_plots", "the number of plots of the site (> 0)", repr(n_plots),
-                                          "pass n_plots=14 (restoration) or 5 (reference, control) as in seed 000"))
+                                          "pass n_plots=14 (restoration) or 5 (reference, control) as in the Dashihe study"))
             if (n_i > n_plots).any() or (n_i < 0).any():
                 raise DataError(message("plots.plots", f"counts in [0, {n_plots}]",
                                         f"{df.loc[trees & ((df['plots'] > n_plots) | (df['plots'] < 0)), 'species'].tolist()}",

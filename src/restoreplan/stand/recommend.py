@@ -1,9 +1,9 @@
-"""Recommended stand composition by service rankings (seed 000 §2.4, Table 2; METHODS M25.5).
+"""Recommended stand composition by service rankings (Dashihe study, §2.4, Table 2).
 
 Tree layer: rank the candidate species by each service (1 = largest value), keep the species that
 appear in the top ``top_n`` of at least ``min_appearances`` rankings, drop invasive species, order
 them by appearances (descending) then mean rank (ascending), and give them the shares of a ladder
-(seed 000: 20, 15, 15, 15, 10, 5, 5, 5, 5, 5 %), renormalized to 100 % if fewer species qualify:
+(Dashihe study: 20, 15, 15, 15, 10, 5, 5, 5, 5, 5 %), renormalized to 100 % if fewer species qualify:
 
 .. math::
 
@@ -50,7 +50,7 @@ def rank_species(values: pd.DataFrame, *, services: Iterable[str] = ("lai", "car
     ----------
     values : pandas.DataFrame
         Species coefficients indexed by species (e.g. from :func:`~restoreplan.stand.species_values`).
-        Rank only the candidate pool (seed 000: species of the restoration and reference sites);
+        Rank only the candidate pool (Dashihe study: species of the restoration and reference sites);
         filter rows first to rank a narrower pool.
     services : iterable of str
         Columns to rank.
@@ -77,7 +77,7 @@ def ranks_from_lists(rankings: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     rankings : pandas.DataFrame
-        Indexed by rank (1, 2, ...), one column per service holding species names (seed 000 Table 2,
+        Indexed by rank (1, 2, ...), one column per service holding species names (Dashihe study, Table 2,
         ``restoreplan.datasets.dashihe().rankings``).
 
     Returns
@@ -111,7 +111,7 @@ def _qualify(ranks: pd.DataFrame, top_n: int, min_appearances: int) -> pd.DataFr
 def select_trees(ranks: pd.DataFrame, species: pd.DataFrame | None = None, *, top_n: int = 10,
                  min_appearances: int = 2, life_form: str | None = "tree", exclude_invasive: bool = True,
                  ladder: Sequence[float] = DEFAULT_LADDER) -> pd.DataFrame:
-    """Select and weight the tree species of the recommended stand (seed 000 Table 2, M25.5).
+    """Select and weight the tree species of the recommended stand (Dashihe study, Table 2).
 
     Parameters
     ----------
@@ -150,7 +150,7 @@ def select_trees(ranks: pd.DataFrame, species: pd.DataFrame | None = None, *, to
     Notes
     -----
     Order: appearances (desc), mean rank (asc), then the rank tuple in service order (missing =
-    ∞), then name. Seed 000: Larix (1, 3, 1) 20 %, Ulmus (9, 1, 7) 15 %, Platycladus (10, 6, 2)
+    ∞), then name. The Dashihe study: Larix (1, 3, 1) 20 %, Ulmus (9, 1, 7) 15 %, Platycladus (10, 6, 2)
     15 %, Populus (8, 7, 10) 15 %, Pinus tabuliformis (3, –, 3) 10 %, then 5 % each.
     """
     ladder = np.asarray(ladder, dtype=float)
@@ -206,9 +206,9 @@ def understory_layer(species: pd.DataFrame, *, life_form: str = "shrub",
     life_form : {"shrub", "herb"}, default "shrub"
     traits : sequence of str or None
         Wanted traits in priority order (a species is labelled by its first trait); ``None`` takes
-        every species of the life form (seed 000's herb layer: local species).
+        every species of the life form (the Dashihe study's herb layer: local species).
     n_species : int, default 10
-        Number of species; each gets 100/n_species % (seed 000: 10 %). When fewer qualify the rest
+        Number of species; each gets 100/n_species % (Dashihe study: 10 %). When fewer qualify the rest
         is one row ``"(k unspecified species)"``, so the layer still sums to 100 %.
     exclude_invasive : bool, default True
 

@@ -1,4 +1,4 @@
-"""Stand-based restoration scenarios and their service totals (seed 000 §2.4, Tables 1 and 4; M25.4).
+"""Stand-based restoration scenarios and their service totals (Dashihe study, §2.4, Tables 1 and 4).
 
 A scenario assigns an area (hm²) to stand options (mapped stand types, or the reference, control and
 recommended options). Extensive services are summed over areas, intensive ones are site values:
@@ -13,7 +13,7 @@ with :math:`C_s` in t hm⁻² a⁻¹, :math:`Du_s` in kg hm⁻² d⁻¹ and :mat
 :func:`implied_dust_days`). LAI and Shannon are never summed: a scenario takes the site value when
 one is given, else the area-weighted mean of its options.
 
-The standard scenarios of seed 000 (Table 1):
+The standard scenarios of the Dashihe study (Table 1):
 
 ==================  =====================  ============================================================
 key                 paper                  capacities on area
@@ -75,11 +75,11 @@ class SiteDesign:
         non-mapped options), ``carbon_t_per_hm2_a``, ``dust_kg_per_hm2_d``, ``lai``, ``shannon``
         and optionally ``fixed_boundary`` (bool: kept at its area under complete restoration).
     total_area_hm2 : float
-        Whole project area (seed 000: 394 hm²).
+        Whole project area (Dashihe study: 394 hm²).
     water_area_hm2 : float
-        Water area excluded from restoration (seed 000: 55.1 hm²).
+        Water area excluded from restoration (Dashihe study: 55.1 hm²).
     site_lai, site_shannon : float, optional
-        Site-level LAI and Shannon of the current restoration (seed 000 Table 4: 4.88 and 5.85);
+        Site-level LAI and Shannon of the current restoration (Dashihe study, Table 4: 4.88 and 5.85);
         used for the stand-based scenarios instead of area-weighted stand means.
     """
 
@@ -133,12 +133,12 @@ class SiteDesign:
 
     @property
     def current_area_hm2(self) -> float:
-        """Σ mapped stand areas (seed 000: 246.85 hm²)."""
+        """Σ mapped stand areas (Dashihe study: 246.85 hm²)."""
         return float(self.mapped["area_hm2"].sum())
 
     @property
     def restorable_area_hm2(self) -> float:
-        """Total minus water area (seed 000: 394 − 55.1 = 338.9 hm²)."""
+        """Total minus water area (Dashihe study: 394 − 55.1 = 338.9 hm²)."""
         return float(self.total_area_hm2 - self.water_area_hm2)
 
     @property
@@ -192,9 +192,9 @@ def complete_restoration_areas(areas: pd.Series, target_hm2: float, *, fixed=())
     areas : pandas.Series
         Current hm² per stand.
     target_hm2 : float
-        Area to reach (seed 000: the restorable area 338.9 hm²).
+        Area to reach (Dashihe study: the restorable area 338.9 hm²).
     fixed : iterable of str
-        Stands kept at their current area (seed 000: Grassland, Vitex negundo Mixed).
+        Stands kept at their current area (Dashihe study: Grassland, Vitex negundo Mixed).
 
     Returns
     -------
@@ -213,7 +213,7 @@ def complete_restoration_areas(areas: pd.Series, target_hm2: float, *, fixed=())
         A'_s = A_s \\ (s \\in F), \\qquad
         A'_s = A_s \\frac{T - \\sum_{F} A}{\\sum_{\\bar F} A} \\ (s \\notin F)
 
-    Seed 000: (338.9 − 8.71 − 36.05)/(246.85 − 44.76) = 1.4555.
+    the Dashihe study: (338.9 − 8.71 − 36.05)/(246.85 − 44.76) = 1.4555.
 
     Examples
     --------
@@ -240,20 +240,20 @@ def complete_restoration_areas(areas: pd.Series, target_hm2: float, *, fixed=())
 def standard_scenarios(data, *, current_area_hm2: float | None = None,
                        restorable_area_hm2: float | None = None,
                        intensive: Literal["site", "area_weighted"] = "site") -> dict[str, ScenarioSpec]:
-    """The six scenarios of seed 000 Table 1 (status quo and S1–S5) as :class:`ScenarioSpec` objects.
+    """The six scenarios of the Dashihe study Table 1 (status quo and S1–S5) as :class:`ScenarioSpec` objects.
 
     Parameters
     ----------
     data : SiteDesign or object with ``stands`` and ``site``
         The site (e.g. ``restoreplan.datasets.dashihe()``).
     current_area_hm2 : float, optional
-        Area of S1/S2 (default Σ mapped stand areas; 246.85 hm² for seed 000).
+        Area of S1/S2 (default Σ mapped stand areas; 246.85 hm² for the Dashihe study).
     restorable_area_hm2 : float, optional
         Area of S3–S5 (default total − water; 338.9 hm²).
     intensive : {"site", "area_weighted"}, default "site"
         LAI and Shannon of the stand-based scenarios (status quo, future): the site-level values
         (``site_lai``, ``site_shannon``; the seed's Table 4 convention) when given, or the
-        area-weighted stand means (5.20 and 3.18 for the status quo of seed 000).
+        area-weighted stand means (5.20 and 3.18 for the status quo of the Dashihe study).
 
     Returns
     -------
@@ -296,7 +296,7 @@ def scenario_totals(data, scenarios: Mapping[str, ScenarioSpec], *,
     d = as_site_design(data)
     if not dust_days_per_year > 0 or dust_days_per_year > 366:
         raise ConfigError(message("dust_days_per_year", "leaf-on days in (0, 366]", repr(dust_days_per_year),
-                                  f"use e.g. {DEFAULT_DUST_DAYS} (implied by seed 000 Table 4)"))
+                                  f"use e.g. {DEFAULT_DUST_DAYS} (implied by the Dashihe study Table 4)"))
     rows, problems = {}, []
     for name, spec in scenarios.items():
         a = pd.Series(spec.areas, dtype=float)
@@ -336,14 +336,14 @@ def scenario_table(data, *, dust_days_per_year: float = DEFAULT_DUST_DAYS,
                    baseline: str = "status_quo", intensive: Literal["site", "area_weighted"] = "site",
                    current_area_hm2: float | None = None, restorable_area_hm2: float | None = None,
                    include_area: bool = False) -> pd.DataFrame:
-    """Scenario totals and % change against the status quo, laid out as seed 000 Table 4.
+    """Scenario totals and % change against the status quo, laid out as the Dashihe study Table 4.
 
     Parameters
     ----------
     data : SiteDesign or object with ``stands`` and ``site``
-        E.g. ``restoreplan.datasets.dashihe()`` (seed 000 Table 3 and site facts).
+        E.g. ``restoreplan.datasets.dashihe()`` (Dashihe study, Table 3 and site facts).
     dust_days_per_year : float, default 191.5
-        Leaf-on days d converting kg hm⁻² d⁻¹ to t a⁻¹ (**assumption — parameter**; seed 000 does
+        Leaf-on days d converting kg hm⁻² d⁻¹ to t a⁻¹ (**assumption — parameter**; Dashihe study, does
         not state it, its Table 4 implies ≈191.5–191.7 d, see :func:`implied_dust_days`).
     scenarios : mapping, optional
         Scenario name → :class:`ScenarioSpec`; default :func:`standard_scenarios`.
@@ -416,9 +416,9 @@ def implied_dust_days(data, published: pd.DataFrame | None = None, *,
         The capacities and areas (Table 3).
     published : pandas.DataFrame, optional
         Published totals with a ``dust_t_per_a`` column indexed by scenario; default
-        ``data.table4`` (seed 000 Table 4).
+        ``data.table4`` (Dashihe study, Table 4).
     scenarios : iterable of str
-        Scenarios used; seed 000's ``recommended`` row is left out by default because its printed
+        Scenarios used; the Dashihe study's ``recommended`` row is left out by default because its printed
         dust total (4,612 t) is inconsistent with the others (it implies ≈100 d).
     **scenario_kwargs
         Passed to :func:`standard_scenarios`.

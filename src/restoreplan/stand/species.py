@@ -1,4 +1,4 @@
-"""Species coefficient database and stand supply capacities (seed 000 §2.3, METHODS M25.1–M25.2).
+"""Species coefficient database and stand supply capacities (Dashihe study, §2.3).
 
 A species value of a service is the mean of its literature records. A species without a record
 takes the mean of the species of the same life form in the same site (restoration, reference or
@@ -59,7 +59,7 @@ def _species_sites(species: pd.DataFrame) -> pd.DataFrame:
 def species_values(records: pd.DataFrame, species: pd.DataFrame, *,
                    services: Iterable[str] | None = None,
                    fallback: Literal["across_sites", "error"] = "across_sites") -> pd.DataFrame:
-    """Per-species service coefficients with type-mean imputation (seed 000 §2.3.1).
+    """Per-species service coefficients with type-mean imputation (Dashihe study, §2.3.1).
 
     Parameters
     ----------
@@ -183,7 +183,7 @@ def stand_capacity(composition: pd.DataFrame, values: pd.DataFrame, *,
                    weights: Literal["cover", "importance", "equal"] = "cover",
                    services: Iterable[str] = CORE_SERVICES,
                    n_plots: int | dict | None = None) -> pd.DataFrame:
-    """Stand supply capacities: weighted means of species coefficients (METHODS M25.2).
+    """Stand supply capacities: weighted means of species coefficients.
 
     Parameters
     ----------
@@ -244,7 +244,7 @@ def stand_capacity(composition: pd.DataFrame, values: pd.DataFrame, *,
 
 
 def stand_names(composition: pd.DataFrame, *, mixed_below: float = 0.6) -> pd.Series:
-    """Name stands after their dominant species by cover, adding "Mixed" below a share (seed 000 §3.1).
+    """Name stands after their dominant species by cover, adding "Mixed" below a share (Dashihe study, §3.1).
 
     Parameters
     ----------

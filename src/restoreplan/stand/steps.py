@@ -1,6 +1,6 @@
-"""Study-file steps of the stand module (seed 000), registered in the method registry.
+"""Study-file steps of the stand module (the Dashihe study), registered in the method registry.
 
-The examples run on the shipped seed 000 data through the reference ``"dataset:dashihe"`` (the
+The examples run on the shipped Dashihe study data through the reference ``"dataset:dashihe"`` (the
 runner resolves it to ``restoreplan.datasets.dashihe()``, a :class:`DashiheData` object, hence
 the input kind ``any``); user studies pass their own tables (``stands``, ``site``, ...) instead.
 """
@@ -30,7 +30,7 @@ __all__ = [
     "stand_tradeoff_step",
 ]
 
-_DATA_DOC = "seed-000-like data object with `stands` and `site` tables (e.g. dataset:dashihe)"
+_DATA_DOC = "Dashihe-like data object with `stands` and `site` tables (e.g. dataset:dashihe)"
 
 
 def _design(data, stands, site, step: str):
@@ -47,7 +47,7 @@ class StandScenarioParams(Params):
     """Parameters of ``stand_scenarios``."""
 
     dust_days_per_year: float = Field(DEFAULT_DUST_DAYS, gt=0, le=366,
-                                      description="leaf-on days converting kg/hm²/d to t/a (seed 000 implies ≈191.5)",
+                                      description="leaf-on days converting kg/hm²/d to t/a (the Dashihe study implies ≈191.5)",
                                       json_schema_extra={"units": "d/a"})
     intensive: Literal["site", "area_weighted"] = Field(
         "site", description="LAI and Shannon of stand-based scenarios: site values or area-weighted stand means")
@@ -56,7 +56,7 @@ class StandScenarioParams(Params):
 
 def stand_scenarios_step(data=None, stands=None, site=None, *, dust_days_per_year: float = DEFAULT_DUST_DAYS,
                          intensive: str = "site", baseline: str = "status_quo") -> pd.DataFrame:
-    """Scenario totals and % change against the status quo (seed 000 Table 4)."""
+    """Scenario totals and % change against the status quo (Dashihe study, Table 4)."""
     d = _design(data, stands, site, "stand_scenarios")
     t = scenario_table(d, dust_days_per_year=dust_days_per_year, intensive=intensive, baseline=baseline,
                        include_area=True)
@@ -87,7 +87,7 @@ class StandTradeoffParams(Params):
 
 def stand_tradeoff_step(data=None, table=None, *, source: str = "computed", mean: str = "same",
                         dust_days_per_year: float = DEFAULT_DUST_DAYS) -> dict:
-    """RMSE tradeoff intensity per scenario, overall and per service pair (seed 000 eq. 4–6)."""
+    """RMSE tradeoff intensity per scenario, overall and per service pair (Dashihe study, eq. 4–6)."""
     if table is not None:
         t = table.set_index("scenario") if "scenario" in table.columns else table
     elif data is not None:
@@ -129,7 +129,7 @@ register("stand_tradeoff", params=StandTradeoffParams, group="stand",
 
 # ---------------------------------------------------------------- supply score
 def stand_supply_score_step(data=None, stands=None) -> pd.DataFrame:
-    """Standardized individual and overall supply of each stand option (seed 000 Fig. 4)."""
+    """Standardized individual and overall supply of each stand option (Dashihe study, Fig. 4)."""
     st = stands if stands is not None else getattr(data, "stands", None)
     if st is None:
         raise ConfigError(message("stand_supply_score.inputs", "`stands` or `data`", "neither",
@@ -161,7 +161,7 @@ class StandRecommendParams(Params):
 def stand_recommended_step(data=None, rankings=None, values=None, species=None, *, top_n: int = 10,
                            min_appearances: int = 2, ladder=DEFAULT_LADDER, n_shrubs: int = 10,
                            n_herbs: int = 10) -> pd.DataFrame:
-    """Recommended composition: trees by service rankings, shrubs and herbs by trait (seed 000 Table 2)."""
+    """Recommended composition: trees by service rankings, shrubs and herbs by trait (Dashihe study, Table 2)."""
     sp = species if species is not None else getattr(data, "species", None)
     if values is not None:
         v = values.set_index("species") if "species" in values.columns else values
@@ -181,7 +181,7 @@ def stand_recommended_step(data=None, rankings=None, values=None, species=None, 
 
 
 register("stand_recommended", params=StandRecommendParams, group="stand",
-         inputs=(Input("data", "any", "seed-000-like data with `rankings` and `species` (dataset:dashihe)",
+         inputs=(Input("data", "any", "Dashihe-like data with `rankings` and `species` (dataset:dashihe)",
                        optional=True),
                  Input("rankings", "table", "top lists: rank × service → species", optional=True),
                  Input("values", "table", "species coefficients (species, lai, carbon, dust) to rank", optional=True),
@@ -193,12 +193,12 @@ register("stand_recommended", params=StandRecommendParams, group="stand",
 
 # ---------------------------------------------------------------- dust days
 def stand_dust_days_step(data) -> pd.DataFrame:
-    """Leaf-on days implied by published dust totals (seed 000 Table 4), per scenario and pooled."""
+    """Leaf-on days implied by published dust totals (Dashihe study, Table 4), per scenario and pooled."""
     return implied_dust_days(data).rename_axis("scenario").reset_index()
 
 
 register("stand_dust_days", group="stand",
-         inputs=(Input("data", "any", "seed-000-like data with `stands`, `site` and published `table4`"),),
+         inputs=(Input("data", "any", "Dashihe-like data with `stands`, `site` and published `table4`"),),
          outputs=("table",), formula="d = 1000 Σ x·y / Σ x² (x = Σ A·Du kg/d, y = published t/a)",
          example={"inputs": {"data": "dataset:dashihe"}, "params": {}})(stand_dust_days_step)
 
@@ -212,7 +212,7 @@ class SpeciesValuesParams(Params):
 
 
 def stand_species_values_step(records, species, *, fallback: str = "across_sites") -> pd.DataFrame:
-    """Species coefficients: mean of records, same-life-form site mean when missing (seed 000 §2.3.1)."""
+    """Species coefficients: mean of records, same-life-form site mean when missing (Dashihe study, §2.3.1)."""
     return species_values(records, species, fallback=fallback).reset_index()
 
 
@@ -231,7 +231,7 @@ class StandCapacityParams(Params):
 
 
 def stand_capacity_step(composition, values, *, weights: str = "cover", n_plots: int | None = None) -> pd.DataFrame:
-    """Stand capacities as weighted means of species coefficients (METHODS M25.2)."""
+    """Stand capacities as weighted means of species coefficients."""
     v = values.set_index("species") if "species" in values.columns else values
     svc = [c for c in ("lai", "carbon", "dust") if c in v.columns]
     return stand_capacity(composition, v, weights=weights, services=svc, n_plots=n_plots).reset_index()
@@ -246,13 +246,13 @@ register("stand_capacity", params=StandCapacityParams, group="stand",
 class StandDiversityParams(Params):
     """Parameters of ``stand_diversity``."""
 
-    n_plots: int = Field(..., ge=1, description="plots of the site (seed 000: 14 restoration, 5 reference/control)")
-    normalize: bool = Field(True, description="P_i = IV_i/ΣIV (False reproduces seed 000's un-normalized H)")
+    n_plots: int = Field(..., ge=1, description="plots of the site (Dashihe study: 14 restoration, 5 reference/control)")
+    normalize: bool = Field(True, description="P_i = IV_i/ΣIV (False reproduces the Dashihe study's un-normalized H)")
     relative_within: Literal["layer", "all"] = Field("layer", description="denominators of Cr and Hr")
 
 
 def stand_diversity_step(plots, *, n_plots: int, normalize: bool = True, relative_within: str = "layer") -> pd.DataFrame:
-    """Shannon–Wiener, Simpson and Pielou on importance values per stand (seed 000 eq. 1–3)."""
+    """Shannon–Wiener, Simpson and Pielou on importance values per stand (Dashihe study, eq. 1–3)."""
     by = "stand" if "stand" in plots.columns else None
     return diversity_table(plots, by=by, n_plots=n_plots, normalize=normalize,
                            relative_within=relative_within).reset_index()

@@ -1,4 +1,4 @@
-"""Tradeoff intensity (RMSE) and overall supply scores (seed 000 §2.5, eq. 4–6, Figs 4–6; M25.6–7).
+"""Tradeoff intensity (RMSE) and overall supply scores (Dashihe study, §2.5, eq. 4–6, Figs 4–6).
 
 Each service is standardized by its maximum over the compared set (eq. 6), then the tradeoff
 intensity of a scenario is the sample standard deviation of its standardized services (eq. 4;
@@ -60,7 +60,7 @@ def _std_kernel(x: np.ndarray) -> np.ndarray:
 
 
 def standardize_max(table: pd.DataFrame, *, services: Iterable[str] | None = None) -> pd.DataFrame:
-    """Standardize each service by its maximum over the rows (seed 000 eq. 6; M01 ``max``).
+    """Standardize each service by its maximum over the rows (Dashihe study, eq. 6; ``max`` of ``normalize``).
 
     Parameters
     ----------
@@ -106,7 +106,7 @@ def _rmse_kernel(std: np.ndarray, cols: list[int], mean: str) -> np.ndarray:
 
 def rmse_tradeoff(table: pd.DataFrame, *, services: Iterable[str] | None = None,
                   mean: Literal["same", "all"] = "same") -> pd.Series:
-    """Overall tradeoff intensity of each row over all services (seed 000 Fig. 6).
+    """Overall tradeoff intensity of each row over all services (Dashihe study, Fig. 6).
 
     Parameters
     ----------
@@ -125,7 +125,7 @@ def rmse_tradeoff(table: pd.DataFrame, *, services: Iterable[str] | None = None,
 
     Notes
     -----
-    Seed 000 Table 4 as published gives 0.135, 0.059, 0.194, 0.149, 0.233, 0.145 for the status quo
+    the Dashihe study Table 4 as published gives 0.135, 0.059, 0.194, 0.149, 0.233, 0.145 for the status quo
     and S1–S5 (paper, Fig. 6: 0.18, 0.11, 0.23, 0.18, 0.23, 0.14).
 
     Examples
@@ -143,7 +143,7 @@ def rmse_tradeoff(table: pd.DataFrame, *, services: Iterable[str] | None = None,
 
 def pairwise_rmse(table: pd.DataFrame, *, services: Iterable[str] | None = None,
                   mean: Literal["same", "all"] = "same") -> pd.DataFrame:
-    """Tradeoff intensity of every service pair in every row (seed 000 Fig. 5b).
+    """Tradeoff intensity of every service pair in every row (Dashihe study, Fig. 5b).
 
     Parameters
     ----------
@@ -181,7 +181,7 @@ def pairwise_rmse(table: pd.DataFrame, *, services: Iterable[str] | None = None,
 
 
 def supply_score(stands: pd.DataFrame, *, services: Iterable[str] | None = None) -> pd.DataFrame:
-    """Standardized individual and overall supply of each stand option (seed 000 Fig. 4; M25.6).
+    """Standardized individual and overall supply of each stand option (Dashihe study, Fig. 4).
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ def supply_score(stands: pd.DataFrame, *, services: Iterable[str] | None = None)
     -----
     .. math:: S_k = \\sum_i ES_{ik} / \\max_k ES_{ik}
 
-    Seed 000: recommended 3.986 (paper 3.99), control 0.738 (paper 0.54, not reproduced).
+    the Dashihe study: recommended 3.986 (paper 3.99), control 0.738 (paper 0.54, not reproduced).
     """
     std = standardize_max(stands, services=services)
     std["score"] = std.sum(axis=1)

@@ -1,5 +1,5 @@
-"""Study-file steps: PIM subsidence and zones (M22), scenario rules (M21), ESV per scenario and
-Pareto/synergy (M24)."""
+"""Study-file steps: PIM subsidence and zones, scenario rules, ESV per scenario and
+Pareto/synergy."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ _SCENARIO_REF = "a categorical layer with several years (years compared as scena
                 "`scenario` dim"
 
 
-# ---------------------------------------------------------------- subsidence (M22)
+# ---------------------------------------------------------------- subsidence
 class SubsidenceParams(Params):
-    """Parameters of ``subsidence`` (M22)."""
+    """Parameters of ``subsidence``."""
 
     method: Literal["auto", "erf", "filter"] = Field(
         "auto", description="erf rectangle form, polygon Gaussian-filter form, or erf for rectangles (auto)")
@@ -52,7 +52,7 @@ class SubsidenceParams(Params):
                    "params": {"method": "auto", "groundwater_depth_m": 1.5}})
 def subsidence_step(panels, like, *, method="auto", b=0.3, theta0_k=0.65, thresholds_m=(0.01, 1.5, 3.0),
                     groundwater_depth_m=None, max_oversample=16):
-    """Mining subsidence W (m) of mined panels by the probability integral method, with severity zones (M22)."""
+    """Mining subsidence W (m) of mined panels by the probability integral method, with severity zones."""
     from ..subsidence import ponding_mask, subsidence, subsidence_zones
 
     if "time" in like.dims:
@@ -66,14 +66,14 @@ def subsidence_step(panels, like, *, method="auto", b=0.3, theta0_k=0.65, thresh
     return out
 
 
-# ---------------------------------------------------------------- ESV per scenario (M24)
+# ---------------------------------------------------------------- ESV per scenario
 class ScenarioEsvParams(Params):
-    """Parameters of ``scenario_esv`` (M24)."""
+    """Parameters of ``scenario_esv``."""
 
     equivalent_value: float = Field(..., gt=0, description="D, value of one standard equivalent "
                                                            "(Xie 2015: ≈ 3406.5 for China 2010, unverified)",
                                     json_schema_extra={"units": "yuan/hm2/a"})
-    scale: float = Field(1.0, gt=0, description="multiplier of the sums (1e-8 → 10^8 yuan/a as seed 003 prints)",
+    scale: float = Field(1.0, gt=0, description="multiplier of the sums (1e-8 → 10^8 yuan/a as Niu et al. (2025) print)",
                          json_schema_extra={"units": "1"})
 
 
@@ -87,15 +87,15 @@ class ScenarioEsvParams(Params):
           example={"inputs": {"lulc": "lulc", "equivalents": "package:niu2025_6class"},
                    "params": {"equivalent_value": 3406.5, "scale": 1e-4}})
 def scenario_esv_step(lulc, equivalents, *, equivalent_value, scale=1.0):
-    """ESV per scenario (or year) and service by the equivalent-factor method — a tidy table (M24)."""
+    """ESV per scenario (or year) and service by the equivalent-factor method — a tidy table."""
     from ...analysis.tradeoff import scenario_esv
 
     return scenario_esv(lulc, equivalents=equivalents, equivalent_value=equivalent_value, scale=scale)
 
 
-# ---------------------------------------------------------------- Pareto and synergy (M24)
+# ---------------------------------------------------------------- Pareto and synergy
 class ParetoParams(Params):
-    """Parameters of ``pareto`` (M24)."""
+    """Parameters of ``pareto``."""
 
     baseline: str | int | None = Field(None, description="scenario (or year) that improvements and synergies are "
                                                    "measured against; None: Pareto front only")
@@ -113,7 +113,7 @@ class ParetoParams(Params):
           units={"front": "1", "improvement": "1", "synergy": "table"},
           example={"inputs": {"esv": "scenario_esv"}, "params": {"baseline": "2000"}})
 def pareto_step(esv, *, baseline=None, objectives=None, minimize=(), tol=0.0):
-    """Pareto dominance, non-dominated set, improvement over a baseline and functional synergy (M24)."""
+    """Pareto dominance, non-dominated set, improvement over a baseline and functional synergy."""
     from ...analysis.tradeoff import esv_wide, functional_synergy, pareto_front, pareto_improvement
 
     if not isinstance(esv, pd.DataFrame):
@@ -140,12 +140,12 @@ def _listcols(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# ---------------------------------------------------------------- scenario rules (M21)
+# ---------------------------------------------------------------- scenario rules
 class ScenarioRulesParams(Params):
-    """Parameters of ``scenario_rules`` (M21)."""
+    """Parameters of ``scenario_rules``."""
 
     scenario: Literal["ID", "FS", "UE", "ER"] = Field(
-        "ID", description="seed 003 preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
+        "ID", description="Niu et al. (2025) preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
     rules: dict | None = Field(None, description="a custom scenario (the ScenarioRules TOML form: name, "
                                                  "use_constraint, lake_class, [[rules]])")
     steps: float = Field(1.0, ge=0, le=50, description="Markov intervals k of the demand a·P′^k",
@@ -179,7 +179,7 @@ class ScenarioRulesParams(Params):
                    "params": {"scenario": "ER", "steps": 1.0}})
 def scenario_rules_step(start, end, zones=None, constraint=None, reference=None, *, scenario="ID", rules=None,
                         steps=1.0):
-    """Apply a land-use scenario (ID/FS/UE/ER or custom) to the start map, the Markov chain and the locks (M21)."""
+    """Apply a land-use scenario (ID/FS/UE/ER or custom) to the start map, the Markov chain and the locks."""
     from .._common import as_codes
     from ..markov import transition_matrix
     from ..scenarios import apply_scenario, load_rules

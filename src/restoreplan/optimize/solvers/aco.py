@@ -1,4 +1,4 @@
-r"""Ant colony optimization for raster zoning (METHODS.md M15; seed 001 §2.7).
+r"""Ant colony optimization for raster zoning (Sun et al. 2025, §2.7).
 
 MAX–MIN ant system (Dorigo & Stützle 2004) that selects exactly N eligible cells of a grid to
 maximize
@@ -366,7 +366,7 @@ def aco_select(index: np.ndarray, eligible: np.ndarray | None, n_cells: int, *, 
     index : ndarray (y, x)
         Non-negative priority index (the FUI index is in [0, 1]); NaN = not eligible.
     eligible : ndarray of bool, optional
-        Eligible cells (default: non-NaN index), e.g. the M10a potential area.
+        Eligible cells (default: non-NaN index), e.g. the potential restoration area of ``potential_areas``.
     n_cells : int
         |S|, between the number of locked cells and the number of eligible cells.
     w_s, w_c : float

@@ -29,14 +29,14 @@ _BACKENDS = ("numpy", "dask")
 
 
 # --------------------------------------------------------------------------------------------
-# lulc_matrix (M02)
+# lulc_matrix
 # --------------------------------------------------------------------------------------------
 
 class LulcMatrixParams(Params):
-    """Parameters of ``lulc_matrix`` (M02)."""
+    """Parameters of ``lulc_matrix``."""
 
     ndvi_mode: Literal["none", "region", "pixel"] = Field(
-        "region", description="NDVI correction of supply: none, region (one factor per year, seed 001 eq. 3) or pixel")
+        "region", description="NDVI correction of supply: none, region (one factor per year, Sun et al. 2025, eq. 3) or pixel")
     ndvi_reference: float | dict[int, float] | None = Field(
         None, description="national mean NDVI of the same year (a number or {year: value}); required unless ndvi_mode='none'",
         json_schema_extra={"units": "NDVI"})
@@ -64,7 +64,7 @@ class LulcMatrixParams(Params):
                    "params": {"ndvi_mode": "region", "ndvi_reference": 0.5, "exempt_classes": [4]}})
 def lulc_matrix_step(lulc, supply_table, demand_table, groups=None, ndvi=None, *, ndvi_mode="region",
                      ndvi_reference=None, ndvi_region=None, exempt_classes=()):
-    """ES supply, demand and balance from land-use score matrices with NDVI correction (M02)."""
+    """ES supply, demand and balance from land-use score matrices with NDVI correction."""
     ds = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, ndvi=ndvi,
                      ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference, ndvi_region=ndvi_region,
                      exempt_classes=tuple(exempt_classes))
@@ -73,11 +73,11 @@ def lulc_matrix_step(lulc, supply_table, demand_table, groups=None, ndvi=None, *
 
 
 # --------------------------------------------------------------------------------------------
-# esv (M03)
+# esv
 # --------------------------------------------------------------------------------------------
 
 class EsvParams(Params):
-    """Parameters of ``esv`` (M03)."""
+    """Parameters of ``esv``."""
 
     equivalent_value: float = Field(
         ..., gt=0, description="D, value of one standard equivalent (Xie 2015: about 3406.5 for China 2010, unverified)",
@@ -107,7 +107,7 @@ class EsvParams(Params):
                    "params": {"equivalent_value": 3406.5}})
 def esv_step(lulc, equivalents, mapping=None, npp=None, precipitation=None, soil_conservation=None, *,
              equivalent_value, adjust="none", npp_ref=None, precipitation_ref=None, soil_conservation_ref=None):
-    """Equivalent-factor ecosystem service value per cell and per class (Xie et al. 2015; M03)."""
+    """Equivalent-factor ecosystem service value per cell and per class (Xie et al. 2015)."""
     out = esv(lulc, equivalents=equivalents, mapping=mapping, equivalent_value=equivalent_value, adjust=adjust,
               npp=npp, npp_ref=npp_ref, precipitation=precipitation, precipitation_ref=precipitation_ref,
               soil_conservation=soil_conservation, soil_conservation_ref=soil_conservation_ref)
@@ -134,13 +134,13 @@ def esv_costanza_step(lulc, mapping=None, *, edition="2014"):
 
 
 # --------------------------------------------------------------------------------------------
-# demand (M07a, M07b)
+# demand
 # --------------------------------------------------------------------------------------------
 
 class PoiDensityParams(Params):
-    """Parameters of ``poi_density`` (M07a)."""
+    """Parameters of ``poi_density``."""
 
-    radius_m: float = Field(..., gt=0, description="search radius (seed 002: 30000)", json_schema_extra={"units": "m"})
+    radius_m: float = Field(..., gt=0, description="search radius (Zhao et al. 2023: 30000)", json_schema_extra={"units": "m"})
     weights: str | None = Field(None, description="column of point weights (default 1 per point)")
     mode: Literal["exact", "raster"] = Field("exact", description="exact KD-tree sum, or FFT convolution of gridded weights")
     empty: Literal["zero", "nan"] = Field("zero", description="value where no point is within the radius")
@@ -156,13 +156,13 @@ class PoiDensityParams(Params):
           example={"inputs": {"points": "vector:poi", "like": "lulc@2020"},
                    "params": {"radius_m": 3000.0, "mode": "exact", "k": 3}})
 def poi_density_step(points, like, *, radius_m, weights=None, mode="exact", empty="zero", per="km2", k=3):
-    """POI quartic kernel density and its geometric-interval demand classes (M07a)."""
+    """POI quartic kernel density and its geometric-interval demand classes."""
     dens = poi_density(points, like=like, radius_m=radius_m, weights=weights, mode=mode, empty=empty, per=per)
     return {"density": dens, "demand_class": poi_demand_classes(dens, k)}
 
 
 class DemandProxyParams(Params):
-    """Parameters of ``demand_proxy`` (M07b)."""
+    """Parameters of ``demand_proxy``."""
 
     construction_codes: tuple[int, ...] = Field((5,), description="land-use codes of construction land")
     window_m: float = Field(1000.0, gt=0, description="side of the ConL window (assumption)",
@@ -184,7 +184,7 @@ class DemandProxyParams(Params):
                    "params": {"window_m": 1000.0}})
 def demand_proxy_step(lulc, population, gdp, *, construction_codes=(5,), window_m=1000.0, floor=1.0,
                       population_direction="pos", gdp_direction="pos"):
-    """Population / GDP demand proxies and the Peng et al. (2017) composite demand (M07b)."""
+    """Population / GDP demand proxies and the Peng et al. (2017) composite demand."""
     conl = construction_share(lulc, construction_codes=tuple(construction_codes), window_m=window_m)
     esd = composite_demand(conl, population, gdp, floor=floor)
     std = standardized_demand({"esd": esd, "population": population, "gdp": gdp},
@@ -194,7 +194,7 @@ def demand_proxy_step(lulc, population, gdp, *, construction_codes=(5,), window_
 
 
 # --------------------------------------------------------------------------------------------
-# classification (M12, M07a)
+# classification
 # --------------------------------------------------------------------------------------------
 
 def _breaks_table(edges: np.ndarray) -> pd.DataFrame:
@@ -202,7 +202,7 @@ def _breaks_table(edges: np.ndarray) -> pd.DataFrame:
 
 
 class JenksParams(Params):
-    """Parameters of ``jenks_classes`` (M12)."""
+    """Parameters of ``jenks_classes``."""
 
     k: int = Field(5, ge=1, le=254, description="number of classes")
     max_exact: int = Field(10_000, ge=2, description="above this many values, breaks from a seeded sample keeping min and max")
@@ -239,7 +239,7 @@ def geometric_step(x, *, k=3):
 
 
 class DistanceRingsParams(Params):
-    """Parameters of ``distance_rings`` (M12)."""
+    """Parameters of ``distance_rings``."""
 
     rings_m: tuple[float, ...] = Field((500.0, 1000.0, 1500.0, 2000.0),
                                        description="ring limits, left-closed: [0, r1), [r1, r2), ..., >= rn (assumption)",

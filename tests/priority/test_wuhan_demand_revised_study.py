@@ -1,7 +1,7 @@
-"""examples/wuhan_seed002.toml validates on the real data; the small steps it needs (constant_layer,
+"""examples/wuhan_demand_revised_priority.toml validates on the real data; the small steps it needs (constant_layer,
 distance_to_features, merge_vectors, CSV points, reclassify nodata) on hand-checked inputs.
 
-The full chain (~90 s) is not run here: see benchmarks/seed002_wuhan.py and the README.
+The full chain (~90 s) is not run here: see benchmarks/wuhan_demand_revised_priority.py and the README.
 """
 
 import math
@@ -22,7 +22,7 @@ from restoreplan.pipeline.steps import constant_layer, distance_to_features, mer
 from restoreplan.testing import assert_numpy_dask_equal, make_raster
 
 REPO = Path(__file__).resolve().parents[2]
-STUDY = REPO / "examples" / "wuhan_seed002.toml"
+STUDY = REPO / "examples" / "wuhan_demand_revised_priority.toml"
 
 
 def _four_parts(text: str) -> None:
@@ -31,7 +31,7 @@ def _four_parts(text: str) -> None:
 
 # ------------------------------------------------------------------------------- the study file
 @pytest.mark.realdata
-def test_wuhan_seed002_study_validates(wuhan):
+def test_wuhan_demand_revised_study_validates(wuhan):
     r = CliRunner().invoke(cli, ["validate", str(STUDY)])
     assert r.exit_code == 0, r.output
     assert "valid (13 step(s), 3 layer(s))" in r.output
@@ -46,17 +46,17 @@ def test_wuhan_seed002_study_validates(wuhan):
     assert len(pts) == 73 and pts.crs.to_epsg() == 4326
 
 
-def test_wuhan_seed002_study_uses_the_benchmark_inputs():
+def test_wuhan_demand_revised_study_uses_the_benchmark_inputs():
     raw = tomllib.loads(STUDY.read_text(encoding="utf-8"))
     steps = {s.get("id", s["method"]): s for s in raw["steps"]}
     assert {k: steps[k]["params"]["value"] for k in ("precipitation", "et0", "root_restricting_depth", "pawc")} == \
         {"precipitation": 1270.0, "et0": 1000.0, "root_restricting_depth": 1000.0, "pawc": 0.15}
-    p = steps["seed002_chain"]["params"]
+    p = steps["demand_revised_priority"]["params"]
     assert (p["cost_unused"], p["half_saturation"], p["pu_size"], p["target"], p["blm"], p["time_limit"],
             p["min_area_km2"]) == (1.0, 0.3, 33, 0.15, 1.0, 20.0, 100.0)
     assert steps["poi_density"]["params"] == {"radius_m": 30000.0, "mode": "raster", "k": 3}
     assert sorted(raw["layers"]["lulc"]["paths"]) == ["2003", "2013"]
-    assert "gdp" not in steps["seed002_chain"]["inputs"]  # OMITTED, as in the benchmark
+    assert "gdp" not in steps["demand_revised_priority"]["inputs"]  # OMITTED, as in the benchmark
     head = STUDY.read_text(encoding="utf-8").split("[study]")[0]
     for word in ("REAL:", "PROXY:", "OMITTED:", "SYNTHETIC", "ASSUMED:"):
         assert word in head

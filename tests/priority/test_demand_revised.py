@@ -1,4 +1,4 @@
-"""Seed 002 chain: PoRA by decline (M10b), cost index (M13), Marxan per ES (M14), grades (M16a–c)."""
+"""Zhao et al. (2023) chain: PoRA by decline, cost index, Marxan per ES, grades."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from restoreplan.core.errors import ConfigError, DataError, InfeasibleError
-from restoreplan.priority.cost import cost_index, eta_kernel, seed002_unit_costs
+from restoreplan.priority.cost import cost_index, eta_kernel, demand_revised_unit_costs
 from restoreplan.priority.decline import decline_kernel, potential_decline
 from restoreplan.priority.grades import (
     REVISION,
@@ -24,7 +24,7 @@ from restoreplan.testing import assert_numpy_dask_equal, make_raster
 U8 = np.uint8
 
 
-# ------------------------------------------------------------------------------------ M10b
+# ------------------------------------------------------------------------------------
 def _decline_pair():
     # pooled min 0, max 1 -> S' = S; Δ = S1 - S0 = [-0.1, -0.3, -0.5, 0.2, 0]
     s0 = make_raster(np.array([[1.0, 1.0, 1.0, 0.0, 0.5]]))
@@ -76,7 +76,7 @@ def test_decline_rejects_bad_threshold():
         potential_decline(s0, s1, threshold="median")
 
 
-# ------------------------------------------------------------------------------------ M13
+# ------------------------------------------------------------------------------------
 def test_eta_kernel_verify_line():
     # forest P = 2, L = [5,5,5,1,5,5] -> ΣL = 26, C = 52; C' = 1 + 4·43/153 = 2.1242; η = C' + 2
     c, cs, eta = eta_kernel(np.array([2.0]), np.array([26.0]), np.array([2.0]), 9.0, 162.0)
@@ -102,7 +102,7 @@ def _cost_inputs():
 def test_cost_index_hand_case_theoretical():
     # barren cost 1.5: C_min = 1.5·6·1 = 9, C_max = 5.4·6·5 = 162 (the Verify numbers)
     lulc, ind, benefit = _cost_inputs()
-    ds = cost_index(lulc, unit_cost=seed002_unit_costs(1.5), benefit=benefit, rescale="theoretical", **ind)
+    ds = cost_index(lulc, unit_cost=demand_revised_unit_costs(1.5), benefit=benefit, rescale="theoretical", **ind)
     assert ds.attrs["c_min"] == pytest.approx(9.0) and ds.attrs["c_max"] == pytest.approx(162.0)
     assert ds["l_sum"].values[0, 0] == 26.0
     assert ds["c"].values[0, 0] == 52.0
@@ -119,7 +119,7 @@ def test_cost_index_hand_case_theoretical():
 
 def test_cost_index_observed_rescale_spans_1_to_5():
     lulc, ind, benefit = _cost_inputs()
-    ds = cost_index(lulc, unit_cost=seed002_unit_costs(1.0), benefit=benefit, **ind)
+    ds = cost_index(lulc, unit_cost=demand_revised_unit_costs(1.0), benefit=benefit, **ind)
     cs = ds["c_scaled"].values[np.isfinite(ds["c_scaled"].values)]
     assert cs.min() == pytest.approx(1.0) and cs.max() == pytest.approx(5.0)
 
@@ -130,7 +130,7 @@ def test_cost_index_missing_unit_cost_lists_codes():
         cost_index(lulc, unit_cost={1: 1.5, 2: 2.0, 4: 5.4}, benefit=benefit, **ind)
 
 
-# ------------------------------------------------------------------------------------ M16a–c
+# ------------------------------------------------------------------------------------
 def test_priority_grades_overlay():
     a = make_raster(np.array([[1, 1, 0, 0, 255]], dtype=U8), nodata=255)
     b = make_raster(np.array([[1, 0, 1, 0, 0]], dtype=U8), nodata=255)
@@ -198,7 +198,7 @@ def test_aggregation_filter_boundary_area_kept():
     assert f[5, 6] == 2
 
 
-# ------------------------------------------------------------------------------------ M14
+# ------------------------------------------------------------------------------------
 def test_grid_boundaries():
     i1, i2, ln = grid_boundaries(np.ones((2, 2), bool), side=1.0)
     assert sorted(zip(i1.tolist(), i2.tolist())) == [(0, 1), (0, 2), (1, 3), (2, 3)]
@@ -217,7 +217,7 @@ def _row_problem(costs, amounts=None, lulc_codes=None, res=30.0):
 
 
 def test_selection_known_optimum():
-    # M14 Verify: costs [1, 2, 3, 4], a = 1 each, T = 2 (50 %), BLM = 0 -> units {1, 2}, cost 3
+    # worked example: costs [1, 2, 3, 4], a = 1 each, T = 2 (50 %), BLM = 0 -> units {1, 2}, cost 3
     pora, eta, am, lulc = _row_problem([1.0, 2.0, 3.0, 4.0])
     r = marxan_priority(pora, eta, am, lulc, pu_size=1, target=0.5, blm=0.0, objective="min_set", solver="highs")
     assert r["selection"].values.tolist() == [[1, 1, 0, 0]]
@@ -268,29 +268,29 @@ def test_registered_steps():
     from restoreplan.pipeline import registry
 
     for n in ("potential_decline", "cost_index", "marxan_priority", "priority_grades", "demand_revision",
-              "aggregation_filter", "seed002_chain"):
+              "aggregation_filter", "demand_revised_priority"):
         spec = registry.get(n)
         assert spec.example is not None and spec.formula
         assert spec.params.model_config.get("frozen") is True
-    assert registry.get("seed002_chain").report is not None
+    assert registry.get("demand_revised_priority").report is not None
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="cost_unused"):
         registry.get("cost_index").params()  # cost_unused is required (no published value)
 
 
-def test_seed002_chain_on_demo_region():
+def test_demand_revised_priority_on_demo_region():
     from restoreplan.datasets import demo_region
-    from restoreplan.priority.seed002 import seed002_chain
-    from restoreplan.priority.seed002.report import seed002_report
+    from restoreplan.priority.demand_revised import demand_revised_priority
+    from restoreplan.priority.demand_revised.report import demand_revised_report
     from restoreplan.tables import load_table
 
     r = demo_region(size=120, seed=0)
     L = r.layers
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = seed002_chain(
-            r.series("lulc"), unit_cost=seed002_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
+        res = demand_revised_priority(
+            r.series("lulc"), unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
             threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
             threat_classes={"construction": (5,), "cropland": (1,)}, static_threats={"roads": L["threat_roads"]},
             half_saturation=0.3, biophysical=load_table("awy_biophysical_6class"), precipitation=L["precipitation"],
@@ -316,7 +316,7 @@ def test_seed002_chain_on_demo_region():
     at = res.area_table()
     assert at["overlay_km2"].iloc[-1] == pytest.approx(at["revised_km2"].iloc[-1])
     assert at["filtered_km2"].iloc[-1] <= at["revised_km2"].iloc[-1] + 1e-12
-    html = seed002_report({"pora_cs": p["pora"]["cs"], "grade": p["grade"], "area_table": at}, None)
+    html = demand_revised_report({"pora_cs": p["pora"]["cs"], "grade": p["grade"], "area_table": at}, None)
     assert "PoRA" in html and "<img" in html and "Area per grade" in html
 
 

@@ -1,6 +1,6 @@
-"""The seed 002 chain on the real Wuhan bundle (../shared/data/wuhan_plus): seconds per step, areas per grade.
+"""The Zhao et al. (2023) chain on the real Wuhan bundle (../shared/data/wuhan_plus): seconds per step, areas per grade.
 
-Run:  python benchmarks/seed002_wuhan.py [--pu-size 33] [--time-limit 20] [--solver auto] [--blm 1.0]
+Run:  python benchmarks/wuhan_demand_revised_priority.py [--pu-size 33] [--time-limit 20] [--solver auto] [--blm 1.0]
 
 What is real and what is not (printed again at the end):
 * REAL: land use 2003 and 2013 (30 m, 2931 × 2931; 7 codes mapped to the six-class scheme by
@@ -12,7 +12,7 @@ What is real and what is not (printed again at the end):
 * OMITTED: GDP density (no raster; ΣL has five indicators) and the HQ road threat (no road map for 2003).
 * SYNTHETIC (uniform): precipitation 1,270 mm/a, ET0 1,000 mm/a, root-restricting depth 1,000 mm and
   PAWC 0.15 for water yield, so WH differences come from land use only (Kc, root depth).
-* ASSUMED: unit cost of unused land (six-class 6) = 1.0 (seed 002 publishes none); carbon pools,
+* ASSUMED: unit cost of unused land (six-class 6) = 1.0 (Zhao et al. 2023 publish none); carbon pools,
   HQ and AWY tables are the packaged illustrative six-class tables.
 The POI kernel density uses ``mode="raster"`` (FFT) for the 30 km radius.
 """
@@ -50,8 +50,8 @@ def main() -> None:
     from restoreplan.core.legend import reclassify
     from restoreplan.io import read_raster
     from restoreplan.pipeline.steps import distance_to_classes, slope
-    from restoreplan.priority.cost import seed002_unit_costs
-    from restoreplan.priority.seed002 import seed002_chain
+    from restoreplan.priority.cost import demand_revised_unit_costs
+    from restoreplan.priority.demand_revised import demand_revised_priority
     from restoreplan.tables import load_table
 
     pd.set_option("display.width", 200)
@@ -130,8 +130,8 @@ def main() -> None:
     pawc = uniform(0.15, "pawc", "1")
     t_prep = time.perf_counter() - t_all
 
-    res = seed002_chain(
-        lulc, unit_cost=seed002_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
+    res = demand_revised_priority(
+        lulc, unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
         threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
         threat_classes={"construction": (5,), "cropland": (1,)}, half_saturation=0.3,
         biophysical=load_table("awy_biophysical_6class"), precipitation=precip, et0=et0,
@@ -145,7 +145,7 @@ def main() -> None:
     cpu = time.process_time() - cpu_all
     p = res.products
 
-    print(f"seed 002 chain on {d} — {lulc.sizes['y']}×{lulc.sizes['x']} cells (30 m), years {list(YEARS)}, "
+    print(f"Zhao et al. (2023) chain on {d} — {lulc.sizes['y']}×{lulc.sizes['x']} cells (30 m), years {list(YEARS)}, "
           f"PU {args.pu_size}×{args.pu_size} cells, solver {args.solver}, {args.time_limit:g} s per service\n")
     print("Seconds per step")
     rows = [{"step": k, "seconds": v} for k, v in prep.items()] + res.timing_table().iloc[:-1].to_dict("records")
@@ -154,7 +154,7 @@ def main() -> None:
     print(f"{'chain':>40s}  {total - t_prep:.1f} s")
     print(f"{'total (wall)':>40s}  {total:.1f} s")
     print(f"{'CPU time (user + sys)':>40s}  {cpu:.1f} s\n")
-    print("PoRA per service (cells; share of the declining cells — seed 002: CS 38.8 %, HS 42.9 %, WH 12.1 %)")
+    print("PoRA per service (cells; share of the declining cells — Zhao et al. (2023): CS 38.8 %, HS 42.9 %, WH 12.1 %)")
     print(p["pora_share"].round(2).to_string(index=False), "\n")
     print("Marxan selection per service (15 % of the PoRA amount = end-year supply)")
     cols = ["feature", "units", "units_locked_out", "units_initial", "units_selected", "area_km2", "target", "held",
@@ -172,7 +172,7 @@ def main() -> None:
         t = grade_area_table(aggregation_filter(p["grade_revised"], min_area_km2=m)).set_index("label")["area_km2"]
         sweep.append({"min_area_km2": m, **t.to_dict(), "total": float(t.sum())})
     print(f"Aggregation filter sweep (km² per grade after the filter; {scaled:.2f} km² = 100 km² scaled by "
-          f"Wuhan's {area_km2:,.0f} km² / seed 002's 61,741 km²)")
+          f"Wuhan's {area_km2:,.0f} km² / Zhao et al.'s (2023) 61,741 km²)")
     print(pd.DataFrame(sweep).round(2).to_string(index=False), "\n")
     lt = p["filtered_landuse_table"]
     if len(lt):

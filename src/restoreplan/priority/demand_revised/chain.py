@@ -1,14 +1,14 @@
-"""The seed 002 chain in one call (METHODS.md §1.3, steps 1–10).
+"""The Zhao et al. (2023) chain in one call (ten steps).
 
-services per year (carbon M04, habitat quality M05, water yield M06a) → PoRA per ES (M10b) →
-cost index η per ES (M13) → Marxan selection per ES (M14) → overlay grades (M16a) → demand
-revision with POI classes (M07a, M16b) → aggregation filter (M16c) → area tables.
+services per year (carbon, habitat quality, water yield) → PoRA per ES →
+cost index η per ES → Marxan selection per ES → overlay grades → demand
+revision with POI classes → aggregation filter → area tables.
 
 The services of the start and end years are computed *inside* the chain with the public
 functions of :mod:`restoreplan.services` (the registered service steps compute one year each).
 Habitat-quality threats are rebuilt for every year from the land use of that year
 (``threat_classes``, e.g. construction = code 5, cropland = code 1); static threats (roads) are
-passed as rasters. :func:`seed002_chain` records the seconds of every step; intermediate results
+passed as rasters. :func:`demand_revised_priority` records the seconds of every step; intermediate results
 are computed so that the timings mean something.
 """
 
@@ -30,10 +30,10 @@ from ..decline import potential_decline
 from ..grades import aggregation_filter, demand_revision, grade_area_table, priority_grades
 from ..selection import marxan_priority
 
-__all__ = ["SEED002_SERVICES", "Seed002Result", "seed002_chain", "threat_rasters"]
+__all__ = ["DEMAND_REVISED_SERVICES", "DemandRevisedResult", "demand_revised_priority", "threat_rasters"]
 
 #: service key -> (label, units)
-SEED002_SERVICES: dict[str, tuple[str, str]] = {
+DEMAND_REVISED_SERVICES: dict[str, tuple[str, str]] = {
     "cs": ("carbon storage", "t/ha"),
     "hs": ("habitat quality", "1"),
     "wh": ("water yield", "mm"),
@@ -41,8 +41,8 @@ SEED002_SERVICES: dict[str, tuple[str, str]] = {
 
 
 @dataclass
-class Seed002Result(ChainResult):
-    """Products of :func:`seed002_chain` (``products``) and seconds per step (``timings``)."""
+class DemandRevisedResult(ChainResult):
+    """Products of :func:`demand_revised_priority` (``products``) and seconds per step (``timings``)."""
 
     def area_table(self) -> pd.DataFrame:
         """Area per grade (km²) at the three stages: overlay, demand-revised, filtered."""
@@ -90,7 +90,7 @@ def _year_slice(series: xr.DataArray, year) -> xr.DataArray:
     return out.rio.write_nodata(nod, encoded=False) if nod is not None else out
 
 
-def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: pd.DataFrame | None = None,
+def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: pd.DataFrame | None = None,
                   threats_table: pd.DataFrame | None = None, sensitivity: pd.DataFrame | None = None,
                   threat_classes: Mapping[str, Sequence[int]] | None = None,
                   static_threats: Mapping[str, xr.DataArray] | None = None, half_saturation: float = 0.05,
@@ -106,15 +106,15 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
                   blm: float = 1.0, spf: float = 100.0, objective: str = "marxan", solver: str = "auto",
                   time_limit: float | None = 20.0, built_up_share: float = 0.5, outer_boundary: bool = False,
                   min_area_km2: float = 100.0, connectivity: int = 8, seed: int = 0,
-                  class_names: Mapping[int, str] | None = None) -> Seed002Result:
-    """Run the seed 002 chain on a land-use series (≥ 2 years) and the Table 2 drivers.
+                  class_names: Mapping[int, str] | None = None) -> DemandRevisedResult:
+    """Run the Zhao et al. (2023) chain on a land-use series (≥ 2 years) and the Table 2 drivers.
 
     Parameters
     ----------
     lulc : xarray.DataArray
         Categorical six-class land use with a ``time`` dim (years as coordinate).
     unit_cost : mapping
-        Unit project cost per land-use code (:func:`restoreplan.priority.cost.seed002_unit_costs`).
+        Unit project cost per land-use code (:func:`restoreplan.priority.cost.demand_revised_unit_costs`).
     pools : DataFrame
         Carbon pools (service ``cs``).
     threats_table, sensitivity, threat_classes, static_threats, half_saturation
@@ -124,7 +124,7 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
     biophysical, precipitation, et0, root_restricting_depth, pawc, seasonality_z
         Water yield (``wh``, InVEST AWY); the climate and soil rasters are the same for both years.
     services : sequence of {"cs", "hs", "wh"}
-        Services to run (seed 002: all three).
+        Services to run (Zhao et al. 2023: all three).
     years : sequence, optional
         Years of ``lulc`` to compute services for (default: all years). PoRA compares the first and
         the last; the benefit of η is max − min over all of them.
@@ -132,26 +132,26 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
         Table 2 indicators: ``gdp``, ``population``, ``slope``, ``distance_to_river``,
         ``distance_to_road``, ``distance_to_settlement`` (missing ones are omitted from ΣL).
     poi, demand_class, poi_radius_m
-        Demand (M07a): POI points (kernel density, r = 30 km, 3 geometric classes) or a demand
+        Demand: POI points (kernel density, r = 30 km, 3 geometric classes) or a demand
         class raster (1..3). With neither, every cell gets demand 1 (low) and a warning.
     threshold
-        PoRA threshold rule (M10b).
+        PoRA threshold rule.
     amount_from : {"end", "start", "decline"}
         Marxan amount per PoRA cell: end-year supply (default, **assumption — parameter**),
         start-year supply, or the decline S₀ − S₁ (raw units).
     k, rings_m, rescale
-        Cost index options (M13).
+        Cost index options.
     built_up_codes, pu_size, target, blm, spf, objective, solver, time_limit, built_up_share,
     outer_boundary, seed
-        Selection options (M14), one problem per service.
+        Selection options, one problem per service.
     min_area_km2, connectivity
-        Aggregation filter (M16c).
+        Aggregation filter.
     class_names : mapping, optional
         Land-use labels for the area tables.
 
     Returns
     -------
-    Seed002Result
+    DemandRevisedResult
         ``products``: ``supply`` (Dataset per service with a time dim), ``pora`` / ``delta`` /
         ``eta`` / ``selection`` (dicts per service), ``selection_summary``, ``demand_class``,
         ``grade``, ``grade_revised``, ``grade_filtered`` and their tables (per grade and per land
@@ -164,9 +164,9 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
     if "time" not in lulc.dims or lulc.sizes["time"] < 2:
         raise ConfigError(message("lulc", "a land-use series with a `time` dim of ≥ 2 years",
                                   f"dims {dict(lulc.sizes)}", "stack the years (layer reference without @year)"))
-    bad = [s for s in services if s not in SEED002_SERVICES]
+    bad = [s for s in services if s not in DEMAND_REVISED_SERVICES]
     if bad or not services:
-        raise ConfigError(message("services", f"a non-empty subset of {list(SEED002_SERVICES)}", repr(list(services)),
+        raise ConfigError(message("services", f"a non-empty subset of {list(DEMAND_REVISED_SERVICES)}", repr(list(services)),
                                   "e.g. services=('cs', 'hs', 'wh')"))
     if amount_from not in ("end", "start", "decline"):
         raise ConfigError(message("amount_from", "'end', 'start' or 'decline'", repr(amount_from), "use 'end'"))
@@ -182,7 +182,7 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
                 for s in services for n, v in need[s].items() if v is None]
     if problems:
         raise ConfigError(problems[0], problems)
-    res = Seed002Result()
+    res = DemandRevisedResult()
     P, T = res.products, res.timings
 
     def timed(label, fn, *args, **kwargs):
@@ -202,7 +202,7 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
         stat = dict(static_threats or {})
         drop = [n for n in names if n not in cls and n not in stat]
         if drop:
-            warnings.warn(f"seed002_chain: threats {drop} have no land-use classes nor raster; dropped",
+            warnings.warn(f"demand_revised_priority: threats {drop} have no land-use classes nor raster; dropped",
                           AssumptionWarning, stacklevel=2)
             tt = tt[~tt["threat"].isin(drop)] if "threat" in tt.columns else tt.drop(index=drop)
         hs_threats = (tt, cls, stat)
@@ -222,16 +222,16 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
 
     supply = {}
     for s in services:
-        per_year = [timed(f"{s} {y} ({SEED002_SERVICES[s][0]})", lambda s=s, y=y: _load(one_service(s, y)))
+        per_year = [timed(f"{s} {y} ({DEMAND_REVISED_SERVICES[s][0]})", lambda s=s, y=y: _load(one_service(s, y)))
                     for y in yrs]
         st = xr.concat([a.drop_attrs(deep=False) for a in per_year], dim=pd.Index(yrs, name="time"),
                        join="override", coords="minimal", compat="override")
         st = st.rio.write_crs(last.rio.crs).rio.write_transform(last.rio.transform()) if last.rio.crs else st
-        st.attrs = {"units": SEED002_SERVICES[s][1]}
+        st.attrs = {"units": DEMAND_REVISED_SERVICES[s][1]}
         st.name = s
         supply[s] = st
     P["supply"] = supply
-    # ---- 4 demand classes (M07a)
+    # ---- 4 demand classes
     if demand_class is None:
         if poi is not None and len(poi):
             from ...services.demand import poi_demand_classes, poi_density
@@ -242,9 +242,9 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
                     warnings.simplefilter("ignore")
                     return _load(dens), _load(poi_demand_classes(dens, 3))
 
-            P["poi_density"], demand_class = timed("poi density + classes (M07a)", dem)
+            P["poi_density"], demand_class = timed("poi density + classes", dem)
         else:
-            warnings.warn("seed002_chain: no POI and no demand classes; every cell is low demand (1)",
+            warnings.warn("demand_revised_priority: no POI and no demand classes; every cell is low demand (1)",
                           AssumptionWarning, stacklevel=2)
             from ...io.raster import valid_mask
 
@@ -262,16 +262,16 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
     for s in services:
         st = supply[s]
         s0, s1 = _year_slice(st, yrs[0]), _year_slice(st, yrs[-1])
-        dec = timed(f"potential_decline {s} (M10b)", _run, potential_decline, s0, s1, threshold=threshold,
+        dec = timed(f"potential_decline {s}", _run, potential_decline, s0, s1, threshold=threshold,
                     name=f"pora_{s}")
         P["pora"][s], P["delta"][s] = dec["pora"], dec["delta"]
         ben = benefit_range(st, name=f"benefit_{s}")
-        ci = timed(f"cost_index {s} (M13)", _run, cost_index, last, unit_cost=unit_cost, benefit=ben,
+        ci = timed(f"cost_index {s}", _run, cost_index, last, unit_cost=unit_cost, benefit=ben,
                    built_up_codes=built_up_codes, k=k, rings_m=rings_m, rescale=rescale, seed=seed, scores=scores,
                    name=f"eta_{s}")
         P["cost"][s], P["eta"][s] = ci, ci["eta"]
         amt = {"end": s1, "start": s0, "decline": s0 - s1}[amount_from].clip(min=0)
-        sel = timed(f"marxan_priority {s} (M14)", marxan_priority, dec["pora"], ci["eta"], amt, last,
+        sel = timed(f"marxan_priority {s}", marxan_priority, dec["pora"], ci["eta"], amt, last,
                     pu_size=pu_size, target=target, blm=blm, spf=spf, objective=objective, solver=solver,
                     time_limit=time_limit, seed=seed, built_up_codes=built_up_codes, built_up_share=built_up_share,
                     outer_boundary=outer_boundary, feature=s, name=f"pra_{s}")
@@ -280,9 +280,9 @@ def seed002_chain(lulc: xr.DataArray, *, unit_cost: Mapping[int, float], pools: 
     P["selection_summary"] = pd.concat(summaries, ignore_index=True)
     # ---- 8–10 grades, revision, filter
     names = dict(class_names or {})
-    g = timed("priority_grades (M16a)", lambda: _load(priority_grades(P["selection"])))
-    gr = timed("demand_revision (M16b)", lambda: _load(demand_revision(g, demand_class)))
-    gf = timed("aggregation_filter (M16c)", lambda: _load(aggregation_filter(gr, min_area_km2=min_area_km2,
+    g = timed("priority_grades", lambda: _load(priority_grades(P["selection"])))
+    gr = timed("demand_revision", lambda: _load(demand_revision(g, demand_class)))
+    gf = timed("aggregation_filter", lambda: _load(aggregation_filter(gr, min_area_km2=min_area_km2,
                                                                              connectivity=connectivity)))
     P["grade"], P["grade_revised"], P["grade_filtered"] = g, gr, gf
 

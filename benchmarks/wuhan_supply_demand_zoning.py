@@ -1,6 +1,6 @@
-"""The seed 001 chain on the real Wuhan bundle (../shared/data/wuhan_plus), with seconds per step.
+"""The Sun et al. (2025) chain on the real Wuhan bundle (../shared/data/wuhan_plus), with seconds per step.
 
-Run:  python benchmarks/seed001_wuhan.py [--chunks 1024] [--aco-block 30] [--aco-iter 100] [--threads 2]
+Run:  python benchmarks/wuhan_supply_demand_zoning.py [--chunks 1024] [--aco-block 30] [--aco-iter 100] [--threads 2]
 
 What is real and what is not (printed again at the end):
 * REAL: land use 2003, 2005, 2010, 2013 (30 m, 2931 × 2931, 7 codes mapped to the 6-class scheme by
@@ -9,9 +9,9 @@ What is real and what is not (printed again at the end):
 * PROXY: distance to road is replaced by the distance to built-up land (six-class code 5) of the last
   year — the OSM roads cover only 32 % of the valid cells and date from about 2024.
 * OMITTED: GDP density (no raster in the bundle; the feasibility dimension uses the other four
-  indicators) and NDVI (no raster; the M02 supply is not NDVI-corrected, ``ndvi_mode="none"``).
-* ILLUSTRATIVE: the M02 supply/demand score matrices (``package:es_supply_matrix_6class`` /
-  ``es_demand_matrix_6class``) are the packaged illustrative tables, not seed 001's (a figure only);
+  indicators) and NDVI (no raster; the supply is not NDVI-corrected, ``ndvi_mode="none"``).
+* ILLUSTRATIVE: the supply/demand score matrices (``package:es_supply_matrix_6class`` /
+  ``es_demand_matrix_6class``) are the packaged illustrative tables, not Sun et al.'s (2025) (a figure only);
   ESV for the tier benefits uses Xie et al. (2015) equivalents with D = 3406.5 yuan/hm² (unverified),
   summed per ES group (Xie's supporting services counted as regulating — an assumption).
 """
@@ -44,7 +44,7 @@ def main() -> None:
     import dask
 
     import restoreplan.core  # noqa: F401
-    from restoreplan.analysis.chain import XIE2015_GROUPS, esv_by_group, seed001_chain
+    from restoreplan.analysis.chain import XIE2015_GROUPS, esv_by_group, supply_demand_zoning
     from restoreplan.core.legend import reclassify
     from restoreplan.io import read_raster
     from restoreplan.pipeline.steps import distance_to_classes, slope
@@ -84,11 +84,11 @@ def main() -> None:
     slp = timed("slope from dem (Horn)", lambda: slope(dem).persist())
     dist = timed("distance to built-up (proxy for roads)",
                  lambda: distance_to_classes(last, classes=[5]).chunk({"y": ch, "x": ch}))
-    esv_last = timed("esv 2013 per ES group (Xie 2015, M03)", lambda: esv_by_group(esv(
+    esv_last = timed("esv 2013 per ES group (Xie 2015)", lambda: esv_by_group(esv(
         last, equivalents=load_table("xie2015_equivalent_factors"), mapping=load_table("xie2015_mapping_6class"),
         equivalent_value=3406.5), XIE2015_GROUPS).persist())
 
-    res = seed001_chain(
+    res = supply_demand_zoning(
         lulc, supply_table=load_table("es_supply_matrix_6class"), demand_table=load_table("es_demand_matrix_6class"),
         groups=load_table("es_service_groups"),
         drivers={"population": pop, "distance_to_road": dist, "elevation": dem, "slope": slp},
@@ -98,7 +98,7 @@ def main() -> None:
     cpu = time.process_time() - cpu_all
     p = res.products
 
-    print(f"seed 001 chain on {d} — {lulc.sizes['y']}×{lulc.sizes['x']} cells, years {list(YEARS)}, "
+    print(f"Sun et al. (2025) chain on {d} — {lulc.sizes['y']}×{lulc.sizes['x']} cells, years {list(YEARS)}, "
           f"{args.threads} dask threads, chunks {ch}\n")
     print("Seconds per step")
     rows = [{"step": k, "seconds": v} for k, v in prep.items()] + \
@@ -109,32 +109,32 @@ def main() -> None:
     print(f"{'CPU time of this process (user + sys)':>40s}  {cpu:.1f} s   (wall > CPU/threads = waiting for "
           "cores used by other jobs)\n")
 
-    print("Potential restoration areas (M10a, 2013, total ES)")
+    print("Potential restoration areas (2013, total ES)")
     print(p["potential_table"].to_string(index=False), "\n")
     print("Trend classes of the total balance, share of valid cells (n = 4, F_0.05(1, 2) = 18.51)")
     tc = p["trend"]["trend_class"].sel(group="total").values
     v = tc[tc != -128]
     print({int(k): round(100 * float((v == k).mean()), 2) for k in (2, 1, 0, -1, -2)}, "\n")
-    print("Coupling coordination classes 2013 (share %, codes of seed 001 Table 2)")
+    print("Coupling coordination classes 2013 (share %, codes of Sun et al. (2025) Table 2)")
     dcl = p["coupling"]["d_class"].isel(time=-1).values
     dv = dcl[dcl > 0]
     print({int(k): round(100 * float((dv == k).mean()), 2) for k in range(1, 7)}, "\n")
     print("Entropy weights (overall) per group")
     print(p["weights"].pivot(index="indicator", columns="group", values="weight").round(4).to_string(), "\n")
-    print("Top-x % tiers and ES benefit of the group's own services (seed 001 Table 5 layout, ESV 2013, yuan/a)")
+    print("Top-x % tiers and ES benefit of the group's own services (Sun et al. 2025, Table 5 layout, ESV 2013, yuan/a)")
     tab = p["tier_table"]
     print(tab[["group", "stage", "area_km2", "cum_area_km2", "benefit", "cum_benefit", "cum_share_pct"]]
           .round(2).to_string(index=False), "\n")
     print("Moran's I of the total balance (queen, row-standardized)")
     print(p["moran"][["time", "I", "z", "n"]].round(4).to_string(index=False), "\n")
-    print("Sensitivity of the 2013 total balance to ±50 % supply scores (M18)")
+    print("Sensitivity of the 2013 total balance to ±50 % supply scores")
     print(p["sensitivity"][["area_hm2", "y0", "cs_plus", "cs_minus", "elastic"]].round(4).to_string(), "\n")
     if "aco_table" in p:
         print(f"Nested ACO tiers on {args.aco_block}×{args.aco_block}-cell blocks vs the top-x % selection "
               "(objective U = 0.7·mean index + 0.3·compactness)")
         print(p["aco_table"].round(4).to_string(index=False), "\n")
     print("Data status: REAL lulc 2003/2005/2010/2013, population, DEM (+ slope); PROXY distance to road = "
-          "distance to built-up 2013; OMITTED GDP and NDVI (no rasters); ILLUSTRATIVE M02 score tables; "
+          "distance to built-up 2013; OMITTED GDP and NDVI (no rasters); ILLUSTRATIVE score tables; "
           "ESV with Xie 2015 D = 3406.5 (unverified).")
     if total > 120:
         print(f"NOTE: {total:.0f} s wall is above the 120 s target; CPU {cpu:.0f} s (load from other jobs counts too).")

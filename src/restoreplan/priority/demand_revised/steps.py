@@ -1,9 +1,9 @@
-"""Registry entries of the seed 002 chain: potential_decline (M10b), cost_index (M13), marxan_priority (M14),
-priority_grades (M16a), demand_revision (M16b), aggregation_filter (M16c) and seed002_chain.
+"""Registry entries of the Zhao et al. (2023) chain: potential_decline, cost_index, marxan_priority,
+priority_grades, demand_revision, aggregation_filter and demand_revised_priority.
 
 The demo's service steps compute carbon for 2010 (``carbon.c_storage``) and 2020
 (``carbon.c_storage_alt``), so the single-step examples run the chain for carbon storage;
-``seed002_chain`` computes all three services for every year of the land-use series itself.
+``demand_revised_priority`` computes all three services for every year of the land-use series itself.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from pydantic import Field
 from ...core.errors import ConfigError, message
 from ...core.legend import get_scheme
 from ...pipeline.registry import Input, Params, register
-from ..cost import DEFAULT_RINGS_M, benefit_range, cost_index, seed002_unit_costs
+from ..cost import DEFAULT_RINGS_M, benefit_range, cost_index, demand_revised_unit_costs
 from ..decline import potential_decline
 from ..grades import aggregation_filter, demand_revision, grade_area_table, priority_grades
 from ..selection import marxan_priority
-from .chain import seed002_chain
-from .report import seed002_report
+from .chain import demand_revised_priority
+from .report import demand_revised_report
 
 _BACKENDS = ("numpy", "dask")
 _DRIVERS = ("gdp", "population", "slope", "distance_to_river", "distance_to_road", "distance_to_settlement")
@@ -34,9 +34,9 @@ def _six_class_names() -> dict[int, str]:
     return {int(c): t.label(int(c)) for c in t.df.index}
 
 
-# ---------------------------------------------------------------- potential_decline (M10b)
+# ---------------------------------------------------------------- potential_decline
 class PotentialDeclineParams(Params):
-    """Parameters of ``potential_decline`` (M10b)."""
+    """Parameters of ``potential_decline``."""
 
     threshold: Literal["mean_of_declines", "mean_of_all_changes"] = Field(
         "mean_of_declines", description="τ = mean |Δ| over declining cells (assumption) or over all changed cells")
@@ -51,27 +51,27 @@ class PotentialDeclineParams(Params):
           example={"inputs": {"start": "carbon.c_storage", "end": "carbon.c_storage_alt"},
                    "params": {"threshold": "mean_of_declines"}})
 def potential_decline_step(start, end, *, threshold="mean_of_declines"):
-    """Potential restoration areas of one ES: decline larger than the mean decline (seed 002 §2.3.3; M10b)."""
+    """Potential restoration areas of one ES: decline larger than the mean decline (Zhao et al. 2023, §2.3.3)."""
     ds = potential_decline(start, end, threshold=threshold)
     return {"pora": ds["pora"], "delta": ds["delta"]}
 
 
-# ---------------------------------------------------------------- cost_index (M13)
+# ---------------------------------------------------------------- cost_index
 class CostIndexParams(Params):
-    """Parameters of ``cost_index`` (M13, seed 002 Table 2)."""
+    """Parameters of ``cost_index`` (Zhao et al. 2023, Table 2)."""
 
     cost_unused: float = Field(..., gt=0, description="unit project cost of unused/barren land (no published "
                                                       "value: required)", json_schema_extra={"units": "currency/hm2"})
-    cost_water: float = Field(5.4, gt=0, description="unit project cost of water (seed 002)",
+    cost_water: float = Field(5.4, gt=0, description="unit project cost of water (Zhao et al. 2023)",
                               json_schema_extra={"units": "currency/hm2"})
-    cost_forest: float = Field(2.0, gt=0, description="unit project cost of forest (seed 002)",
+    cost_forest: float = Field(2.0, gt=0, description="unit project cost of forest (Zhao et al. 2023)",
                                json_schema_extra={"units": "currency/hm2"})
-    cost_grassland: float = Field(3.0, gt=0, description="unit project cost of grassland (seed 002)",
+    cost_grassland: float = Field(3.0, gt=0, description="unit project cost of grassland (Zhao et al. 2023)",
                                   json_schema_extra={"units": "currency/hm2"})
-    cost_cropland: float = Field(1.5, gt=0, description="unit project cost of cropland/paddy (seed 002)",
+    cost_cropland: float = Field(1.5, gt=0, description="unit project cost of cropland/paddy (Zhao et al. 2023)",
                                  json_schema_extra={"units": "currency/hm2"})
     unused_codes: tuple[int, ...] = Field((6,), description="six-class codes of unused land")
-    built_up_codes: tuple[int, ...] = Field((5,), description="built-up codes: no cost, locked out in M14")
+    built_up_codes: tuple[int, ...] = Field((5,), description="built-up codes: no cost, locked out of the marxan_priority selection")
     k: int = Field(5, ge=2, le=10, description="Jenks classes of GDP, population, slope and benefit",
                    json_schema_extra={"units": "classes"})
     rings_m: tuple[float, ...] = Field(DEFAULT_RINGS_M, min_length=1, description="ring limits of the distances",
@@ -104,7 +104,7 @@ def cost_index_step(lulc, start=None, end=None, benefit=None, gdp=None, populati
                     distance_to_river=None, distance_to_road=None, distance_to_settlement=None, *, cost_unused,
                     cost_water=5.4, cost_forest=2.0, cost_grassland=3.0, cost_cropland=1.5, unused_codes=(6,),
                     built_up_codes=(5,), k=5, rings_m=DEFAULT_RINGS_M, rescale="observed", seed=0):
-    """Comprehensive restoration cost index η = C′ + B of seed 002 (eq. 7–8, Table 2; M13)."""
+    """Comprehensive restoration cost index η = C′ + B of Zhao et al. (2023) (eq. 7–8, Table 2)."""
     if benefit is None:
         if start is None or end is None:
             raise ConfigError(message("cost_index.inputs", "`benefit`, or both `start` and `end`",
@@ -115,7 +115,7 @@ def cost_index_step(lulc, start=None, end=None, benefit=None, gdp=None, populati
         benefit = benefit_range(series)
     elif "time" in benefit.dims:
         benefit = benefit_range(benefit)
-    uc = seed002_unit_costs(cost_unused, water=cost_water, forest=cost_forest, grassland=cost_grassland,
+    uc = demand_revised_unit_costs(cost_unused, water=cost_water, forest=cost_forest, grassland=cost_grassland,
                             cropland=cost_cropland, unused_codes=unused_codes)
     ds = cost_index(lulc, unit_cost=uc, benefit=benefit, built_up_codes=built_up_codes, k=k, rings_m=rings_m,
                     rescale=rescale, seed=seed, gdp=gdp, population=population, slope=slope,
@@ -124,13 +124,13 @@ def cost_index_step(lulc, start=None, end=None, benefit=None, gdp=None, populati
     return {"eta": ds["eta"], "c": ds["c"], "c_scaled": ds["c_scaled"], "benefit_score": ds["benefit_score"]}
 
 
-# ---------------------------------------------------------------- marxan_priority (M14)
+# ---------------------------------------------------------------- marxan_priority
 class MarxanPriorityParams(Params):
-    """Parameters of ``marxan_priority`` (M14)."""
+    """Parameters of ``marxan_priority``."""
 
-    pu_size: int = Field(33, ge=1, le=1000, description="cells per planning-unit side (seed 002: 1 km = 33 × 30 m)",
+    pu_size: int = Field(33, ge=1, le=1000, description="cells per planning-unit side (Zhao et al. 2023: 1 km = 33 × 30 m)",
                          json_schema_extra={"units": "cells"})
-    target: float = Field(0.15, gt=0, le=1, description="target share of the PoRA total amount (seed 002: 15 %)",
+    target: float = Field(0.15, gt=0, le=1, description="target share of the PoRA total amount (Zhao et al. 2023: 15 %)",
                           json_schema_extra={"units": "1"})
     blm: float = Field(1.0, ge=0, description="boundary length modifier", json_schema_extra={"units": "cost/km"})
     spf: float = Field(100.0, gt=0, json_schema_extra={"units": "1"},
@@ -163,7 +163,7 @@ class MarxanPriorityParams(Params):
 def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, blm=1.0, spf=100.0,
                          objective="marxan", solver="auto", time_limit=20.0, seed=0, built_up_codes=(5,), built_up_share=0.5,
                          outer_boundary=False, exclude_built_up_cells=True):
-    """Priority restoration areas of one ES by a Marxan-style selection of planning units (seed 002; M14)."""
+    """Priority restoration areas of one ES by a Marxan-style selection of planning units (Zhao et al. 2023)."""
     res = marxan_priority(pora, eta, amount.clip(min=0), lulc, pu_size=pu_size, target=target, blm=blm, spf=spf,
                           objective=objective, solver=solver, time_limit=time_limit, seed=seed,
                           built_up_codes=built_up_codes, built_up_share=built_up_share,
@@ -171,7 +171,7 @@ def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, bl
     return {"selection": res["selection"], "units": res["units"], "summary": res["summary"]}
 
 
-# ---------------------------------------------------------------- grades (M16a–c)
+# ---------------------------------------------------------------- grades
 @register("priority_grades", group="priority", backends=_BACKENDS,
           inputs=(Input("selections", "any", "mapping {service: 0/1 PRA raster}, e.g. one marxan_priority "
                                              "step per ES"),),
@@ -180,7 +180,7 @@ def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, bl
           units={"grade": "grade", "table": "km2"},
           example={"inputs": {"selections": {"cs": "marxan_priority.selection"}}, "params": {}})
 def priority_grades_step(selections):
-    """Overlay of the per-service priority restoration areas into grades (seed 002 §2.3.6; M16a)."""
+    """Overlay of the per-service priority restoration areas into grades (Zhao et al. 2023, §2.3.6)."""
     if not isinstance(selections, Mapping):
         raise ConfigError(message("priority_grades.inputs.selections", "a mapping {service: raster}",
                                   type(selections).__name__, 'write selections = { cs = "pra_cs.selection", ... }'))
@@ -196,15 +196,15 @@ def priority_grades_step(selections):
           units={"grade": "grade", "table": "km2"},
           example={"inputs": {"grades": "priority_grades.grade", "demand": "poi_density.demand_class"}, "params": {}})
 def demand_revision_step(grades, demand):
-    """Revision of the priority grades with the human-demand class (seed 002 Table 3; M16b)."""
+    """Revision of the priority grades with the human-demand class (Zhao et al. 2023, Table 3)."""
     g = demand_revision(grades, demand, name="grade")
     return {"grade": g, "table": grade_area_table(g)}
 
 
 class AggregationFilterParams(Params):
-    """Parameters of ``aggregation_filter`` (M16c)."""
+    """Parameters of ``aggregation_filter``."""
 
-    min_area_km2: float = Field(100.0, ge=0, description="minimum patch area (seed 002: 100 km²)",
+    min_area_km2: float = Field(100.0, ge=0, description="minimum patch area (Zhao et al. 2023: 100 km²)",
                                 json_schema_extra={"units": "km2"})
     connectivity: Literal[4, 8] = Field(8, description="patch neighbourhood (8: assumption)")
 
@@ -218,7 +218,7 @@ class AggregationFilterParams(Params):
           example={"inputs": {"grades": "demand_revision.grade", "lulc": "lulc@2020"},
                    "params": {"min_area_km2": 0.05, "connectivity": 8}})
 def aggregation_filter_step(grades, lulc=None, *, min_area_km2=100.0, connectivity=8):
-    """Drop priority patches smaller than a minimum area; areas per grade and land use (seed 002 §2.3.7; M16c)."""
+    """Drop priority patches smaller than a minimum area; areas per grade and land use (Zhao et al. 2023, §2.3.7)."""
     g = aggregation_filter(grades, min_area_km2=min_area_km2, connectivity=connectivity, name="grade")
     out = {"grade": g, "table": grade_area_table(g)}
     if lulc is not None:
@@ -227,15 +227,15 @@ def aggregation_filter_step(grades, lulc=None, *, min_area_km2=100.0, connectivi
 
 
 # ---------------------------------------------------------------- the whole chain
-class Seed002ChainParams(Params):
-    """Parameters of ``seed002_chain``."""
+class DemandRevisedPriorityParams(Params):
+    """Parameters of ``demand_revised_priority``."""
 
     services: tuple[Literal["cs", "hs", "wh"], ...] = Field(("cs", "hs", "wh"), min_length=1,
                                                             description="services: carbon, habitat, water yield")
     cost_unused: float = Field(..., gt=0, description="unit project cost of unused/barren land (required)",
                                json_schema_extra={"units": "currency/hm2"})
     threshold: Literal["mean_of_declines", "mean_of_all_changes"] = Field("mean_of_declines",
-                                                                          description="PoRA rule (M10b)")
+                                                                          description="PoRA rule")
     amount_from: Literal["end", "start", "decline"] = Field("end", description="Marxan amount: end-year supply "
                                                                               "(assumption), start-year, or decline")
     half_saturation: float = Field(0.05, gt=0, le=1, description="habitat quality k", json_schema_extra={"units": "1"})
@@ -243,7 +243,7 @@ class Seed002ChainParams(Params):
         {"construction": (5,), "cropland": (1,)},
         description="HQ threats rebuilt from each year's land use: threat name -> land-use codes")
     seasonality_z: float = Field(5.0, gt=0, le=30, description="water yield Z", json_schema_extra={"units": "1"})
-    poi_radius_m: float = Field(30000.0, gt=0, description="POI kernel radius (seed 002: 30 km)",
+    poi_radius_m: float = Field(30000.0, gt=0, description="POI kernel radius (Zhao et al. 2023: 30 km)",
                                 json_schema_extra={"units": "m"})
     rescale: Literal["observed", "theoretical"] = Field("observed", description="C′ rescaling bounds")
     pu_size: int = Field(33, ge=1, le=1000, description="cells per planning-unit side",
@@ -266,7 +266,7 @@ _TABLES = {"pools": "carbon pools", "threats_table": "HQ threats", "sensitivity"
            "biophysical": "AWY biophysical table"}
 
 
-@register("seed002_chain", params=Seed002ChainParams, group="priority", report=seed002_report,
+@register("demand_revised_priority", params=DemandRevisedPriorityParams, group="priority", report=demand_revised_report,
           inputs=(Input("lulc", "series", "six-class land use, ≥ 2 years"),
                   Input("pools", "table", "carbon pools (cs)", optional=True),
                   Input("threats_table", "table", "HQ threats (hs)", optional=True),
@@ -279,12 +279,12 @@ _TABLES = {"pools": "carbon pools", "threats_table": "HQ threats", "sensitivity"
                   Input("root_restricting_depth", "continuous", "mm (wh)", optional=True),
                   Input("pawc", "continuous", "0–1 (wh)", optional=True),
                   *(Input(d, "continuous", "Table 2 indicator", optional=True) for d in _DRIVERS),
-                  Input("poi", "vector", "POI points (demand, M07a)", optional=True),
+                  Input("poi", "vector", "POI points (demand)", optional=True),
                   Input("demand_class", "any", "demand class raster 1..3 instead of POI", optional=True)),
           outputs=("pora_cs", "pora_hs", "pora_wh", "eta_cs", "eta_hs", "eta_wh", "pra_cs", "pra_hs", "pra_wh",
                    "demand_class", "grade", "grade_revised", "grade_filtered", "area_table", "landuse_table",
                    "selection_summary", "pora_share", "timings"),
-          formula="services (2 years) → PoRA (M10b) → η (M13) → Marxan per ES (M14) → g = ΣPRA → s = g + d "
+          formula="services (2 years) → PoRA → η → Marxan per ES → g = ΣPRA → s = g + d "
                   "(Table 3) → patches ≥ 100 km²",
           units={"grade": "grade", "grade_revised": "grade", "grade_filtered": "grade", "area_table": "km2"},
           example={"inputs": {"lulc": "lulc", "pools": "package:carbon_pools_6class",
@@ -298,7 +298,7 @@ _TABLES = {"pools": "carbon pools", "threats_table": "HQ threats", "sensitivity"
                               "distance_to_settlement": "distance_to_settlement", "poi": "vector:poi"},
                    "params": {"cost_unused": 1.0, "half_saturation": 0.3, "poi_radius_m": 3000.0, "pu_size": 10,
                               "blm": 0.5, "time_limit": 5.0, "min_area_km2": 0.05}})
-def seed002_chain_step(lulc, pools=None, threats_table=None, sensitivity=None, static_threats=None, biophysical=None,
+def demand_revised_priority_step(lulc, pools=None, threats_table=None, sensitivity=None, static_threats=None, biophysical=None,
                        precipitation=None, et0=None, root_restricting_depth=None, pawc=None, gdp=None,
                        population=None, slope=None, distance_to_river=None, distance_to_road=None,
                        distance_to_settlement=None, poi=None, demand_class=None, *, services=("cs", "hs", "wh"),
@@ -307,11 +307,11 @@ def seed002_chain_step(lulc, pools=None, threats_table=None, sensitivity=None, s
                        seasonality_z=5.0, poi_radius_m=30000.0, rescale="observed", pu_size=33, target=0.15,
                        blm=1.0, spf=100.0, objective="marxan", solver="auto", time_limit=20.0, min_area_km2=100.0,
                        connectivity=8, seed=0):
-    """The seed 002 chain: PoRA, cost index, Marxan per ES, grades, demand revision, aggregation filter."""
+    """The Zhao et al. (2023) chain: PoRA, cost index, Marxan per ES, grades, demand revision, aggregation filter."""
     drivers = {"gdp": gdp, "population": population, "slope": slope, "distance_to_river": distance_to_river,
                "distance_to_road": distance_to_road, "distance_to_settlement": distance_to_settlement}
-    res = seed002_chain(
-        lulc, unit_cost=seed002_unit_costs(cost_unused), pools=pools, threats_table=threats_table,
+    res = demand_revised_priority(
+        lulc, unit_cost=demand_revised_unit_costs(cost_unused), pools=pools, threats_table=threats_table,
         sensitivity=sensitivity,
         threat_classes=dict(threat_classes) if threat_classes else {"construction": (5,), "cropland": (1,)},
         static_threats=dict(static_threats) if static_threats else None, half_saturation=half_saturation,

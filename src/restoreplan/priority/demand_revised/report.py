@@ -1,4 +1,4 @@
-"""Report section of the seed 002 chain (the registry's ``report=`` hook: ``(result, ctx) -> html``)."""
+"""Report section of the Zhao et al. (2023) chain (the registry's ``report=`` hook: ``(result, ctx) -> html``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 
 from ...report.html import _img, _table_html, raster_png
 
-__all__ = ["seed002_report"]
+__all__ = ["demand_revised_report"]
 
 _SERVICES = ("cs", "hs", "wh")
 _LABEL = {"cs": "carbon storage", "hs": "habitat quality", "wh": "water yield"}
@@ -21,16 +21,16 @@ def _card(result: dict, key: str, title: str, categorical: bool | None = None) -
     return _img(raster_png(da, title=title, categorical=categorical), title)
 
 
-def seed002_report(result: dict, ctx=None) -> str:
+def demand_revised_report(result: dict, ctx=None) -> str:
     """HTML: PoRA, η and selections per service; grades before/after revision and filtering; area tables."""
     if not isinstance(result, dict):
         return ""
     parts = []
     for title, keys in (
-            ("Potential restoration areas (M10b)", [(f"pora_{s}", f"PoRA — {_LABEL[s]}", True) for s in _SERVICES]),
-            ("Comprehensive cost index η (M13)", [(f"eta_{s}", f"η — {_LABEL[s]}", False) for s in _SERVICES]),
-            ("Marxan selections (M14)", [(f"pra_{s}", f"PRA — {_LABEL[s]}", True) for s in _SERVICES]),
-            ("Priority grades (M16a–c)", [("grade", "overlay g = ΣPRA", True),
+            ("Potential restoration areas", [(f"pora_{s}", f"PoRA — {_LABEL[s]}", True) for s in _SERVICES]),
+            ("Comprehensive cost index η", [(f"eta_{s}", f"η — {_LABEL[s]}", False) for s in _SERVICES]),
+            ("Marxan selections", [(f"pra_{s}", f"PRA — {_LABEL[s]}", True) for s in _SERVICES]),
+            ("Priority grades", [("grade", "overlay g = ΣPRA", True),
                                           ("demand_class", "POI demand class", True),
                                           ("grade_revised", "revised with demand (Table 3)", True),
                                           ("grade_filtered", "after the aggregation filter", True)])):
