@@ -136,7 +136,8 @@ def horn_slope(dem_ext: np.ndarray, cell: float = CELL) -> np.ndarray:
     r"""Slope in degrees (Horn 1981) of the interior of a DEM padded by one cell on every side.
 
     The interior cells have a full 3 × 3 window, so this is exactly
-    :func:`restoreplan.core.spatial.horn_slope_kernel` (the one slope implementation) cropped by its rim.
+    :func:`restoreplan.core.spatial.horn_slope_kernel` (the one slope implementation) cropped by its rim;
+    a cell whose window holds a NaN is NaN here (no NaN filling: the helper reports full windows only).
 
     Notes
     -----
@@ -147,7 +148,15 @@ def horn_slope(dem_ext: np.ndarray, cell: float = CELL) -> np.ndarray:
     """
     from ..core.spatial import horn_slope_kernel
 
-    return horn_slope_kernel(dem_ext, cell, cell, "degrees", dtype=np.float64)[1:-1, 1:-1]
+    z = np.asarray(dem_ext, dtype=np.float64)
+    out = horn_slope_kernel(z, cell, cell, "degrees", dtype=np.float64)[1:-1, 1:-1]
+    full = np.ones(out.shape, bool)  # only cells whose whole 3 × 3 window is defined (no NaN filling)
+    ny, nx = out.shape
+    for dr in range(3):
+        for dc in range(3):
+            full &= np.isfinite(z[dr:dr + ny, dc:dc + nx])
+    out[~full] = np.nan
+    return out
 
 
 def densify(coords: np.ndarray, step: float) -> np.ndarray:

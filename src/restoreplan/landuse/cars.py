@@ -137,6 +137,10 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
     tol_frac, patience, stall_iter, max_iter : the other stopping rules (module docstring).
     seed : SeedSequence or int; one 64-bit key per iteration is drawn from it.
     n_threads : numba threads; the result does not depend on it (counter-based random numbers).
+    threshold_on : "probability" (PLUS: accept when P_ic > τ) or "combined" (accept when the
+        neighbourhood term P_ic·Ω_ic — the seed term P_ic·r·μ for a cell without c-neighbours —
+        exceeds τ, which holds new patches back until τ has decayed). On a Wuhan crop (2003 → 2013)
+        "combined" scored a lower FoM than "probability"; kept as a documented alternative.
 
     Returns
     -------

@@ -50,7 +50,7 @@ def _check_nodata(da: xr.DataArray, codes: np.ndarray, *, name: str) -> None:
     """Warn when a map without a nodata value holds a typical nodata code (0, dtype limits, −9999)."""
     if da.rio.nodata is not None:
         return
-    cand = {0, -9999, -128, 15}
+    cand = {0, -9999}
     if np.issubdtype(da.dtype, np.integer):
         info = np.iinfo(da.dtype)
         cand |= {int(info.max), int(info.min)}
