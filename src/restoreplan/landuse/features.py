@@ -131,13 +131,19 @@ def driver_layers(drivers, like: xr.DataArray, codes: np.ndarray, valid: np.ndar
 
 
 def feature_matrix(layers: list[np.ndarray], valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rows × features) float32 of the cells valid in ``valid`` and finite in every layer; and that mask."""
+    """(rows × features) float32 of the cells valid in ``valid`` and finite in every layer; and that mask.
+
+    Empties ``layers`` while it fills the matrix (each full-grid layer is released once copied),
+    so the peak memory is the layers plus one column, not the layers plus the whole matrix.
+    """
     ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
     for data in layers:
         ok &= np.isfinite(data)
     X = np.empty((int(ok.sum()), len(layers)), dtype=np.float32)
-    for j, data in enumerate(layers):
-        X[:, j] = data[ok]
+    for j in range(len(layers)):
+        X[:, j] = layers[j][ok]
+        layers[j] = None
+    layers.clear()
     return X, ok
 
 
