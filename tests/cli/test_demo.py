@@ -61,3 +61,15 @@ def test_demo_relative_out_path(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["demo", "--out", "rel-out", "--size", "100", "--method", "slope"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "rel-out" / "slope.tif").exists() and (tmp_path / "rel-out" / "report.html").exists()
+
+
+def test_demo_report_and_manifest_name_papers_not_internal_labels(demo_out):
+    """No document number ("seed 001"), method code ("M10a") or spec name in what the demo writes."""
+    import re
+
+    rx = [re.compile(r"seed[ _-]?0\d\d", re.I), re.compile(r"\bM\d\d[a-z]?\b", re.I), re.compile(r"METHODS")]
+    for name in ("report.html", "manifest.json", "demo_study.toml"):
+        text = re.sub(r"base64,[A-Za-z0-9+/=]+", "base64,", (demo_out / name).read_text(encoding="utf-8"))
+        found = [text[max(0, m.start() - 60):m.end() + 60] for r in rx for m in r.finditer(text)]
+        assert found == [], name
+    assert "warning" in (demo_out / "report.html").read_text(encoding="utf-8").lower()

@@ -82,15 +82,23 @@ def test_reclassify_by_hand_and_nodata():
 
 
 def test_map_uses_the_rasters_own_legend():
-    """A reclassified map is drawn with its own legend, not the study's (colours and labels differ)."""
-    from restoreplan.report.html import raster_png
+    """A reclassified map is drawn with its own legend, not the study's (labels and colours differ)."""
+    import itertools
 
+    from restoreplan.core.legend import get_scheme
+    from restoreplan.report.maps import map_figures
+
+    ids = (f"m{i}" for i in itertools.count())
     lulc = make_raster(np.array([[1, 2, 3], [7, 6, 4]], np.uint8), nodata=15)
     six = reclassify(lulc, "wuhan_to_six_class")
+    (panel,) = map_figures("six", six, new_id=lambda: next(ids), scheme_table=get_scheme("wuhan"))
+    assert panel.legend.source == "class_scheme:six_class"
+    assert panel.legend.as_dict() == get_scheme("six_class").df["name"].to_dict()
+    assert "construction land" in panel.html and "built-up" not in panel.html
     plain = six.copy()
     plain.attrs = {k: v for k, v in six.attrs.items() if k != "class_scheme"}
-    assert raster_png(six, scheme="wuhan") == raster_png(plain, scheme="six_class")
-    assert raster_png(six, scheme="wuhan") != raster_png(plain, scheme="wuhan")
+    (panel,) = map_figures("plain", plain, new_id=lambda: next(ids), scheme_table=get_scheme("wuhan"))
+    assert panel.legend.source == "codes" and panel.caveats    # never the study's legend by default
 
 
 def test_reclassify_unmapped_lists_all_codes():

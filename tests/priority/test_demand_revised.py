@@ -317,7 +317,7 @@ def test_demand_revised_priority_on_demo_region():
     assert at["overlay_km2"].iloc[-1] == pytest.approx(at["revised_km2"].iloc[-1])
     assert at["filtered_km2"].iloc[-1] <= at["revised_km2"].iloc[-1] + 1e-12
     html = demand_revised_report({"pora_cs": p["pora"]["cs"], "grade": p["grade"], "area_table": at}, None)
-    assert "PoRA" in html and "<img" in html and "Area per grade" in html
+    assert "potential restoration area — carbon storage" in html and "<img" in html and "Area per grade" in html
 
 
 def test_jenks_edges_match_the_shared_classifier():

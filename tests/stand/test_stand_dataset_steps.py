@@ -67,7 +67,7 @@ def test_stand_examples_run_through_the_runner(tmp_path, monkeypatch):
     assert comp.loc[comp.layer == "tree", "percent"].tolist() == [20, 15, 15, 15, 10, 5, 5, 5, 5, 5]
     assert (out / "stand_scenarios.csv").exists()
     section = registry.get("stand_tradeoff").report(res.results["stand_tradeoff"], None)
-    assert "Pairwise RMSE" in section and "data:image/png;base64," in section
+    assert "Pairwise tradeoff intensity (RMSE)" in section and "data:image/png;base64," in section
 
 
 def test_step_functions_take_plain_tables():

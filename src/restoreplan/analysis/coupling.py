@@ -15,6 +15,7 @@ import xarray as xr
 
 from ..core.errors import ConfigError, DataError, InputError, message
 from ..core.finalize import finalize
+from ..core.legend import set_class_labels
 from ..core.validate import check_aligned
 
 __all__ = [
@@ -54,6 +55,15 @@ D_CLASSES_10 = pd.DataFrame(
     index=pd.Index(range(1, 11), name="code"))
 
 _RESONANCE_TOL = 1e-12
+
+
+def _interval_labels(table: pd.DataFrame) -> dict[int, str]:
+    """{code: "label (lower–upper]"} of a C or D class table."""
+    out = {}
+    for code, row in table.iterrows():
+        lo, hi = float(row["lower"]), float(row["upper"])
+        out[int(code)] = f"{row['label']} ({lo:g})" if lo == hi else f"{row['label']} ({lo:g}–{hi:g}]"
+    return out
 
 
 def class_table(kind: Literal["c", "d"] = "d", scheme: str = "sun2025") -> pd.DataFrame:
@@ -220,8 +230,8 @@ def coupling(*systems: xr.DataArray, weights: Sequence[float] | None = None,
             da = da.rename(f"{name}_{key}")
             da.attrs = {"units": units, **attrs}
         data[key] = da
-    data["c_class"].attrs["classes"] = "; ".join(f"{k} {v}" for k, v in class_table("c", c_scheme)["label"].items())
-    data["d_class"].attrs["classes"] = "; ".join(f"{k} {v}" for k, v in table["label"].items())
+    set_class_labels(data["c_class"], _interval_labels(class_table("c", c_scheme)), palette="YlGnBu")
+    set_class_labels(data["d_class"], _interval_labels(table), palette="RdYlGn")
     ds = xr.Dataset(data)
     ds.attrs["formula"] = "C = n·[Πu/(Σu)^n]^(1/n); T = Σ a_i u_i; D = √(C·T)"
     return ds

@@ -43,7 +43,7 @@ class TrendParams(Params):
           backends=_BACKENDS, units={"slope": "units/step", "f": "1", "p": "1", "trend_class": "class"},
           example={"inputs": {"stack": "ndvi"}, "params": {"time": "index", "classify_by": "f_test"}})
 def trend_step(stack, *, time="index", alpha=0.05, classify_by="f_test", service="total"):
-    """Per-pixel OLS trend, F test and five trend classes of a time stack."""
+    """Per-pixel ordinary least-squares trend, F test and five trend classes of a time stack."""
     ds = trend(select_service(stack, service), time=time, alpha=alpha, classify_by=classify_by)
     return {k: ds[k] for k in ds.data_vars}
 
@@ -70,7 +70,7 @@ class CouplingParams(Params):
                    "params": {"standardize": True, "service": "total"}})
 def coupling_step(u1, u2, *, standardize=True, weight_supply=0.5, c_scheme="sun2025", d_scheme="sun2025",
                   service="total"):
-    """Coupling degree C and coupling coordination degree D of ES supply and demand, with classes."""
+    """Coupling degree C and coupling coordination degree D of ecosystem service supply and demand, with classes."""
     ds = coupling(select_service(u1, service), select_service(u2, service), standardize=standardize,
                   weights=(weight_supply, 1.0 - weight_supply), c_scheme=c_scheme, d_scheme=d_scheme)
     return {k: ds[k] for k in ds.data_vars}
@@ -117,7 +117,7 @@ class SensitivityParams(Params):
                               "subtract": "package:es_demand_matrix_6class"},
                    "params": {"change": 0.5}})
 def sensitivity_step(lulc, coefficients, subtract=None, *, change=0.5):
-    """Sensitivity coefficient of a total (ESV, supply or balance) to ±50 % per-class coefficients."""
+    """Sensitivity coefficient of a total (ecosystem service value, supply or balance) to ±50 % per-class coefficients."""
     return es_total_sensitivity(lulc, coefficients.drop(columns=["class_name"], errors="ignore"),
                                 subtract=None if subtract is None else subtract.drop(columns=["class_name"],
                                                                                     errors="ignore"),
@@ -176,7 +176,7 @@ def supply_demand_zoning_step(lulc, supply_table, demand_table, groups=None, ndv
                        ndvi_reference=None, index_groups=SUPPLY_DEMAND_ZONING_GROUPS, classify_by="f_test", trend_classes=(-2,),
                        d_threshold=0.4, combine="any", cuts=(5, 15, 30, 45, 100), esv_groups="xie2015",
                        aco_block=None, aco_iterations=100, seed=0):
-    """The Sun et al. (2025) chain: supply/demand, trend, coupling, potential areas, FUI index, tiers (+ ACO)."""
+    """Supply–demand restoration zoning (Sun et al. 2025): supply/demand, trend, coupling, potential areas, feasibility–urgency–importance index, tiers (+ ant colony zoning)."""
     drivers = {"population": population, "distance_to_road": distance_to_road, "gdp": gdp, "elevation": dem,
                "slope": slope}
     res = supply_demand_zoning(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups,

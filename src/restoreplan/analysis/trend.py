@@ -14,6 +14,7 @@ import xarray as xr
 
 from ..core.errors import ConfigError, DataError, InputError, LowPowerWarning, message
 from ..core.finalize import finalize
+from ..core.legend import set_class_labels
 
 __all__ = ["TREND_CLASSES", "f_critical", "trend", "trend_time_axis"]
 
@@ -218,7 +219,7 @@ def trend(stack: xr.DataArray, *, time: Literal["index", "coord"] = "index", alp
         data[key] = da
     if spatial:
         data["trend_class"] = data["trend_class"].rio.write_nodata(CLASS_NODATA, encoded=False)
-    data["trend_class"].attrs["classes"] = "; ".join(f"{k} {v}" for k, v in TREND_CLASSES.items())
+    set_class_labels(data["trend_class"], dict(sorted(TREND_CLASSES.items())), palette="RdBu")
     ds = xr.Dataset(data)
     ds.attrs["formula"] = "slope = [nΣty − ΣtΣy]/[nΣt² − (Σt)²]; F = r²(n − 2)/(1 − r²)"
     return ds

@@ -174,11 +174,25 @@ def validate(ctx, study, as_json):
 @json_option
 @click.option("--tables", is_flag=True, help="List the packaged coefficient tables instead.")
 @click.option("--markdown", is_flag=True, help="Print the full method reference (inputs, parameters, formulas) as Markdown.")
-def list_(as_json, tables, markdown):
-    """List the registered methods (or the packaged tables)."""
+@click.option("--references", "references", is_flag=True,
+              help="Print every bibliographic reference and the methods citing it (the REFERENCES page).")
+def list_(as_json, tables, markdown, references):
+    """List the registered methods (or the packaged tables, or the references)."""
     from ..pipeline import registry
     from ..tables import list_tables
 
+    if references:
+        from ..pipeline.references import REFERENCES, references_markdown
+
+        if as_json:
+            cited: dict[str, list[str]] = {}
+            for m in registry.all_methods():
+                for k in m.references:
+                    cited.setdefault(k, []).append(m.name)
+            _echo_json([{**r.as_dict(), "methods": sorted(cited.get(r.key, []))} for r in REFERENCES.values()])
+        else:
+            click.echo(references_markdown(), nl=False)
+        return
     if markdown:
         from ..pipeline.docs import methods_markdown
 
@@ -186,8 +200,17 @@ def list_(as_json, tables, markdown):
         return
 
     if tables:
-        names = list_tables()
-        _echo_json(names) if as_json else click.echo("\n".join(names))
+        from ..tables import WARN_STATUSES, table_status
+
+        rows = [(n, *table_status(n)) for n in list_tables()]
+        if as_json:
+            _echo_json([{"name": n, "status": s, "warns_when_used": s in WARN_STATUSES, "description": d}
+                        for n, s, d in rows])
+            return
+        w = max(len(n) for n, _, _ in rows)
+        ws = max(len(s) for _, s, _ in rows)
+        for n, s, d in rows:
+            click.echo(f"{n:<{w}}  {s.upper() if s in WARN_STATUSES else s:<{ws}}  {d}")
         return
     methods = registry.all_methods()
     if as_json:
@@ -215,6 +238,9 @@ def describe(method, as_json):
         _echo_json(spec.as_dict())
         return
     click.echo(f"{spec.name}  [{spec.group}]\n  {spec.summary}\n  formula: {spec.formula}\n")
+    click.echo("references:")
+    for line in _reference_lines(spec):
+        click.echo(f"  {line}")
     click.echo("inputs:")
     for i in spec.inputs:
         click.echo(f"  {i.name:<18} {i.kind:<12} {'(optional) ' if i.optional else ''}{i.doc}")
@@ -226,9 +252,39 @@ def describe(method, as_json):
         click.echo(f"  {r['name']:<18} {r['type']:<14} {default:<22} {r['units']:<10} {bounds}")
         if r["description"]:
             click.echo(f"  {'':<18} {r['description']}")
+    abbr = spec.abbreviations()
+    if abbr:
+        click.echo("abbreviations:")
+        for k, v in abbr.items():
+            click.echo(f"  {k:<18} {v}")
     if spec.example:
         step = {"method": spec.name, **spec.example}
         click.echo("\nexample step (runs on the demo region):\n" + to_toml({"steps": [step]}))
+
+
+def _reference_lines(spec) -> list[str]:
+    records = spec.reference_records()
+    if records:
+        return [r.text() for r in records]
+    from ..pipeline.references import GENERIC_OPERATIONS
+
+    why = GENERIC_OPERATIONS.get(spec.name)
+    return [f"none — a generic operation ({why}), not a published method" if why else "none recorded"]
+
+
+@cli.command()
+@click.argument("method")
+@json_option
+def cite(method, as_json):
+    """The published sources of a method (authors, year, title, journal, DOI)."""
+    from ..pipeline import registry
+
+    spec = registry.get(method)
+    if as_json:
+        _echo_json({"method": spec.name, "references": [r.as_dict() for r in spec.reference_records()]})
+        return
+    for line in _reference_lines(spec):
+        click.echo(line)
 
 
 @cli.command()

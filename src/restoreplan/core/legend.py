@@ -8,10 +8,18 @@ Built-in schemes
                  the data (see that README): 2 forest, 3 cropland, 4 built-up and 6 water are
                  reliable; 1, 5 and 7 are low-confidence guesses.
 ``wuhan_to_six_class`` maps the Wuhan codes onto the 6-class scheme.
+
+Class rasters that are not land use (tiers, grades, trend and coupling classes, zones, rings,
+natural-breaks classes, selections, masks) record their own legend with :func:`set_class_labels`
+(``attrs["class_labels"]``, a JSON object code → label, kept as a GeoTIFF tag); land-use rasters
+name their scheme in ``attrs["class_scheme"]``. :func:`legend_of` reads either, so maps and reports
+draw every class raster with its own legend.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -20,7 +28,8 @@ import xarray as xr
 
 from .errors import ConfigError, message
 
-__all__ = ["ClassTable", "get_scheme", "SCHEMES", "reclassify", "RECLASS", "RECLASS_SCHEME"]
+__all__ = ["ClassTable", "get_scheme", "SCHEMES", "reclassify", "RECLASS", "RECLASS_SCHEME", "Legend",
+           "set_class_labels", "copy_legend", "legend_of", "binary_labels"]
 
 GROUPS = ("cropland", "forest", "grassland", "water", "construction", "barren")
 
@@ -160,3 +169,103 @@ def reclassify(lulc: xr.DataArray, mapping: Mapping[int, int] | str, *, nodata: 
         out.attrs["class_scheme"] = target
     out.name = name or lulc.name
     return out
+
+
+# ---------------------------------------------------------------- legends carried by class rasters
+@dataclass(frozen=True)
+class Legend:
+    """The legend of a class raster: codes, labels and colours (hex), and where it came from.
+
+    ``source`` is ``"class_labels"`` (the raster's own labels) or ``"class_scheme:NAME"`` (a land-use
+    scheme named by the raster).
+    """
+
+    source: str
+    codes: tuple[int, ...]
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+
+    def as_dict(self) -> dict[int, str]:
+        """{code: label}."""
+        return dict(zip(self.codes, self.labels))
+
+
+def set_class_labels(da: xr.DataArray, labels: Mapping[int, str], *, palette: str | None = None,
+                     colors: Mapping[int, str] | None = None) -> xr.DataArray:
+    """Record the legend of an integer class raster in ``da.attrs`` (in place; returns ``da``).
+
+    ``labels`` maps every code the raster can hold (nodata aside) to a label, e.g. ``{1: "tier 1:
+    top 0–5 %"}``. ``palette`` names a matplotlib colormap sampled in code order (``"YlOrRd_r"``: the
+    first code darkest) or ``"qualitative"``; ``colors`` gives explicit hex colours per code.
+    Stored as JSON strings (``class_labels``, ``class_colors``, ``class_palette``), which survive
+    writing to GeoTIFF as tags. Removes a land-use ``class_scheme`` the raster may have inherited.
+    """
+    if not labels:
+        raise ConfigError(message("labels", "at least one code → label", "nothing", "give the class labels"))
+    da.attrs["class_labels"] = json.dumps({str(int(k)): str(v) for k, v in labels.items()})
+    da.attrs.pop("class_scheme", None)
+    da.attrs.pop("class_colors", None)
+    if colors:
+        da.attrs["class_colors"] = json.dumps({str(int(k)): str(v) for k, v in colors.items()})
+    if palette:
+        da.attrs["class_palette"] = palette
+    else:
+        da.attrs.pop("class_palette", None)
+    return da
+
+
+def binary_labels(da: xr.DataArray, no: str, yes: str, *, color: str = "#d95f02") -> xr.DataArray:
+    """:func:`set_class_labels` for a 0/1 raster: 0 ``no`` (light grey), 1 ``yes`` (``color``)."""
+    return set_class_labels(da, {0: no, 1: yes}, colors={0: "#dddddd", 1: color})
+
+
+def copy_legend(src: xr.DataArray, dst: xr.DataArray) -> xr.DataArray:
+    """Give ``dst`` the legend of ``src`` (its ``class_scheme`` or ``class_labels``); returns ``dst``."""
+    for key in ("class_scheme", "class_labels", "class_colors", "class_palette"):
+        if key in src.attrs:
+            dst.attrs[key] = src.attrs[key]
+    return dst
+
+
+_QUALITATIVE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+                "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6")
+
+
+def _palette_colors(palette: str | None, n: int) -> list[str]:
+    if not palette or palette == "qualitative":
+        return [_QUALITATIVE[i % len(_QUALITATIVE)] for i in range(n)]
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cmap = colormaps[palette]
+    pos = [0.5] if n == 1 else [0.12 + 0.8 * i / (n - 1) for i in range(n)]
+    return [to_hex(cmap(p)) for p in pos]
+
+
+def legend_of(da: xr.DataArray, *, scheme_table: "ClassTable | None" = None) -> Legend | None:
+    """The legend a class raster carries: its ``class_labels``, else its ``class_scheme``; None if neither.
+
+    ``scheme_table`` resolves a ``class_scheme`` that is not built in (e.g. a study's CSV legend).
+    A ``class_scheme`` that cannot be resolved raises ConfigError (never a silent default).
+    """
+    raw = da.attrs.get("class_labels")
+    if raw:
+        labels = {int(k): str(v) for k, v in (json.loads(raw) if isinstance(raw, str) else dict(raw)).items()}
+        codes = sorted(labels)
+        given = da.attrs.get("class_colors")
+        given = {int(k): v for k, v in json.loads(given).items()} if isinstance(given, str) else {}
+        auto = _palette_colors(da.attrs.get("class_palette"), len(codes))
+        colors = [given.get(c, auto[i]) for i, c in enumerate(codes)]
+        return Legend("class_labels", tuple(codes), tuple(labels[c] for c in codes), tuple(colors))
+    name = da.attrs.get("class_scheme")
+    if name:
+        if scheme_table is not None and name not in SCHEMES:
+            table = scheme_table
+        elif str(name).lower().endswith(".csv"):
+            table = ClassTable.from_csv(name)
+        else:
+            table = get_scheme(str(name))
+        codes = table.codes
+        return Legend(f"class_scheme:{table.name if name in SCHEMES else name}", tuple(codes),
+                      tuple(table.label(c) for c in codes), tuple(str(table.df.loc[c, "color"]) for c in codes))
+    return None

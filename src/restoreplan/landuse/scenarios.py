@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.errors import AssumptionWarning, ConfigError, DataError, message
 from ..core.finalize import like_raster
+from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .markov import as_transition_frame, project_counts
@@ -508,6 +509,7 @@ def apply_scenario(rules: ScenarioRules | Mapping | str, *, start: xr.DataArray,
                                       "pass transition_matrix=rp.landuse.transition_matrix(t1, t2)"))
         counts = pd.Series(np.bincount(np.searchsorted(codes, lu0[valid]), minlength=k), index=codes)
         demand = project_counts(counts, p_adj, steps=steps)
+    copy_legend(start, start_out)
     return ScenarioInputs(name=r.name, transition_matrix=p_adj, conversion=tm, demand=demand, start=start_out,
                           locked=locked_da, constraint=constraint_da, restriction=restr_da, multiplier=mult_da,
                           probability=prob, forced=forced)

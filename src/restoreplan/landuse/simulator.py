@@ -25,6 +25,7 @@ from ..core.errors import (
     message,
 )
 from ..core.finalize import like_raster
+from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .cars import cars_allocate, ranking_allocate
@@ -402,6 +403,7 @@ class LandUseSimulator:
                          cars_converged=int(res.converged), cars_changed=int(res.changed),
                          cars_seeds=int(res.seeds), cars_seconds=float(res.seconds),
                          cars_residual_gap=";".join(f"{int(c)}:{int(g)}" for c, g in zip(classes, res.residual_gap)))
+        copy_legend(lulc_start, da)   # the simulated map keeps the land-use legend of the start map
         if not res.converged:
             warnings.warn(f"{'CARS' if allocation == 'cars' else 'ranking'} stopped ({res.stop_reason}) after "
                           f"{res.iterations} iterations with residual gaps "

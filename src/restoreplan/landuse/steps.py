@@ -149,50 +149,38 @@ class ScenarioSimulationParams(Params):
 
 
 def _scenario_report(result, ctx) -> str:
-    """Report section: a map per scenario, ESV per service and scenario (chart + table), the Pareto set."""
-    import base64
+    """Report section: a map per scenario, ecosystem service value per service and scenario, the Pareto set."""
     import html
-    import io
 
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..pipeline.glossary import spell_out
+    from ..report import chart_html, maps_html, output_name, table_html
 
-    from ..report.html import _img, _table_html, raster_png
-
-    parts = ["<div class='grid'>"]
-    lulc = result["lulc"]
-    for s in lulc["scenario"].values:
-        parts.append(_img(raster_png(lulc.sel(scenario=s), title=f"scenario {s}", scheme="six_class"), f"scenario {s}"))
-    parts.append("</div>")
+    parts = [maps_html(output_name("lulc"), result["lulc"], title="simulated land use")]
     esv = result["esv"].drop(index="baseline", errors="ignore")
-    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=80)
+    fig = Figure(figsize=(8, 3.6), layout="tight")
+    ax = fig.add_subplot()
     width = 0.8 / max(len(esv.index), 1)
     x = np.arange(len(esv.columns))
     for i, s in enumerate(esv.index):
-        ax.bar(x + i * width, esv.loc[s].to_numpy(), width, label=str(s))
+        ax.bar(x + i * width, esv.loc[s].to_numpy(), width, label=spell_out(s))
     ax.set_xticks(x + 0.4 - width / 2)
-    ax.set_xticklabels([c.replace("_", " ") for c in esv.columns], rotation=30, ha="right", fontsize=7)
-    ax.set_ylabel("ESV (yuan/a)", fontsize=8)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    b64 = base64.b64encode(buf.getvalue()).decode("ascii")
-    parts.append(f"<div class='card'><img style='max-width:700px' src='data:image/png;base64,{b64}' "
-                 "alt='ESV per scenario'><div class='meta'>ESV per service and scenario</div></div>")
-    parts.append("<h4>ESV per scenario (yuan/a; baseline = the end map)</h4>" + _table_html(result["esv"]))
+    ax.set_xticklabels([c.replace("_", " ") for c in esv.columns], rotation=30, ha="right", fontsize=10)
+    ax.set_ylabel("ecosystem service value (yuan/a)", fontsize=10)
+    ax.legend(fontsize=10)
+    parts.append(chart_html(fig, "Ecosystem service value (ESV) per service and scenario (yuan/a)"))
+    parts.append(table_html(result["esv"], units="yuan/a",
+                            caption="ESV per scenario (baseline = the end map)"))
     front = result["pareto"]
-    nd = ", ".join(html.escape(str(s)) for s in front.index[front["non_dominated"]])
-    parts.append(f"<h4>Pareto comparison</h4><p>Non-dominated: <b>{nd}</b></p>" + _table_html(front))
-    parts.append("<h4>Demand per scenario (cells)</h4>" + _table_html(result["demand"]))
+    nd = ", ".join(html.escape(spell_out(s)) for s in front.index[front["non_dominated"]])
+    parts.append(f"<h4>Pareto comparison</h4><p>Non-dominated: <b>{nd}</b></p>" + table_html(front))
+    parts.append(table_html(result["demand"], units="cells", caption="Demand per scenario"))
     sp = result["spatial_synergy"]
     if len(sp):
         counts = sp.groupby(["scenario", "relation"]).size().unstack(fill_value=0)
-        parts.append("<h4>Spatial synergy/tradeoff of service pairs (Spearman ρ of per-pixel ΔESV)</h4>"
-                     + _table_html(counts))
+        parts.append(table_html(counts, units="service pairs",
+                                caption="Spatial synergy/tradeoff of service pairs (Spearman ρ of per-pixel ΔESV)"))
     return "\n".join(parts)
 
 
@@ -213,7 +201,7 @@ def _scenario_report(result, ctx) -> str:
                    "params": {"scenarios": ["ID", "FS", "UE", "ER"], "n_estimators": 10}})
 def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=None, reference=None, scenarios,
                               steps, equivalent_value, equivalents, n_estimators, sample_rate, seed):
-    """Niu et al. (2025) chain: fit LEAS once, simulate each scenario's rules with CARS, ESV per scenario, Pareto set."""
+    """Coal–grain land-use scenarios (Niu et al. 2025): fit the land-expansion analysis once, simulate each scenario's rules with the patch-generating cellular automaton, ecosystem service value per scenario, Pareto set."""
     from ..analysis.tradeoff import (esv_wide, functional_synergy, pareto_front, pareto_improvement, scenario_esv,
                                      spatial_synergy)
     from ..services.esv import esv
@@ -237,6 +225,7 @@ def _scenario_simulation_step(start, end, drivers, *, zones=None, constraint=Non
         maps.append(out.assign_attrs(scenario=name))
         demands[name] = inp.demand
     stacked = stack_scenarios(maps, names=names)
+    stacked.attrs["cars_converged"] = ",".join(f"{n}:{m.attrs.get('cars_converged', '')}" for n, m in zip(names, maps))
     eq = load_table(equivalents)
     base = xr.concat([end], dim=pd.Index(["baseline"], name="scenario"))
     wide_all = esv_wide(scenario_esv(xr.concat([base, stacked], dim="scenario"), equivalents=eq,

@@ -35,6 +35,7 @@ from scipy.special import erf
 from ..core.errors import AssumptionWarning, ConfigError, DataError, InputError, message
 from ..core.finalize import finalize, like_raster
 from ..core.grid import require_projected
+from ..core.legend import binary_labels, set_class_labels
 
 __all__ = [
     "ZONE_LABELS",
@@ -510,9 +511,11 @@ def subsidence_zones(w: xr.DataArray, *, thresholds_m: Sequence[float] = (0.01, 
                                   repr(list(thresholds_m)), "e.g. (0.01, 1.5, 3.0)"))
     out = xr.apply_ufunc(_zone_kernel, w, kwargs={"t0": t[0], "t1": t[1], "t2": t[2]},
                          dask="parallelized", output_dtypes=[np.uint8])
-    out = finalize(out, like=w, name=name, units="class", thresholds_m=t,
-                   classes="0 none, 1 mild, 2 moderate, 3 severe")
-    return out.rio.write_nodata(ZONE_NODATA, encoded=False)
+    out = finalize(out, like=w, name=name, units="class", thresholds_m=t)
+    labels = {0: f"none (W < {t[0]:g} m)", 1: f"mild ({t[0]:g}–{t[1]:g} m)", 2: f"moderate ({t[1]:g}–{t[2]:g} m)",
+              3: f"severe (≥ {t[2]:g} m)"}
+    return set_class_labels(out.rio.write_nodata(ZONE_NODATA, encoded=False), labels,
+                            colors={0: "#dddddd", 1: "#fee391", 2: "#fe9929", 3: "#993404"})
 
 
 def ponding_mask(w: xr.DataArray, groundwater_depth_m, *, name: str = "ponding") -> xr.DataArray:
@@ -531,7 +534,8 @@ def ponding_mask(w: xr.DataArray, groundwater_depth_m, *, name: str = "ponding")
     pond = (w > gw).astype(np.uint8)
     pond = pond.where(np.isfinite(w) & (np.isfinite(gw) if isinstance(gw, xr.DataArray) else True), ZONE_NODATA)
     out = finalize(pond.astype(np.uint8), like=w, name=name, units="1")
-    return out.rio.write_nodata(ZONE_NODATA, encoded=False)
+    return binary_labels(out.rio.write_nodata(ZONE_NODATA, encoded=False), "dry", "ponding (W > groundwater depth)",
+                         color="#2171b5")
 
 
 def zone_table(zones: xr.DataArray) -> pd.DataFrame:

@@ -226,6 +226,13 @@ def validate_study(study: Study, *, check_files: bool = True) -> list[str]:
         if study.study.class_scheme.endswith(".csv") and not study.resolve(study.study.class_scheme).exists():
             problems.append(message("study.class_scheme", "a built-in scheme or an existing CSV",
                                     f"no file at {study.resolve(study.study.class_scheme)}", "fix the path"))
+        elif not study.study.class_scheme.endswith(".csv"):
+            from ..core.legend import SCHEMES
+
+            if study.study.class_scheme not in SCHEMES:
+                problems.append(message("study.class_scheme", f"a built-in scheme ({', '.join(sorted(SCHEMES))}) "
+                                        "or a CSV code,name,group", repr(study.study.class_scheme),
+                                        "use a built-in name or give the legend as a CSV"))
         problems += _grid_problems(grids, template, study.study.crs)
     if template is not None and template not in study.layers:
         problems.append(message("study.template", "the name of a layer", repr(template), f"use one of {list(study.layers)}"))

@@ -22,6 +22,9 @@ def methods_markdown() -> str:
             lines += [f"## {group}", ""]
         lines += [f"### `{m.name}`", "", m.summary, "", f"Formula: `{m.formula}`", "",
                   f"Backends: {', '.join(sorted(m.backends))}. Outputs: {', '.join(m.outputs)}.", ""]
+        refs = m.reference_records()
+        if refs:
+            lines += ["References:", ""] + [f"- {r.text()}" for r in refs] + [""]
         if m.inputs:
             lines += ["| input | kind | required | description |", "|---|---|---|---|"]
             lines += [f"| `{i.name}` | {i.kind} | {'no' if i.optional else 'yes'} | {_cell(i.doc)} |" for i in m.inputs]

@@ -8,7 +8,9 @@ Each method registers
 * ``inputs`` — the named data inputs (rasters, tables, vectors) and their kinds;
 * ``formula`` — a one-line formula summary; ``outputs`` — the names of what it returns;
 * ``example`` — a study step that runs on the embedded demo region, so ``restoreplan demo``
-  runs every registered method and ``describe`` can print a working TOML snippet.
+  runs every registered method and ``describe`` can print a working TOML snippet;
+* ``references`` — keys of :data:`restoreplan.pipeline.references.REFERENCES` naming the published
+  sources (built-in methods take theirs from ``METHOD_REFERENCES``); ``restoreplan cite`` prints them.
 
 Registration is a decorator on a function ``f(**inputs, **params) -> result`` where result is a
 DataArray, Dataset, DataFrame, GeoDataFrame, or a dict of those (one per named output).
@@ -75,6 +77,13 @@ class MethodSpec:
     example: dict | None = None
     report: Callable[..., Any] | None = None
     units: dict[str, str] = field(default_factory=dict)
+    references: tuple[str, ...] = ()
+
+    def reference_records(self) -> list:
+        """The :class:`~restoreplan.pipeline.references.Reference` records of ``references``."""
+        from .references import get_reference
+
+        return [get_reference(k) for k in self.references]
 
     def param_table(self) -> list[dict]:
         """Parameters as rows: name, type, default, units, bounds, description."""
@@ -109,7 +118,18 @@ class MethodSpec:
             "parameters": self.param_table(),
             "backends": sorted(self.backends),
             "example": self.example,
+            "references": [r.as_dict() for r in self.reference_records()],
+            "abbreviations": self.abbreviations(),
         }
+
+    def abbreviations(self) -> dict[str, str]:
+        """Abbreviations used in the summary, formula, inputs and parameters, spelled out."""
+        from .glossary import abbreviations_in
+
+        rows = self.param_table()
+        texts = [self.summary, self.formula, *(i.doc for i in self.inputs), *(r["description"] for r in rows),
+                 *(str(v) for r in rows for v in r["bounds"].get("enum", []))]
+        return abbreviations_in(*texts)
 
 
 def _type_name(t) -> str:
@@ -134,7 +154,8 @@ _LOADED = False
 def register(name: str, *, params: type[Params] = NoParams, inputs: tuple[Input, ...] | list[Input] = (),
              outputs: tuple[str, ...] | list[str] = ("result",), formula: str, summary: str | None = None,
              group: str = "core", backends=("numpy",), example: dict | None = None,
-             report: Callable | None = None, units: dict[str, str] | None = None):
+             report: Callable | None = None, units: dict[str, str] | None = None,
+             references: tuple[str, ...] | list[str] | None = None):
     """Decorator registering ``func`` as method ``name`` (see module docstring)."""
 
     def deco(func):
@@ -142,10 +163,16 @@ def register(name: str, *, params: type[Params] = NoParams, inputs: tuple[Input,
             raise ConfigError(message("register", f"a unique method name", f"{name!r} registered twice",
                                       "rename one of the methods"))
         doc = (func.__doc__ or "").strip().splitlines()
+        from .references import METHOD_REFERENCES, get_reference
+
+        refs = tuple(references) if references is not None else METHOD_REFERENCES.get(name, ())
+        for k in refs:
+            get_reference(k)  # unknown keys fail at import, not when a user asks
         _REGISTRY[name] = MethodSpec(
             name=name, func=func, params=params, inputs=tuple(inputs), outputs=tuple(outputs),
             formula=formula, summary=summary or (doc[0] if doc else name), group=group,
-            backends=frozenset(backends), example=example, report=report, units=dict(units or {}))
+            backends=frozenset(backends), example=example, report=report, units=dict(units or {}),
+            references=refs)
         return func
 
     return deco

@@ -156,6 +156,9 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
     """Read every layer, table and vector of a study and check that all layers share one grid."""
     ctx = Context(study=study)
     chunks = chunks or study.study.chunks
+    scheme = study.study.class_scheme
+    if scheme.lower().endswith(".csv"):
+        scheme = str(study.resolve(scheme))
     flat = {}
     for lname, spec in study.layers.items():
         years = spec.files()
@@ -166,6 +169,8 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
             da = read_raster(fp, kind=spec.kind, chunks=chunks, name=label)
             if spec.units:
                 da.attrs["units"] = spec.units
+            if spec.kind == "categorical" and not ({"class_labels", "class_scheme"} & set(da.attrs)):
+                da.attrs["class_scheme"] = scheme   # categorical layers follow the study's land-use legend
             if manifest is not None:
                 manifest.add_input(label, fp)
             loaded[year] = da
@@ -284,11 +289,13 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
             spec = registry.get(step.method)
             params = spec.params.model_validate(step.params)
             kwargs = {}
-            for inp in spec.inputs:
-                if inp.name in step.inputs:
-                    val = ctx.resolve(step.inputs[inp.name], inp.kind)
-                    _check_kind(val, inp, step.step_id)
-                    kwargs[inp.name] = val
+            with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
+                warnings.simplefilter("always")
+                for inp in spec.inputs:
+                    if inp.name in step.inputs:
+                        val = ctx.resolve(step.inputs[inp.name], inp.kind)
+                        _check_kind(val, inp, step.step_id)
+                        kwargs[inp.name] = val
             pdict = params.model_dump()
             if "seed" in spec.params.model_fields and "seed" not in step.params:
                 pdict["seed"] = seed
@@ -299,7 +306,7 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
                     warnings.simplefilter("always")
                     result = spec.func(**kwargs, **pdict)
                 result = _materialize(result)
-                rec["warnings"] = _unique_warnings(caught)
+                rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
                 for w in rec["warnings"]:  # re-emit once each, after recording them for the report
                     warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
                 ctx.results[step.step_id] = result

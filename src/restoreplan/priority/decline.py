@@ -22,6 +22,7 @@ import xarray as xr
 
 from ..core.errors import ConfigError, InputError, message
 from ..core.finalize import finalize
+from ..core.legend import binary_labels
 from ..core.validate import check_aligned, check_raster
 from ..mcda.normalize import normalize
 
@@ -125,7 +126,8 @@ def potential_decline(start: xr.DataArray, end: xr.DataArray, *,
     mask = xr.apply_ufunc(decline_kernel, delta, tau, dask="parallelized", output_dtypes=[np.uint8])
     delta = finalize(delta, like=start, name=f"{name}_delta", units="1", method="minmax pooled over both years")
     mask = finalize(mask, like=start, name=name, units="1", threshold=threshold)
-    mask = mask.rio.write_nodata(np.uint8(NODATA), encoded=False)
+    mask = binary_labels(mask.rio.write_nodata(np.uint8(NODATA), encoded=False), "no significant decline",
+                         "potential restoration area (decline)")
     tau = tau.drop_vars([c for c in tau.coords], errors="ignore")
     tau.attrs = {"units": "1", "rule": threshold}
     return xr.Dataset({"delta": delta, "pora": mask, "threshold": tau})

@@ -22,6 +22,7 @@ import xarray as xr
 from ..core.errors import ConfigError, DataError, InputError, message
 from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
+from ..core.legend import set_class_labels
 from ..core.validate import check_aligned, check_raster
 
 __all__ = ["GRADE_LABELS", "NODATA", "REVISION", "aggregation_filter", "demand_revision", "grade_area_table",
@@ -32,6 +33,12 @@ GRADE_LABELS = {3: "high", 2: "sub-high", 1: "low", 0: "none"}
 
 #: Table 3: s = g + d (rows g = 1..3, columns d = 1..3) and the final grade of each s.
 REVISION = {s: (3 if s >= 5 else 2 if s == 4 else 1) for s in range(2, 7)}
+_GRADE_COLORS = {0: "#dddddd", 1: "#fed976", 2: "#fd8d3c", 3: "#bd0026"}
+
+
+def _label_grades(da: xr.DataArray, labels: dict[int, str]) -> xr.DataArray:
+    colors = {k: _GRADE_COLORS.get(k, "#800026") for k in labels}
+    return set_class_labels(da, labels, colors=colors)
 
 
 def _valid(da: xr.DataArray) -> xr.DataArray:
@@ -74,7 +81,10 @@ def priority_grades(selections: Mapping[str, xr.DataArray], *, name: str = "grad
         g = s if g is None else g + s
     out = xr.where(ok, g, np.uint8(NODATA)).astype(np.uint8)
     out = finalize(out, like=first, name=name, units="grade", services=",".join(map(str, selections)))
-    return out.rio.write_nodata(np.uint8(NODATA), encoded=False)
+    n = len(selections)
+    labels = {k: (f"{GRADE_LABELS[k]}: " if n == 3 else "") + f"selected for {k} of {n} service(s)"
+              for k in range(n + 1)}
+    return _label_grades(out.rio.write_nodata(np.uint8(NODATA), encoded=False), labels)
 
 
 # ------------------------------------------------------------------------------------------
@@ -138,7 +148,9 @@ def demand_revision(grades: xr.DataArray, demand: xr.DataArray, *, name: str = "
                          kwargs={"g_nodata": NODATA, "d_nodata": 0 if dn is None else dn},
                          dask="parallelized", output_dtypes=[np.uint8])
     out = finalize(out, like=grades, name=name, units="grade", rule="Table 3: s=g+d; 5-6 high, 4 sub-high, 2-3 low")
-    return out.rio.write_nodata(np.uint8(NODATA), encoded=False)
+    labels = {0: "none (not selected)", 1: "low (grade + demand class 2–3)", 2: "sub-high (grade + demand class 4)",
+              3: "high (grade + demand class 5–6)"}
+    return _label_grades(out.rio.write_nodata(np.uint8(NODATA), encoded=False), labels)
 
 
 # ------------------------------------------------------------------------------------------
@@ -202,7 +214,13 @@ def aggregation_filter(grades: xr.DataArray, *, min_area_km2: float = 100.0, con
         out = out.chunk(dict(zip(grades.dims, grades.chunks)))
     out = finalize(out, like=grades, name=name, units="grade", min_area_km2=float(min_area_km2),
                    connectivity=int(connectivity))
-    return out.rio.write_nodata(grades.dtype.type(nod), encoded=False)
+    out = out.rio.write_nodata(grades.dtype.type(nod), encoded=False)
+    if "class_labels" in grades.attrs:   # the same grades, small patches set to 0
+        out.attrs.update({k: grades.attrs[k] for k in ("class_labels", "class_colors", "class_palette")
+                          if k in grades.attrs})
+    else:
+        _label_grades(out, {k: GRADE_LABELS[k] for k in sorted(GRADE_LABELS)})
+    return out
 
 
 # ------------------------------------------------------------------------------------------ tables

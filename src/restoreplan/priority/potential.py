@@ -23,6 +23,7 @@ import xarray as xr
 from ..core.errors import ConfigError, InputError, message
 from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
+from ..core.legend import binary_labels, set_class_labels
 from ..core.validate import check_aligned, check_raster
 
 __all__ = ["NODATA", "RULE_BITS", "potential_area_table", "potential_areas"]
@@ -153,6 +154,14 @@ def potential_areas(balance: xr.DataArray | None = None, trend_class: xr.DataArr
     mask = finalize(mask, like=like, name=f"{name}_mask", units="1", **attrs).rio.write_nodata(NODATA, encoded=False)
     reason = finalize(reason, like=like, name=f"{name}_reason", units="bits", **attrs,
                       bits="1 deficit; 2 significant decrease; 4 disorder").rio.write_nodata(NODATA, encoded=False)
+    binary_labels(mask, "not a potential restoration area", "potential restoration area")
+    on = [(r, b) for (r, b), u in zip(RULE_BITS.items(), use) if u]
+    labels = {0: "no rule met"}
+    for code in range(1, 8):
+        if code & ~sum(b for _, b in on):
+            continue
+        labels[code] = " + ".join(r.replace("_", " ") for r, b in on if code & b)
+    set_class_labels(reason, labels, palette="qualitative")
     ds = xr.Dataset({"mask": mask, "reason": reason})
     ds.attrs["formula"] = "PRA = (balance < 0) ∪ (trend class = −2) ∪ (D ≤ 0.4)"
     return ds

@@ -248,6 +248,9 @@ def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray,
     cells = np.where(valid, cells, NODATA).astype(np.uint8)
     sel = like_raster(cells, lulc, name=name, units="1", nodata=np.uint8(NODATA), pu_size=int(pu_size),
                       feature=feature, solver=sol.solver, objective=objective)
+    from ..core.legend import binary_labels
+
+    binary_labels(sel, "not selected", f"selected (priority restoration area, {feature})", color="#1b7837")
     held = float(units["amount"].to_numpy()[x].sum())
     a_km2 = cell_area_m2(lulc, name="lulc") / 1e6
     summary = pd.DataFrame([{

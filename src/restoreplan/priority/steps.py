@@ -134,7 +134,7 @@ class PriorityIndexParams(Params):
 def priority_index_step(population=None, distance_to_road=None, gdp=None, elevation=None, slope=None, balance=None,
                         balance_trend=None, supply=None, mask=None, *, groups=SUPPLY_DEMAND_ZONING_GROUPS, levels=2,
                         epsilon=0.0, standardize_dimensions=False):
-    """Feasibility–urgency–importance priority index with entropy weights, per ES group."""
+    """Feasibility–urgency–importance priority index with entropy weights, per ecosystem service group."""
     ind = _indicators(population, distance_to_road, gdp, elevation, slope, balance, balance_trend, supply, groups)
     idx, w = priority_index(ind, dimensions=FUI_DIMENSIONS if levels == 2 else None, directions=FUI_DIRECTIONS,
                             mask=mask, epsilon=epsilon, standardize_dimensions=standardize_dimensions,
@@ -161,7 +161,7 @@ class TierParams(Params):
           example={"inputs": {"index": "priority_index.index", "mask": "potential_areas.mask", "esv": "esv.esv"},
                    "params": {"cuts": [5, 15, 30, 45, 100]}})
 def priority_tiers_step(index, mask=None, esv=None, *, cuts=(5, 15, 30, 45, 100), service="total"):
-    """Top-x % priority tiers with area and ES benefit per tier, Sun et al. 2025, Table 5 layout."""
+    """Top-x % priority tiers with area and ecosystem service benefit per tier (layout of Sun et al. 2025, Table 5)."""
     t = priority_tiers(index, mask=mask, cuts=cuts)
     e = _last(select_service(esv, service)) if esv is not None else None
     return {"tiers": t, "table": tier_table(t, esv=e)}
@@ -213,7 +213,7 @@ class AcoParams(Params):
 def aco_step(index, mask=None, *, cuts=(5, 15, 30, 45), block=10, group="total", w_s=0.7, w_c=0.3, n_ants=30,
              n_iter=300, patience=50, alpha=1.0, beta=2.0, rho=0.1, tau_min=0.01, tau_max=10.0, lam=0.5,
              local_search=True, seed=0):
-    """Nested ACO priority tiers on an aggregated grid, compared with the top-x % selection."""
+    """Nested ant colony optimization priority tiers on an aggregated grid, compared with the top-x % selection."""
     idx = index.sel(group=group, drop=True) if "group" in index.dims else index
     tiers, table = aco_on_blocks(idx, mask=mask, block=block, cuts=cuts, w_s=w_s, w_c=w_c, n_ants=n_ants,
                                  n_iter=n_iter, patience=patience, alpha=alpha, beta=beta, rho=rho,

@@ -17,9 +17,10 @@ import xarray as xr
 from ..core.errors import ConfigError, message
 from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
+from ..core.legend import set_class_labels
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["DEFAULT_CUTS", "priority_tiers", "rank_order", "tier_table", "top_cells"]
+__all__ = ["DEFAULT_CUTS", "priority_tiers", "rank_order", "tier_labels", "tier_table", "top_cells"]
 
 DEFAULT_CUTS: tuple[float, ...] = (5.0, 15.0, 30.0, 45.0, 100.0)
 NODATA = 0
@@ -126,7 +127,16 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
         out = xr.DataArray(arr, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     out = finalize(out, like=index, name=name, units="tier", cuts=",".join(f"{x:g}" for x in c),
                    ties="stable row-major")
-    return out.rio.write_nodata(NODATA, encoded=False)
+    return set_class_labels(out.rio.write_nodata(NODATA, encoded=False), tier_labels(c), palette="YlOrRd_r")
+
+
+def tier_labels(cuts: Sequence[float]) -> dict[int, str]:
+    """Legend of tiers 1..n from cumulative cuts: ``{1: "tier 1: top 0–5 %", 2: "tier 2: 5–15 %", …}``."""
+    out, lo = {}, 0.0
+    for t, hi in enumerate(cuts, start=1):
+        out[t] = f"tier {t}: {'top ' if t == 1 else ''}{lo:g}–{hi:g} % of the eligible area"
+        lo = hi
+    return out
 
 
 def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Sequence[float] | None = None,

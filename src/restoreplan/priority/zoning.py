@@ -17,6 +17,8 @@ from affine import Affine
 
 from ..core.errors import ConfigError, message
 from ..core.finalize import finalize
+from ..core.legend import set_class_labels
+from .tiers import tier_labels
 
 __all__ = ["aco_on_blocks", "block_mean"]
 
@@ -79,5 +81,6 @@ def aco_on_blocks(index: xr.DataArray, *, mask: xr.DataArray | None = None, bloc
     da = xr.DataArray(out, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     da = finalize(da, like=index, name=name, units="tier", cuts=ctiers.attrs["cuts"], block=int(block),
                   method="nested ACO on blocks").rio.write_nodata(0, encoded=False)
+    set_class_labels(da, tier_labels([float(x) for x in str(ctiers.attrs["cuts"]).split(",")]), palette="YlOrRd_r")
     table.insert(0, "block_cells", int(block))
     return da, table

@@ -29,6 +29,7 @@ from ..core.errors import (
     message,
 )
 from ..core.finalize import finalize
+from ..core.legend import set_class_labels
 from ..core.validate import check_raster
 
 __all__ = [
@@ -304,12 +305,35 @@ def geometric_breaks(x, k: int) -> np.ndarray:
 # public raster functions
 # --------------------------------------------------------------------------------------------
 
-def _finish_classes(out: xr.DataArray, like: xr.DataArray, name: str, **attrs) -> xr.DataArray:
+def _finish_classes(out: xr.DataArray, like: xr.DataArray, name: str, *, labels: dict[int, str],
+                    **attrs) -> xr.DataArray:
     if "x" in like.dims and "y" in like.dims:
         out = finalize(out, like=like, name=name, units="class", **attrs)
-        return out.rio.write_nodata(CLASS_NODATA, encoded=False)
-    out.name = name
-    out.attrs = {"units": "class", **{k: v for k, v in attrs.items() if v is not None}}
+        out = out.rio.write_nodata(CLASS_NODATA, encoded=False)
+    else:
+        out.name = name
+        out.attrs = {"units": "class", **{k: v for k, v in attrs.items() if v is not None}}
+    return set_class_labels(out, labels, palette="viridis")
+
+
+def _num(v: float) -> str:
+    return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:.3g}"
+
+
+def edge_labels(edges, k: int, units: str | None = None, *, names: Sequence[str] | None = None) -> dict[int, str]:
+    """Legend of classes 1..k from their edges: ``{1: "class 1: 0–3.4 mm", …}`` (right-closed intervals).
+
+    ``edges`` None (breaks not computed yet, dask input) gives ``"class k of K"``; ``names``
+    (e.g. low / medium / high) prefix the intervals.
+    """
+    u = f" {units}" if units and units not in ("1", "class") else ""
+    out = {}
+    for i in range(1, k + 1):
+        head = names[i - 1] if names is not None and len(names) == k else f"class {i}"
+        if edges is None:
+            out[i] = f"{head} of {k}"
+        else:
+            out[i] = f"{head}: {_num(float(edges[i - 1]))}–{_num(float(edges[i]))}{u}"
     return out
 
 
@@ -359,7 +383,8 @@ def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name
                                   "sort the edges and include the lower and upper bounds"))
     out = xr.apply_ufunc(_classify_kernel, _float_view(x), kwargs={"edges": e, "clip": clip},
                          dask="parallelized", output_dtypes=[np.uint8 if e.size - 1 < 255 else np.uint16])
-    return _finish_classes(out, x, name or f"{x.name or 'x'}_class", edges=",".join(f"{v:.10g}" for v in e))
+    return _finish_classes(out, x, name or f"{x.name or 'x'}_class", edges=",".join(f"{v:.10g}" for v in e),
+                           labels=edge_labels(e, e.size - 1, x.attrs.get("units")))
 
 
 def _lazy_edges(x: xr.DataArray, fn, k: int, **kw) -> xr.DataArray:
@@ -417,7 +442,8 @@ def jenks_classes(x: xr.DataArray, k: int = 5, *, max_exact: int = 10_000, seed:
     edges = _lazy_edges(x, _jenks_edges, k, max_exact=int(max_exact), seed=int(seed))
     out = _classes_from_edges(x, edges, k)
     shown = None if edges.chunks is not None else ",".join(f"{v:.10g}" for v in edges.values)
-    return _finish_classes(out, x, name or f"{x.name or 'x'}_jenks", method="jenks", k=k, edges=shown)
+    return _finish_classes(out, x, name or f"{x.name or 'x'}_jenks", method="jenks", k=k, edges=shown,
+                           labels=edge_labels(None if shown is None else edges.values, k, x.attrs.get("units")))
 
 
 def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -> xr.DataArray:
@@ -448,8 +474,20 @@ def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -
     edges = _lazy_edges(x, _geometric_edges, k)
     out = _classes_from_edges(x, edges, k)
     shown = None if edges.chunks is not None else ",".join(f"{v:.10g}" for v in edges.values)
+    names = ("low", "medium", "high") if k == 3 else None
     return _finish_classes(out, x, name or f"{x.name or 'x'}_geometric", method="geometric_interval",
-                           k=k, edges=shown)
+                           k=k, edges=shown, labels=edge_labels(None if shown is None else edges.values, k,
+                                                                x.attrs.get("units"), names=names))
+
+
+def ring_labels(rings_m: Sequence[float]) -> dict[int, str]:
+    """Legend of ring classes: ``{1: "0–500 m", 2: "500–1,000 m", …, n + 1: "≥ 2,000 m"}``."""
+    r = [float(v) for v in rings_m]
+    out = {1: f"0–{r[0]:,.0f} m"}
+    for i in range(1, len(r)):
+        out[i + 1] = f"{r[i - 1]:,.0f}–{r[i]:,.0f} m"
+    out[len(r) + 1] = f"≥ {r[-1]:,.0f} m"
+    return out
 
 
 def _check_rings(rings_m: Sequence[float]) -> np.ndarray:
@@ -485,7 +523,7 @@ def ring_classes(distance: xr.DataArray, *, rings_m: Sequence[float] = (500.0, 1
     out = xr.apply_ufunc(_ring_kernel, _float_view(distance), kwargs={"rings": r},
                          dask="parallelized", output_dtypes=[np.uint8])
     return _finish_classes(out, distance, name or f"{distance.name or 'distance'}_ring",
-                           rings_m=",".join(f"{v:g}" for v in r))
+                           rings_m=",".join(f"{v:g}" for v in r), labels=ring_labels(r))
 
 
 def distance_rings(features, *, like: xr.DataArray | None = None,
@@ -545,4 +583,4 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
                           RestorePlanWarning, stacklevel=2)
     d = d.transpose(*features.dims)
     out = xr.apply_ufunc(_ring_kernel, d, kwargs={"rings": r}, dask="parallelized", output_dtypes=[np.uint8])
-    return _finish_classes(out, features, name, rings_m=",".join(f"{v:g}" for v in r))
+    return _finish_classes(out, features, name, rings_m=",".join(f"{v:g}" for v in r), labels=ring_labels(r))

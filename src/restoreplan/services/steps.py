@@ -41,7 +41,7 @@ class CarbonParams(Params):
 def carbon_step(lulc: xr.DataArray, pools: pd.DataFrame, lulc_alt: xr.DataArray | None = None,
                 nep: xr.DataArray | None = None, *, price_per_t: float = 0.0, discount_rate_pct: float = 0.0,
                 rate_change_pct: float = 0.0, bas_year: int | None = None, alt_year: int | None = None) -> dict:
-    """Carbon storage (t/ha), optional alternate map, change and NPV, plus totals (t)."""
+    """Carbon storage (t/ha), optional alternate map, change and net present value, plus totals (t)."""
     out = {"c_storage": _carbon.carbon_storage(lulc, pools, nep=nep, name="c_storage")}
     if lulc_alt is not None:
         out["c_storage_alt"] = _carbon.carbon_storage(lulc_alt, pools, nep=nep, name="c_storage_alt")
@@ -88,7 +88,7 @@ def habitat_quality_step(lulc: xr.DataArray, threats: Mapping[str, xr.DataArray]
                          sensitivity: pd.DataFrame, access: xr.DataArray | None = None,
                          baseline: xr.DataArray | None = None, *, half_saturation: float = 0.05,
                          invest_quirks: bool = False) -> dict:
-    """Habitat degradation and quality (InVEST 3.20), with rarity against an optional baseline map."""
+    """Habitat degradation and quality (InVEST 3.20 Habitat Quality), with rarity against an optional baseline map."""
     if not isinstance(threats, Mapping) or not threats:
         raise ConfigError(message("habitat_quality.inputs.threats", "a mapping {threat name: raster}",
                                   type(threats).__name__,
@@ -136,7 +136,7 @@ class WaterYieldParams(Params):
 def water_yield_step(lulc: xr.DataArray, precipitation: xr.DataArray, et0: xr.DataArray,
                      root_restricting_depth: xr.DataArray, pawc: xr.DataArray, biophysical: pd.DataFrame,
                      watersheds=None, *, seasonality_z: float = 5.0) -> dict:
-    """Annual water yield (InVEST AWY 3.20) per pixel, and per watershed when a watershed layer is given."""
+    """Annual water yield (InVEST 3.20 Annual Water Yield) per pixel, and per watershed when a watershed layer is given."""
     ds = _wy.water_yield(lulc, precipitation, et0, root_restricting_depth, pawc, biophysical,
                          seasonality_z=seasonality_z)
     out = {k: ds[k] for k in ("fractp", "aet", "wyield")}
@@ -175,7 +175,7 @@ class WaterBalanceParams(Params):
 
 def water_balance_step(precipitation: xr.DataArray, et: xr.DataArray, runoff: xr.DataArray | None = None, *,
                        runoff_coefficient: float | None = None, clip_negative: bool = False) -> xr.DataArray:
-    """Water conservation WH = (P − R − ET)·A·10⁻³ (m³/a per cell); negatives counted in a warning."""
+    """Water conservation, or water harvesting: WH = (P − R − ET)·A·10⁻³ (m³/a per cell); negatives counted in a warning."""
     out = _wy.water_balance(precipitation, et, runoff=runoff, runoff_coefficient=runoff_coefficient,
                             clip_negative=clip_negative)
     if not clip_negative:

@@ -65,7 +65,7 @@ def stand_scenarios_step(data=None, stands=None, site=None, *, dust_days_per_yea
 
 register("stand_scenarios", params=StandScenarioParams, group="stand",
          inputs=(Input("data", "any", _DATA_DOC, optional=True),
-                 Input("stands", "table", "stand options: role, area_hm2, capacities (Table 3 layout)", optional=True),
+                 Input("stands", "table", "stand options: role, area_hm2, capacities (layout of the Dashihe study, Table 3)", optional=True),
                  Input("site", "table", "key/value site facts: total_area_hm2, water_area_hm2, ...", optional=True)),
          outputs=("table",),
          formula="C = Σ A_s C_s (t/a); Du = d/1000 · Σ A_s Du_s (t/a); Δ% = 100 (X − X_sq)/X_sq",
@@ -79,7 +79,8 @@ class StandTradeoffParams(Params):
     """Parameters of ``stand_tradeoff``."""
 
     source: Literal["computed", "published"] = Field(
-        "computed", description="with `data`: scenario totals computed from Table 3, or the published Table 4")
+        "computed", description="with `data`: scenario totals computed from the stand table (Dashihe study, Table 3), "
+                              "or the published totals (its Table 4)")
     mean: Literal["same", "all"] = Field("same", description="centre of the RMSE: mean of the compared services or of all")
     dust_days_per_year: float = Field(DEFAULT_DUST_DAYS, gt=0, le=366, description="leaf-on days (computed totals)",
                                       json_schema_extra={"units": "d/a"})
@@ -87,7 +88,7 @@ class StandTradeoffParams(Params):
 
 def stand_tradeoff_step(data=None, table=None, *, source: str = "computed", mean: str = "same",
                         dust_days_per_year: float = DEFAULT_DUST_DAYS) -> dict:
-    """RMSE tradeoff intensity per scenario, overall and per service pair (Dashihe study, eq. 4–6)."""
+    """Tradeoff intensity (root-mean-square error) per scenario, overall and per service pair (Dashihe study, eq. 4–6)."""
     if table is not None:
         t = table.set_index("scenario") if "scenario" in table.columns else table
     elif data is not None:
@@ -102,21 +103,19 @@ def stand_tradeoff_step(data=None, table=None, *, source: str = "computed", mean
 
 def _tradeoff_report(result, ctx=None) -> str:
     """Report section of ``stand_tradeoff``: scatter-matrix chart (Fig. 5a) and the RMSE tables."""
-    import base64
     import html
-    import io
+
+    from ..report import chart_html, table_html
 
     std = result["standardized"].set_index("scenario")
     fig = scatter_matrix(std, title="standardized services (x / max), 1:1 line = no tradeoff")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=70, bbox_inches="tight")
-    img = base64.b64encode(buf.getvalue()).decode("ascii")
     pair = result["pairwise"].pivot_table(index="scenario", columns=["service_a", "service_b"], values="rmse",
                                           sort=False)
-    return (f"<img alt='scatter matrix' src='data:image/png;base64,{img}'>"
-            f"<h4>Overall RMSE</h4>{result['overall'].round(4).to_html(index=False)}"
-            f"<h4>Pairwise RMSE</h4>{pair.round(4).to_html()}"
-            f"<p class='meta'>{html.escape('RMSE = √[Σ(ES_std − mean)²/(n − 1)]')}</p>")
+    return (chart_html(fig, "standardized services per scenario (scatter matrix)", dpi=80)
+            + table_html(result["overall"], caption="Overall tradeoff intensity (root-mean-square error, RMSE)",
+                         units="1")
+            + table_html(pair, caption="Pairwise tradeoff intensity (RMSE)", units="1")
+            + f"<p class='meta'>{html.escape('RMSE = √[Σ(ES_std − mean)²/(n − 1)]')}</p>")
 
 
 register("stand_tradeoff", params=StandTradeoffParams, group="stand",
@@ -140,7 +139,7 @@ def stand_supply_score_step(data=None, stands=None) -> pd.DataFrame:
 
 register("stand_supply_score", group="stand",
          inputs=(Input("data", "any", _DATA_DOC, optional=True),
-                 Input("stands", "table", "stand options × capacities (Table 3 layout)", optional=True)),
+                 Input("stands", "table", "stand options × capacities (layout of the Dashihe study, Table 3)", optional=True)),
          outputs=("table",), formula="score_k = Σ_i ES_ik / max_k ES_ik",
          example={"inputs": {"data": "dataset:dashihe"}, "params": {}})(stand_supply_score_step)
 

@@ -87,7 +87,7 @@ class ScenarioEsvParams(Params):
           example={"inputs": {"lulc": "lulc", "equivalents": "package:niu2025_6class"},
                    "params": {"equivalent_value": 3406.5, "scale": 1e-4}})
 def scenario_esv_step(lulc, equivalents, *, equivalent_value, scale=1.0):
-    """ESV per scenario (or year) and service by the equivalent-factor method — a tidy table."""
+    """Ecosystem service value per scenario (or year) and service by the equivalent-factor method — a tidy table."""
     from ...analysis.tradeoff import scenario_esv
 
     return scenario_esv(lulc, equivalents=equivalents, equivalent_value=equivalent_value, scale=scale)
@@ -145,7 +145,8 @@ class ScenarioRulesParams(Params):
     """Parameters of ``scenario_rules``."""
 
     scenario: Literal["ID", "FS", "UE", "ER"] = Field(
-        "ID", description="Niu et al. (2025) preset (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
+        "ID", description="Niu et al. (2025) preset: ID inertial development, FS food security, UE urban expansion, ER "
+                    "ecological restoration (demo legend codes 1 crop … 6 barren); ignored when `rules` is given")
     rules: dict | None = Field(None, description="a custom scenario (the ScenarioRules TOML form: name, "
                                                  "use_constraint, lake_class, [[rules]])")
     steps: float = Field(1.0, ge=0, le=50, description="Markov intervals k of the demand a·P′^k",
@@ -179,7 +180,7 @@ class ScenarioRulesParams(Params):
                    "params": {"scenario": "ER", "steps": 1.0}})
 def scenario_rules_step(start, end, zones=None, constraint=None, reference=None, *, scenario="ID", rules=None,
                         steps=1.0):
-    """Apply a land-use scenario (ID/FS/UE/ER or custom) to the start map, the Markov chain and the locks."""
+    """Apply a land-use scenario (inertial development, food security, urban expansion, ecological restoration, or custom) to the start map, the Markov chain and the locks."""
     from .._common import as_codes
     from ..markov import transition_matrix
     from ..scenarios import apply_scenario, load_rules
@@ -188,8 +189,11 @@ def scenario_rules_step(start, end, zones=None, constraint=None, reference=None,
     p = transition_matrix(start, end)
     out = apply_scenario(spec, start=end, transition_matrix=p, zones=zones, constraint=constraint,
                          reference=reference, steps=steps)
+    from ...core.legend import binary_labels
+
     locked = out.locked.astype("uint8")
     locked.attrs = {"units": "1", "scenario": spec.name}
+    binary_labels(locked, "free to change", "locked (never changes)", color="#555555")
     codes, valid = as_codes(end, name="end")
     demand = out.demand.rename("demand").to_frame()
     demand.insert(0, "start", [int(((codes == c) & valid).sum()) for c in demand.index])

@@ -527,4 +527,7 @@ def aco_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
     da = xr.DataArray(tiers, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     da = finalize(da, like=index, name=name, units="tier", cuts=",".join(f"{x:g}" for x in c + [100.0]),
                   method="nested ACO").rio.write_nodata(0, encoded=False)
-    return da, pd.DataFrame(rows)
+    from ...core.legend import set_class_labels
+    from ...priority.tiers import tier_labels
+
+    return set_class_labels(da, tier_labels(c + [100.0]), palette="YlOrRd_r"), pd.DataFrame(rows)

@@ -253,7 +253,7 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
             demand_class = demand_class.rio.write_nodata(np.uint8(0), encoded=False)
     P["demand_class"] = demand_class
     drv = {k_: v for k_, v in (drivers or {}).items() if v is not None}
-    scores = timed("indicator scores L_j (Table 2)", lambda: _load(indicator_scores(
+    scores = timed("cost indicator scores L_j", lambda: _load(indicator_scores(
         k=k, rings_m=rings_m, seed=seed, **drv)))
     P["indicator_scores"] = scores
     # ---- 5–7 per service: PoRA, η, selection

@@ -51,7 +51,7 @@ class PotentialDeclineParams(Params):
           example={"inputs": {"start": "carbon.c_storage", "end": "carbon.c_storage_alt"},
                    "params": {"threshold": "mean_of_declines"}})
 def potential_decline_step(start, end, *, threshold="mean_of_declines"):
-    """Potential restoration areas of one ES: decline larger than the mean decline (Zhao et al. 2023, §2.3.3)."""
+    """Potential restoration areas of one ecosystem service: decline larger than the mean decline (Zhao et al. 2023, §2.3.3)."""
     ds = potential_decline(start, end, threshold=threshold)
     return {"pora": ds["pora"], "delta": ds["delta"]}
 
@@ -93,7 +93,8 @@ class CostIndexParams(Params):
                   Input("distance_to_road", "continuous", "m; rings near 5 … far 1", optional=True),
                   Input("distance_to_settlement", "continuous", "m; rings near 5 … far 1", optional=True)),
           outputs=("eta", "c", "c_scaled", "benefit_score"),
-          formula="C = P_lulc·ΣL_j (eq. 7); C′ = 1 + 4(C − C_min)/(C_max − C_min); η = C′ + B ∈ [2, 10] (eq. 8)",
+          formula="C = P_lulc·ΣL_j; C′ = 1 + 4(C − C_min)/(C_max − C_min); η = C′ + B ∈ [2, 10] "
+                  "(Zhao et al. 2023, eq. 7–8)",
           units={"eta": "score", "c": "score", "c_scaled": "score", "benefit_score": "score"},
           example={"inputs": {"lulc": "lulc@2020", "start": "carbon.c_storage", "end": "carbon.c_storage_alt",
                               "gdp": "gdp", "population": "population", "slope": "slope",
@@ -163,7 +164,7 @@ class MarxanPriorityParams(Params):
 def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, blm=1.0, spf=100.0,
                          objective="marxan", solver="auto", time_limit=20.0, seed=0, built_up_codes=(5,), built_up_share=0.5,
                          outer_boundary=False, exclude_built_up_cells=True):
-    """Priority restoration areas of one ES by a Marxan-style selection of planning units (Zhao et al. 2023)."""
+    """Priority restoration areas of one ecosystem service by a Marxan-style selection of planning units (Zhao et al. 2023)."""
     res = marxan_priority(pora, eta, amount.clip(min=0), lulc, pu_size=pu_size, target=target, blm=blm, spf=spf,
                           objective=objective, solver=solver, time_limit=time_limit, seed=seed,
                           built_up_codes=built_up_codes, built_up_share=built_up_share,
@@ -192,7 +193,7 @@ def priority_grades_step(selections):
           inputs=(Input("grades", "any", "grades 0..3 (priority_grades.grade)"),
                   Input("demand", "any", "POI demand class 1..3 (poi_density.demand_class)")),
           outputs=("grade", "table"),
-          formula="s = g + d (Table 3); s ∈ {5, 6} high, 4 sub-high, {2, 3} low; g = 0 stays 0",
+          formula="s = g + d (Zhao et al. 2023, Table 3); s ∈ {5, 6} high, 4 sub-high, {2, 3} low; g = 0 stays 0",
           units={"grade": "grade", "table": "km2"},
           example={"inputs": {"grades": "priority_grades.grade", "demand": "poi_density.demand_class"}, "params": {}})
 def demand_revision_step(grades, demand):
@@ -278,14 +279,14 @@ _TABLES = {"pools": "carbon pools", "threats_table": "HQ threats", "sensitivity"
                   Input("et0", "continuous", "ET0, mm/a (wh)", optional=True),
                   Input("root_restricting_depth", "continuous", "mm (wh)", optional=True),
                   Input("pawc", "continuous", "0–1 (wh)", optional=True),
-                  *(Input(d, "continuous", "Table 2 indicator", optional=True) for d in _DRIVERS),
+                  *(Input(d, "continuous", "cost indicator of Zhao et al. (2023), Table 2", optional=True) for d in _DRIVERS),
                   Input("poi", "vector", "POI points (demand)", optional=True),
                   Input("demand_class", "any", "demand class raster 1..3 instead of POI", optional=True)),
           outputs=("pora_cs", "pora_hs", "pora_wh", "eta_cs", "eta_hs", "eta_wh", "pra_cs", "pra_hs", "pra_wh",
                    "demand_class", "grade", "grade_revised", "grade_filtered", "area_table", "landuse_table",
                    "selection_summary", "pora_share", "timings"),
           formula="services (2 years) → PoRA → η → Marxan per ES → g = ΣPRA → s = g + d "
-                  "(Table 3) → patches ≥ 100 km²",
+                  "(Zhao et al. 2023, Table 3) → patches ≥ 100 km²",
           units={"grade": "grade", "grade_revised": "grade", "grade_filtered": "grade", "area_table": "km2"},
           example={"inputs": {"lulc": "lulc", "pools": "package:carbon_pools_6class",
                               "threats_table": "package:hq_threats_6class",
@@ -307,7 +308,7 @@ def demand_revised_priority_step(lulc, pools=None, threats_table=None, sensitivi
                        seasonality_z=5.0, poi_radius_m=30000.0, rescale="observed", pu_size=33, target=0.15,
                        blm=1.0, spf=100.0, objective="marxan", solver="auto", time_limit=20.0, min_area_km2=100.0,
                        connectivity=8, seed=0):
-    """The Zhao et al. (2023) chain: PoRA, cost index, Marxan per ES, grades, demand revision, aggregation filter."""
+    """Demand-revised priority areas (Zhao et al. 2023): potential restoration areas, cost index, Marxan per ecosystem service, grades, demand revision, aggregation filter."""
     drivers = {"gdp": gdp, "population": population, "slope": slope, "distance_to_river": distance_to_river,
                "distance_to_road": distance_to_road, "distance_to_settlement": distance_to_settlement}
     res = demand_revised_priority(

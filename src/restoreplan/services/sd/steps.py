@@ -64,7 +64,7 @@ class LulcMatrixParams(Params):
                    "params": {"ndvi_mode": "region", "ndvi_reference": 0.5, "exempt_classes": [4]}})
 def lulc_matrix_step(lulc, supply_table, demand_table, groups=None, ndvi=None, *, ndvi_mode="region",
                      ndvi_reference=None, ndvi_region=None, exempt_classes=()):
-    """ES supply, demand and balance from land-use score matrices with NDVI correction."""
+    """Ecosystem service supply, demand and balance from land-use score matrices with vegetation-index (NDVI) correction."""
     ds = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, ndvi=ndvi,
                      ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference, ndvi_region=ndvi_region,
                      exempt_classes=tuple(exempt_classes))
@@ -156,7 +156,7 @@ class PoiDensityParams(Params):
           example={"inputs": {"points": "vector:poi", "like": "lulc@2020"},
                    "params": {"radius_m": 3000.0, "mode": "exact", "k": 3}})
 def poi_density_step(points, like, *, radius_m, weights=None, mode="exact", empty="zero", per="km2", k=3):
-    """POI quartic kernel density and its geometric-interval demand classes."""
+    """Quartic kernel density of points of interest (POI) and its geometric-interval demand classes."""
     dens = poi_density(points, like=like, radius_m=radius_m, weights=weights, mode=mode, empty=empty, per=per)
     return {"density": dens, "demand_class": poi_demand_classes(dens, k)}
 
@@ -184,7 +184,7 @@ class DemandProxyParams(Params):
                    "params": {"window_m": 1000.0}})
 def demand_proxy_step(lulc, population, gdp, *, construction_codes=(5,), window_m=1000.0, floor=1.0,
                       population_direction="pos", gdp_direction="pos"):
-    """Population / GDP demand proxies and the Peng et al. (2017) composite demand."""
+    """Population / gross domestic product demand proxies and the Peng et al. (2017) composite demand."""
     conl = construction_share(lulc, construction_codes=tuple(construction_codes), window_m=window_m)
     esd = composite_demand(conl, population, gdp, floor=floor)
     std = standardized_demand({"esd": esd, "population": population, "gdp": gdp},
