@@ -101,8 +101,9 @@ def _slope_blocks(z: np.ndarray, dy: float, dx: float, units: str, rows: int = 5
 
 
 def slope(dem: xr.DataArray, *, units: Literal["degrees", "percent"] = "degrees", name: str = "slope") -> xr.DataArray:
-    """Terrain slope of a DEM (elevation in the CRS's length unit, NaN = nodata) by Horn's method.
+    """Terrain slope from a digital elevation model by Horn's (1981) 3×3 method.
 
+    ``dem``: elevation in the length unit of its projected coordinate system, NaN = nodata.
     Returns float32 on the DEM's grid, ``attrs["units"]`` = "degrees" ([0, 90)) or "percent".
     Works unchanged on numpy and dask (``map_overlap``, depth 1, map edges extrapolated); the edge/NaN rule
     is documented in :mod:`restoreplan.core.spatial`. Integer DEMs are read as float (no nodata
