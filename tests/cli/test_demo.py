@@ -12,11 +12,16 @@ from restoreplan.pipeline import registry
 _add_plugins()
 
 
+_DEMO_OUTPUT: dict = {}
+
+
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory):
+    # the smallest advertised size (it failed once: no settlement fell on the grid)
     out = tmp_path_factory.mktemp("démo") / "out"
-    r = CliRunner().invoke(cli, ["demo", "--out", str(out), "--size", "150", "--seed", "3"])
+    r = CliRunner().invoke(cli, ["demo", "--out", str(out), "--size", "50", "--seed", "3"])
     assert r.exit_code == 0, r.output
+    _DEMO_OUTPUT["text"] = r.output
     return out
 
 
@@ -48,7 +53,7 @@ def test_demo_is_deterministic(demo_out, tmp_path):
     from restoreplan.io import read_raster
 
     out2 = tmp_path / "again"
-    r = CliRunner().invoke(cli, ["demo", "--out", str(out2), "--size", "150", "--seed", "3",
+    r = CliRunner().invoke(cli, ["demo", "--out", str(out2), "--size", "50", "--seed", "3",
                                  "--method", "slope", "--method", "carbon"])
     assert r.exit_code == 0, r.output
     for name in ("slope.tif", "inputs/lulc_2010.tif"):
@@ -73,3 +78,37 @@ def test_demo_report_and_manifest_name_papers_not_internal_labels(demo_out):
         found = [text[max(0, m.start() - 60):m.end() + 60] for r in rx for m in r.finditer(text)]
         assert found == [], name
     assert "warning" in (demo_out / "report.html").read_text(encoding="utf-8").lower()
+
+
+def test_every_registered_method_runs_in_the_demo_or_says_why():
+    from restoreplan.pipeline.demo import NOT_IN_DEMO, demo_study_dict, not_in_demo
+
+    registry.load_all()
+    names = {m.name for m in registry.all_methods()}
+    written = {"layers": {}, "vectors": {}}
+    in_demo = {s["method"] for s in demo_study_dict(written)["steps"]}
+    skipped = not_in_demo()
+    assert in_demo | set(skipped) == names and not (in_demo & set(skipped))
+    assert set(NOT_IN_DEMO) == set(skipped), "NOT_IN_DEMO must list exactly the methods without an example"
+    assert all(len(why) > 30 for why in skipped.values())
+    assert "marxan_selection" in in_demo  # runs on the shipped Marxan example
+
+
+def test_demo_lists_the_methods_it_does_not_run(demo_out):
+    from restoreplan.pipeline.demo import not_in_demo
+
+    out, output = demo_out, _DEMO_OUTPUT["text"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for name in not_in_demo():
+        assert f"not in the demo: {name}" in output
+        assert f"<code>{name}</code>" in html
+
+
+@pytest.mark.parametrize("size", [50, 100])
+def test_small_demo_regions_have_every_vector_layer(size):
+    """The smallest advertised sizes keep a county seat, so settlements and POIs exist."""
+    from restoreplan.datasets import demo_region
+
+    r = demo_region(size=size, seed=0)
+    for name, gdf in r.vectors.items():
+        assert len(gdf) > 0, f"size {size}: vector layer {name} is empty"

@@ -70,3 +70,42 @@ def test_nothing_is_computed_at_call_time():
     with dask.config.set(scheduler=forbid):
         r = potential_areas(b, t, d)
     assert r.mask.chunks is not None and r.reason.values[0].tolist() == [1, 2, 4, 7, 0, NODATA]
+
+
+def test_excluded_land_use_is_never_potential():
+    """Construction land (code 5) meets the deficit rule but is left out, with reason bit 8; lulc nodata → nodata."""
+    b, t, d = _inputs()
+    lu = make_raster(np.array([[5, 1, 5, 2, 5, 1]], np.uint8), res=100, nodata=255)
+    r = potential_areas(b, t, d, lulc=lu)
+    assert r.mask.values[0].tolist() == [0, 1, 0, 1, 0, NODATA]
+    assert r.reason.values[0].tolist() == [1 | 8, 2, 4 | 8, 7, 0, NODATA]   # no rule met → no bit 8 either
+    tab = potential_area_table(r).set_index("rule")
+    assert tab.loc["excluded_land_use", "cells"] == 2 and tab.loc["potential_area", "cells"] == 2
+    assert r.mask.attrs["excluded_classes"] == "5"
+    # exclude nothing: the rules alone
+    assert potential_areas(b, t, d, lulc=lu, exclude_classes=()).mask.values[0].tolist() == [1, 1, 1, 1, 0, NODATA]
+    lu_nod = make_raster(np.array([[1, 1, 1, 1, 255, 1]], np.uint8), res=100, nodata=255)
+    assert potential_areas(b, t, d, lulc=lu_nod).mask.values[0, 4] == NODATA
+
+
+def test_exclusion_numpy_equals_dask():
+    rng = np.random.default_rng(1)
+    b = rng.normal(0, 1, (7, 9))
+    d = rng.random((7, 9))
+    lu = rng.integers(1, 7, (7, 9)).astype(np.uint8)
+    lu[2, 2] = 255
+
+    def f(x, z, u):
+        r = potential_areas(x, None, z, use_decrease=False, lulc=u)
+        return [r.mask, r.reason]
+
+    assert_numpy_dask_equal(f, make_raster(b), make_raster(d), make_raster(lu, nodata=255), chunks=4)
+
+
+def test_the_step_warns_without_land_use():
+    from restoreplan.core.errors import AssumptionWarning
+    from restoreplan.priority.steps import potential_areas_step
+
+    b, t, d = _inputs()
+    with pytest.warns(AssumptionWarning, match="lulc"):
+        potential_areas_step(b, None, d, use_decrease=False)

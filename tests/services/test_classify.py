@@ -205,3 +205,18 @@ def test_distance_rings_raster_and_vector():
     rv = distance_rings(gdf, like=feat, rings_m=(150, 300))
     np.testing.assert_array_equal(rv.values, r.values)
     assert rv.attrs["units"] == "class" and rv.rio.transform() == feat.rio.transform()
+
+
+def test_balanced_geometric_anchor_ignores_a_vanishing_tail():
+    """Log-uniform values on [1, 1000]: the plain edges 1, 10, 100, 1000 are already balanced and are kept;
+    one extra value of 1e-9 (a kernel's edge) ruins the plain edges but not the balanced ones."""
+    x = 10 ** np.linspace(0, 3, 300)
+    plain = geometric_breaks(x, 3)
+    np.testing.assert_allclose(geometric_breaks(x, 3, anchor="balanced"), plain, rtol=1e-9)
+    tail = np.append(x, 1e-9)
+    counts = lambda e: np.bincount(np.searchsorted(e[1:-1], tail, side="left"), minlength=3)  # noqa: E731
+    assert counts(geometric_breaks(tail, 3)).max() > 250              # nearly all in the top class
+    bal = geometric_breaks(tail, 3, anchor="balanced")
+    assert counts(bal).max() <= 102 and bal[-1] == 1000.0
+    with pytest.raises(ConfigError):
+        geometric_breaks(x, 3, anchor="median")

@@ -143,7 +143,8 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
                   ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
                   index_groups: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, trend_time: str = "index",
                   classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
-                  combine: str = "any", cuts: Sequence[float] = (5, 15, 30, 45, 100),
+                  combine: str = "any", exclude_classes: Sequence[int] = (5,),
+                  cuts: Sequence[float] = (5, 15, 30, 45, 100),
                   moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
                   aco_options: Mapping | None = None, seed: int = 0) -> SupplyDemandZoningResult:
     """Run the Sun et al. (2025) chain (ten steps) on a land-use series and driver rasters.
@@ -170,6 +171,9 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
     trend_time, classify_by, trend_classes, d_threshold, combine
         Options of :func:`~restoreplan.analysis.trend.trend` and
         :func:`~restoreplan.priority.potential.potential_areas`.
+    exclude_classes : sequence of int
+        Land-use codes (of ``lulc``, last year) never counted as potential areas (default (5,):
+        construction land of the six-class scheme); ``()`` keeps every class.
     cuts : sequence of float
         Tier cuts.
     moran, sensitivity : bool
@@ -241,7 +245,8 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
     pra = timed("potential_areas", lambda: _load(potential_areas(
         total_bal.isel(last, drop=True), tr["trend_class"].sel(group="total", drop=True) if "total" in index_groups
         else None, cp["d"].isel(last, drop=True), use_decrease="total" in index_groups,
-        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine)))
+        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine, lulc=lulc.isel(last, drop=True),
+        exclude_classes=exclude_classes)))
     P["potential"] = pra
     P["potential_table"] = potential_area_table(pra)
     # 6 FUI index with entropy weights, one per group

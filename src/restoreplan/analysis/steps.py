@@ -137,6 +137,8 @@ class SupplyDemandZoningParams(Params):
     d_threshold: float = Field(0.4, ge=0, le=1, description="disorder where D ≤ this",
                                json_schema_extra={"units": "1"})
     combine: Literal["any", "all"] = Field("any", description="union or intersection of the potential-area rules")
+    exclude_classes: tuple[int, ...] = Field((5,), description="land-use codes never counted as potential areas "
+                                             "(5: construction land, irreversible; [] keeps every class)")
     cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="tier cuts, % of the potential area",
                                     json_schema_extra={"units": "percent"})
     esv_groups: Literal["total", "xie2015"] = Field(
@@ -173,9 +175,9 @@ class SupplyDemandZoningParams(Params):
                    "params": {"classify_by": "f_test", "aco_block": 25, "aco_iterations": 30}})
 def supply_demand_zoning_step(lulc, supply_table, demand_table, groups=None, ndvi=None, population=None,
                        distance_to_road=None, gdp=None, dem=None, slope=None, esv=None, *, ndvi_mode="none",
-                       ndvi_reference=None, index_groups=SUPPLY_DEMAND_ZONING_GROUPS, classify_by="f_test", trend_classes=(-2,),
-                       d_threshold=0.4, combine="any", cuts=(5, 15, 30, 45, 100), esv_groups="xie2015",
-                       aco_block=None, aco_iterations=100, seed=0):
+                       ndvi_reference=None, index_groups=SUPPLY_DEMAND_ZONING_GROUPS, classify_by="f_test",
+                       trend_classes=(-2,), d_threshold=0.4, combine="any", exclude_classes=(5,),
+                       cuts=(5, 15, 30, 45, 100), esv_groups="xie2015", aco_block=None, aco_iterations=100, seed=0):
     """Supply–demand restoration zoning (Sun et al. 2025): supply/demand, trend, coupling, potential areas, feasibility–urgency–importance index, tiers (+ ant colony zoning)."""
     drivers = {"population": population, "distance_to_road": distance_to_road, "gdp": gdp, "elevation": dem,
                "slope": slope}
@@ -183,7 +185,8 @@ def supply_demand_zoning_step(lulc, supply_table, demand_table, groups=None, ndv
                         drivers=drivers, esv=esv, esv_groups=XIE2015_GROUPS if esv_groups == "xie2015" else None,
                         ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference,
                         index_groups=index_groups, classify_by=classify_by, trend_classes=trend_classes,
-                        d_threshold=d_threshold, combine=combine, cuts=cuts, aco_block=aco_block,
+                        d_threshold=d_threshold, combine=combine, exclude_classes=exclude_classes, cuts=cuts,
+                        aco_block=aco_block,
                         aco_options={"n_iter": aco_iterations, "patience": max(10, aco_iterations // 3)},
                         seed=seed)
     p = res.products

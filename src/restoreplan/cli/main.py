@@ -17,7 +17,8 @@ import warnings
 
 import click
 
-from ..core.errors import RestorePlanError
+# Nothing heavy at import time (numpy, xarray, dask, ...): `restoreplan --help` must start fast. The
+# error classes are imported when a command fails, the library inside each command.
 from .options import chunks_option, json_option, out_option, scheduler_option, seed_option, workers_option
 
 __all__ = ["main", "cli"]
@@ -56,8 +57,10 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except RestorePlanError as e:
-            if ctx.obj and ctx.obj.get("debug"):
+        except Exception as e:
+            from ..core.errors import RestorePlanError
+
+            if not isinstance(e, RestorePlanError) or (ctx.obj and ctx.obj.get("debug")):
                 raise
             click.echo(f"error: {e}", err=True)
             problems = getattr(e, "problems", None)
@@ -121,6 +124,10 @@ def demo(out, size, seed, methods, workers, chunks):
     click.echo(f"demo: {len(res.results)} step(s), {n_tif} raster(s), {len(res.files)} file(s) in {res.out_dir} "
                f"({time.perf_counter() - t0:.1f} s)")
     click.echo(f"report: {res.out_dir / 'report.html'}")
+    from ..pipeline.demo import not_in_demo
+
+    for name, why in not_in_demo().items():
+        click.echo(f"not in the demo: {name} — {why}")
 
 
 @cli.command()
@@ -291,22 +298,28 @@ def cite(method, as_json):
 @click.argument("raster", type=click.Path(dir_okay=False))
 @json_option
 @click.option("--categorical/--continuous", default=None, help="Force the kind (default: integer files are categorical).")
-def inspect(raster, as_json, categorical):
-    """CRS, shape, dtype, nodata, and class counts of a categorical raster (like `rio info`, for planners)."""
+@click.option("--class-scheme", default=None, metavar="NAME|CSV",
+              help="Class names of a categorical raster: a built-in scheme (six_class, wuhan) or a CSV "
+                   "code,name,group (default: the names stored in the file, if any).")
+def inspect(raster, as_json, categorical, class_scheme):
+    """CRS, grid, dtype, nodata, units, and class counts with names of a categorical raster (like `rio info`)."""
     from ..io import raster_info
 
-    info = raster_info(raster, categorical=categorical)
+    info = raster_info(raster, categorical=categorical, class_scheme=class_scheme)
     if as_json:
         _echo_json(info)
         return
     click.echo(f"{info['path']}\n  driver {info['driver']}, {info['width']} x {info['height']}, {info['count']} band(s), "
                f"dtype {info['dtype']}, nodata {info['nodata']}\n  CRS {info['crs']}, cell {info['res'][0]} x {info['res'][1]}"
                f"\n  bounds {info['bounds']}\n  valid cells {info['valid_cells']:,}")
+    click.echo(f"  units {info['units'] or 'not recorded'}" + (f"; {info['description']}" if info["description"] else ""))
     if info["kind"] == "categorical":
         total = max(info["valid_cells"], 1)
-        click.echo("  class      cells   share")
+        names = info["class_names"]
+        click.echo("  class      cells   share  name" + (f" (from {info['class_names_from']})" if names else
+                                                      " (none recorded; pass --class-scheme)"))
         for c, n in info["class_counts"].items():
-            click.echo(f"  {c:>5} {n:>10,} {100 * n / total:6.2f} %")
+            click.echo(f"  {c:>5} {n:>10,} {100 * n / total:6.2f} %  {names.get(c, '')}".rstrip())
     elif "stats" in info:
         s = info["stats"]
         click.echo(f"  min {s['min']:.6g}  max {s['max']:.6g}  mean {s['mean']:.6g}  std {s['std']:.6g}")

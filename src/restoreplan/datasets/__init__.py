@@ -10,7 +10,8 @@ All data are SYNTHETIC: a plausible hilly county of central China, generated fro
 from .dashihe import DashiheData
 from .dashihe import dashihe as dashihe  # the Dashihe study example data (the function shadows its module)
 from .demo import DemoRegion, demo_grid, demo_region, demo_region_lazy
+from .examples import marxan_example
 from .fields import CLASSES, YEARS
 
 __all__ = ["CLASSES", "YEARS", "DashiheData", "DemoRegion", "dashihe", "demo_grid", "demo_region",
-           "demo_region_lazy"]
+           "demo_region_lazy", "marxan_example"]

@@ -303,6 +303,12 @@ class Layout:
         ki = int(np.argmin(np.abs(self._rv_base - self.centre)))
         yr, _ = self.river_y(ki, np.array(xs))
         ys = float(yr) + rng.choice([-1.0, 1.0]) * rng.uniform(900, 1400)
+        if not self.inside(np.array(ys), np.array(xs)):
+            # small regions: the river bank lies beyond the outline; every region keeps its county
+            # seat (and so settlements, POIs and their distance layers), pulled in towards the centre
+            dy, dx = ys - self.centre, xs - self.centre
+            k = 0.5 * float(self.outline_radius(np.arctan2(dy, dx))) / float(np.hypot(dy, dx))
+            ys, xs = self.centre + k * dy, self.centre + k * dx
         seat_pop = float(rng.uniform(150000, 230000))
         names = [_name(rng) + " Chengguan"]
         pts, pops, kinds = [(ys, xs)], [seat_pop], ["county_seat"]

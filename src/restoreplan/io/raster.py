@@ -112,12 +112,41 @@ def class_counts(da: xr.DataArray) -> dict[int, int]:
     return out
 
 
-def raster_info(path: str | os.PathLike, *, categorical: bool | None = None) -> dict:
-    """Metadata of a raster file (like ``rio info``) plus class counts for categorical rasters."""
+def _class_names(tags: dict, class_scheme: str | None) -> tuple[dict[int, str], str | None]:
+    """Class names of a categorical raster: from ``class_scheme`` (a built-in name or a CSV with
+    code,name,group), else from the file's ``class_scheme`` tag, else from its ``classes`` tag
+    (``"1=cropland, 2=forest, ..."``). Returns ({code: name}, where they came from)."""
+    from ..core.legend import ClassTable, get_scheme
+
+    scheme = class_scheme or tags.get("class_scheme")
+    if scheme:
+        if str(scheme).lower().endswith(".csv") and not Path(scheme).is_file():
+            raise InputError(message("--class-scheme", "a built-in scheme name or an existing CSV (code,name,group)",
+                                     f"no file at {scheme}", "check the path, or use six_class / wuhan"))
+        t = ClassTable.from_csv(scheme) if str(scheme).lower().endswith(".csv") else get_scheme(str(scheme))
+        return {int(c): t.label(int(c)) for c in t.df.index}, f"class scheme {scheme}"
+    names = {}
+    for part in str(tags.get("classes", "")).split(","):
+        code, sep, name = part.partition("=")
+        if sep and code.strip().lstrip("-").isdigit():
+            names[int(code)] = name.strip()
+    return names, ("the file's classes tag" if names else None)
+
+
+def raster_info(path: str | os.PathLike, *, categorical: bool | None = None,
+                class_scheme: str | None = None) -> dict:
+    """Metadata of a raster file (like ``rio info``) plus class counts for categorical rasters.
+
+    Also ``units`` and ``description`` (from the tags restoreplan writes), and for categorical
+    rasters ``class_names`` ({code: name}) from ``class_scheme`` (built-in name or CSV), the file's
+    ``class_scheme`` tag, or its ``classes`` tag; ``class_names_from`` says which.
+    """
     path = Path(path)
     _check_file(path, path.name)
     with rasterio.open(path) as src:
         crs = src.crs
+        tags = src.tags()
+        desc = src.descriptions[0] if src.descriptions else None
         info = {
             "path": str(path),
             "driver": src.driver,
@@ -131,6 +160,8 @@ def raster_info(path: str | os.PathLike, *, categorical: bool | None = None) -> 
             "transform": list(src.transform)[:6],
             "res": list(src.res),
             "bounds": list(src.bounds),
+            "units": tags.get("units") or (src.units[0] if src.units and src.units[0] else None),
+            "description": tags.get("long_name") or desc,
         }
     is_int = np.issubdtype(np.dtype(info["dtype"]), np.integer)
     if categorical is None:
@@ -141,6 +172,9 @@ def raster_info(path: str | os.PathLike, *, categorical: bool | None = None) -> 
         info["kind"] = "categorical"
         info["valid_cells"] = int(sum(counts.values()))
         info["class_counts"] = {str(k): v for k, v in counts.items()}
+        names, origin = _class_names(tags, class_scheme)
+        info["class_names"] = {str(k): v for k, v in names.items()}
+        info["class_names_from"] = origin
     else:
         da = read_raster(path, kind="continuous")
         arr = np.asarray(da.values)

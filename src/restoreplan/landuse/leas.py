@@ -23,6 +23,7 @@ This module is the numpy kernel; :class:`~restoreplan.landuse.LandUseSimulator` 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,6 +158,11 @@ def fit_leas(X: np.ndarray, start: np.ndarray, expansion: np.ndarray, classes: n
                                         min_per_group=min_samples_per_class, max_per_group=max_samples_per_class)]
         y = (expansion[cand] == code).astype(np.int8)
         res.n_positive[int(code)] = int(y.sum())
+        if y.sum() == 0 and (expansion == code).any():
+            warnings.warn(message("sample_rate", f"sampled cells where class {int(code)} expanded",
+                                  f"none among {len(cand)} sampled cells ({int((expansion == code).sum())} expanded)",
+                                  "raise sample_rate (small rasters need a larger share) or use "
+                                  "sampling='balanced'"), SampleSizeWarning, stacklevel=2)
         if y.sum() == 0 or y.sum() == len(y):
             res.forests.append(None)
             continue
@@ -175,7 +181,7 @@ def fit_leas(X: np.ndarray, start: np.ndarray, expansion: np.ndarray, classes: n
                       "random forests learn from few examples and their development probability is uncertain; "
                       "use longer periods or coarser classes, or lower min_samples_per_class knowingly",
                       SampleSizeWarning, stacklevel=3)
-    res.contribution = pd.DataFrame.from_dict(contrib, orient="index", columns=list(feature_names))
+    res.contribution = pd.DataFrame.from_dict(contrib, orient="index", columns=list(feature_names)).astype(float)
     res.contribution.index.name = "class"
     return res
 

@@ -33,7 +33,11 @@ class MarxanParams(Params):
                   Input("puvspr", "table", "amounts: species, pu, amount"),
                   Input("bound", "table", "boundaries: id1, id2, boundary", optional=True)),
           outputs=("selection", "summary"),
-          formula="min Σ c_i x_i + BLM·Σ b_ik |x_i − x_k| + Σ_j SPF_j·FPF_j·max(0, T_j − H_j)/T_j")
+          formula="min Σ c_i x_i + BLM·Σ b_ik |x_i − x_k| + Σ_j SPF_j·FPF_j·max(0, T_j − H_j)/T_j",
+          # the demo offers the files of the shipped Marxan example (restoreplan.datasets.marxan_example) as tables
+          example={"inputs": {"pu": "table:marxan_pu", "spec": "table:marxan_spec", "puvspr": "table:marxan_puvspr",
+                              "bound": "table:marxan_bound"},
+                   "params": {"blm": 0.001, "solver": "auto", "time_limit_s": 10.0}})
 def marxan_selection_step(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFrame,
                           bound: pd.DataFrame | None = None, **params) -> dict:
     """Select planning units with Marxan's objective (or hard targets) from Marxan tables."""

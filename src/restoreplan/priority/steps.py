@@ -7,15 +7,17 @@ rule here; ``supply_demand_zoning`` runs all three on the full series.
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
 from pydantic import Field
 
 from ..analysis.chain import SUPPLY_DEMAND_ZONING_GROUPS, select_service
+from ..core.errors import AssumptionWarning, message
 from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
 from ..mcda.weights import entropy_weights
 from ..pipeline.registry import Input, Params, register
-from .potential import potential_area_table, potential_areas
+from .potential import DEFAULT_EXCLUDE, potential_area_table, potential_areas
 from .tiers import priority_tiers, tier_table
 from .zoning import aco_on_blocks
 
@@ -40,29 +42,43 @@ class PotentialParams(Params):
     d_threshold: float = Field(0.4, ge=0, le=1, description="disorder where D ≤ this (0.4: moderate/extreme)",
                                json_schema_extra={"units": "1"})
     combine: Literal["any", "all"] = Field("any", description="union (assumption) or intersection of the rules")
+    exclude_classes: tuple[int, ...] = Field(DEFAULT_EXCLUDE, description="land-use codes that are never potential "
+                                             "areas (5: construction land, sealed and irreversible, Zhao et al. "
+                                             "2023); needs the `lulc` input; [] keeps every class")
     service: str = Field("total", description="label of the `service` dim of the balance input")
 
 
 @register("potential_areas", params=PotentialParams, group="priority",
           inputs=(Input("balance", "any", "ES balance; the last year is used", optional=True),
                   Input("trend_class", "any", "trend classes of the balance", optional=True),
-                  Input("coordination", "any", "coupling coordination degree D; the last year", optional=True)),
+                  Input("coordination", "any", "coupling coordination degree D; the last year", optional=True),
+                  Input("lulc", "categorical", "land use of the same year: its `exclude_classes` are left out",
+                        optional=True)),
           outputs=("mask", "reason", "table"),
-          formula="PRA = (balance < 0) ∪ (trend class = −2) ∪ (D ≤ 0.4); reason bits 1/2/4",
+          formula="PRA = [(balance < 0) ∪ (trend class = −2) ∪ (D ≤ 0.4)] ∖ (land use ∈ exclude_classes); "
+                  "reason bits 1/2/4, 8 excluded",
           backends=_BACKENDS, units={"mask": "1", "reason": "bits", "table": "km2"},
-          example={"inputs": {"balance": "lulc_matrix.balance", "coordination": "coupling.d"},
+          example={"inputs": {"balance": "lulc_matrix.balance", "coordination": "coupling.d", "lulc": "lulc@2020"},
                    "params": {"use_decrease": False}})
-def potential_areas_step(balance=None, trend_class=None, coordination=None, *, use_deficit=True, use_decrease=True,
-                         use_disorder=True, balance_threshold=0.0, trend_classes=(-2,), d_threshold=0.4,
-                         combine="any", service="total"):
-    """Potential restoration areas by Sun et al. (2025) Table 3: deficit, significant decrease, disorder."""
+def potential_areas_step(balance=None, trend_class=None, coordination=None, lulc=None, *, use_deficit=True,
+                         use_decrease=True, use_disorder=True, balance_threshold=0.0, trend_classes=(-2,),
+                         d_threshold=0.4, combine="any", exclude_classes=DEFAULT_EXCLUDE, service="total"):
+    """Potential restoration areas by Sun et al. (2025) Table 3 (deficit, significant decrease, disorder),
+    without the land uses that cannot be restored (construction land by default)."""
+    if lulc is None and exclude_classes:
+        warnings.warn(message("potential_areas.inputs.lulc", "the land use, to leave out "
+                              f"exclude_classes={list(exclude_classes)}", "no lulc input",
+                              "add lulc = \"lulc@YEAR\" (otherwise built-up land counts as a potential area "
+                              "and tops the priority tiers)"), AssumptionWarning, stacklevel=2)
+    lulc = _last(lulc)
     ds = potential_areas(
         _last(select_service(balance, service)) if balance is not None else None,
         _last(select_service(trend_class, service)) if trend_class is not None else None,
         _last(coordination), use_deficit=use_deficit and balance is not None,
         use_decrease=use_decrease and trend_class is not None,
         use_disorder=use_disorder and coordination is not None, balance_threshold=balance_threshold,
-        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine)
+        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine, lulc=lulc,
+        exclude_classes=exclude_classes)
     return {"mask": ds["mask"], "reason": ds["reason"], "table": potential_area_table(ds)}
 
 

@@ -149,8 +149,34 @@ def _jenks_edges(arr, k: int, max_exact: int = 10_000, seed: int = 0, pad: bool 
     return edges
 
 
-def _geometric_edges(arr, k: int, pad: bool = False) -> np.ndarray:
-    """Geometric-interval edges m·rho^i, rho = (M/m)^(1/k), over the positive finite values."""
+def _balanced_anchor(vals: np.ndarray, k: int, n_candidates: int = 512) -> float:
+    """Anchor m of the geometric edges m·(M/m)^(i/k) that minimizes Σ n_c² (counts per class).
+
+    Esri documents its geometric interval as "minimizing the sum of squares of the number of
+    elements in each class"; here that criterion picks the one free choice of the open definition,
+    the lowest edge m, among ``n_candidates`` log-spaced values from the smallest positive value
+    up to M (exclusive). Ties keep the smallest m (closest to the plain definition). ``vals``:
+    every valid value (zeros included, they count in class 1).
+    """
+    v = np.sort(vals)
+    pos = v[v > 0]
+    lo, hi = float(pos.min()), float(pos.max())
+    cand = np.exp(np.linspace(np.log(lo), np.log(hi), n_candidates + 1)[:-1])
+    i = np.arange(1, k, dtype=np.float64)
+    inner = cand[:, None] * (hi / cand[:, None]) ** (i[None, :] / k)          # (candidates, k - 1)
+    cum = np.searchsorted(v, inner.ravel(), side="right").reshape(inner.shape)  # values ≤ each inner edge
+    counts = np.diff(np.concatenate([np.zeros((cand.size, 1)), cum, np.full((cand.size, 1), v.size)], axis=1), axis=1)
+    return float(cand[int(np.argmin((counts ** 2).sum(axis=1)))])
+
+
+def _geometric_edges(arr, k: int, pad: bool = False, anchor: str = "min_positive") -> np.ndarray:
+    """Geometric-interval edges m·rho^i, rho = (M/m)^(1/k), over the positive finite values.
+
+    ``anchor="min_positive"``: m = the smallest positive value; ``"balanced"``: m chosen by
+    :func:`_balanced_anchor` (fewest values in the fullest class).
+    """
+    if anchor not in ("min_positive", "balanced"):
+        raise ConfigError(message("anchor", "'min_positive' or 'balanced'", repr(anchor), "pick one of those"))
     vals = _valid_values(arr)
     if vals.size == 0:
         raise DataError(message("x", "at least one valid (finite) value to classify", "none",
@@ -165,6 +191,8 @@ def _geometric_edges(arr, k: int, pad: bool = False) -> np.ndarray:
         warnings.warn("geometric intervals: every positive value equals "
                       f"{m}; all values fall in class 1", ConstantInputWarning, stacklevel=3)
         return np.full(k + 1, m)
+    if anchor == "balanced" and k > 1:
+        m = _balanced_anchor(_valid_values(arr), k)
     rho = (big_m / m) ** (1.0 / k)
     edges = m * rho ** np.arange(k + 1, dtype=np.float64)
     # round to 12 significant digits so that exact powers (1, 10, 100, ...) are not off by one ulp
@@ -270,7 +298,7 @@ def jenks_breaks(x, k: int, *, max_exact: int = 10_000, seed: int = 0) -> np.nda
     return _jenks_edges(_values_of(x), k, int(max_exact), int(seed))
 
 
-def geometric_breaks(x, k: int) -> np.ndarray:
+def geometric_breaks(x, k: int, *, anchor: str = "min_positive") -> np.ndarray:
     r"""Geometric-interval edges over the positive values of ``x``. Computes.
 
     Parameters
@@ -280,12 +308,17 @@ def geometric_breaks(x, k: int) -> np.ndarray:
         when classified, **assumption — parameter**).
     k : int
         Number of classes.
+    anchor : {"min_positive", "balanced"}
+        m = the smallest positive value (default, the open definition), or the m that minimizes
+        the sum of squared class counts (Esri's documented criterion; use it for data with a
+        long tail towards 0, such as kernel densities, where the smallest positive value is an
+        accident of the kernel's edge and puts nearly every cell in the top class).
 
     Returns
     -------
     numpy.ndarray
-        ``k + 1`` edges :math:`b_i = m \rho^i`, :math:`\rho = (M/m)^{1/k}`, with m and M the
-        smallest and largest positive values.
+        ``k + 1`` edges :math:`b_i = m \rho^i`, :math:`\rho = (M/m)^{1/k}`, with M the largest
+        positive value.
 
     Notes
     -----
@@ -298,7 +331,7 @@ def geometric_breaks(x, k: int) -> np.ndarray:
     [1.0, 10.0, 100.0, 1000.0]
     """
     k = _check_k(k)
-    return _geometric_edges(_values_of(x), k)
+    return _geometric_edges(_values_of(x), k, anchor=anchor)
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,7 +479,8 @@ def jenks_classes(x: xr.DataArray, k: int = 5, *, max_exact: int = 10_000, seed:
                            labels=edge_labels(None if shown is None else edges.values, k, x.attrs.get("units")))
 
 
-def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -> xr.DataArray:
+def geometric_classes(x: xr.DataArray, k: int = 3, *, anchor: str = "min_positive",
+                      name: str | None = None) -> xr.DataArray:
     r"""Geometric-interval classes 1..k of ``x`` (e.g. POI kernel density, Zhao et al. 2023, §2.3.2).
 
     Parameters
@@ -455,6 +489,9 @@ def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -
         Non-negative values (numpy or dask); NaN is nodata.
     k : int
         Number of classes; k = 3 gives low / medium / high = 1 / 2 / 3.
+    anchor : {"min_positive", "balanced"}
+        Lowest edge m: the smallest positive value, or balanced class counts (see
+        :func:`geometric_breaks`).
     name : str, optional
         Default ``"<x.name>_geometric"``.
 
@@ -471,12 +508,12 @@ def geometric_classes(x: xr.DataArray, k: int = 3, *, name: str | None = None) -
     if not isinstance(x, xr.DataArray):
         raise InputError(message("x", "an xarray.DataArray", type(x).__name__, "wrap it with xr.DataArray"))
     k = _check_k(k)
-    edges = _lazy_edges(x, _geometric_edges, k)
+    edges = _lazy_edges(x, _geometric_edges, k, anchor=anchor)
     out = _classes_from_edges(x, edges, k)
     shown = None if edges.chunks is not None else ",".join(f"{v:.10g}" for v in edges.values)
     names = ("low", "medium", "high") if k == 3 else None
     return _finish_classes(out, x, name or f"{x.name or 'x'}_geometric", method="geometric_interval",
-                           k=k, edges=shown, labels=edge_labels(None if shown is None else edges.values, k,
+                           k=k, edges=shown, anchor=anchor, labels=edge_labels(None if shown is None else edges.values, k,
                                                                 x.attrs.get("units"), names=names))
 
 

@@ -179,7 +179,10 @@ def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, bl
           outputs=("grade", "table"),
           formula="g = Σ_j PRA_j: 3 high, 2 sub-high, 1 low, 0 none",
           units={"grade": "grade", "table": "km2"},
-          example={"inputs": {"selections": {"cs": "marxan_priority.selection"}}, "params": {}})
+          # the overlay needs the three services (Table 3 is defined for g = 0..3; one selection gives g = 1
+          # everywhere, i.e. every graded cell "low"): the chain's per-service selections
+          example={"inputs": {"selections": {"cs": "demand_revised_priority.pra_cs", "hs": "demand_revised_priority.pra_hs",
+                                             "wh": "demand_revised_priority.pra_wh"}}, "params": {}})
 def priority_grades_step(selections):
     """Overlay of the per-service priority restoration areas into grades (Zhao et al. 2023, §2.3.6)."""
     if not isinstance(selections, Mapping):

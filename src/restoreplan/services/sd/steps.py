@@ -146,6 +146,9 @@ class PoiDensityParams(Params):
     empty: Literal["zero", "nan"] = Field("zero", description="value where no point is within the radius")
     per: Literal["km2", "m2"] = Field("km2", description="density unit", json_schema_extra={"units": "1/km2 or 1/m2"})
     k: int = Field(3, ge=1, le=254, description="geometric-interval classes (3 = low/medium/high)")
+    anchor: Literal["balanced", "min_positive"] = Field(
+        "balanced", description="lowest class edge: balanced class counts (assumption; Esri's documented "
+                                "criterion) or the smallest positive density")
 
 
 @register("poi_density", params=PoiDensityParams, group="services",
@@ -155,10 +158,11 @@ class PoiDensityParams(Params):
           backends=_BACKENDS, units={"density": "1/km2", "demand_class": "class"},
           example={"inputs": {"points": "vector:poi", "like": "lulc@2020"},
                    "params": {"radius_m": 3000.0, "mode": "exact", "k": 3}})
-def poi_density_step(points, like, *, radius_m, weights=None, mode="exact", empty="zero", per="km2", k=3):
+def poi_density_step(points, like, *, radius_m, weights=None, mode="exact", empty="zero", per="km2", k=3,
+                     anchor="balanced"):
     """Quartic kernel density of points of interest (POI) and its geometric-interval demand classes."""
     dens = poi_density(points, like=like, radius_m=radius_m, weights=weights, mode=mode, empty=empty, per=per)
-    return {"density": dens, "demand_class": poi_demand_classes(dens, k)}
+    return {"density": dens, "demand_class": poi_demand_classes(dens, k, anchor=anchor)}
 
 
 class DemandProxyParams(Params):
