@@ -116,3 +116,16 @@ def test_integer_steps_equal_repeated_products():
     two = project_counts({1: 1000, 2: 1000}, p, steps=2, round_result=False)
     one = project_counts(project_counts({1: 1000, 2: 1000}, p, round_result=False), p, round_result=False)
     np.testing.assert_allclose(two.to_numpy(), one.to_numpy())
+
+
+def test_hindcast_demand_is_the_end_counts_and_steps_zero():
+    from restoreplan.landuse import hindcast_demand, markov_demand
+
+    from .conftest import make_raster
+
+    a = make_raster(np.array([[1, 1, 2], [2, 3, 0]], np.uint8), nodata=0)
+    b = make_raster(np.array([[1, 2, 2], [3, 3, 3]], np.uint8), nodata=0)
+    h = hindcast_demand(a, b)
+    assert h.to_dict() == {1: 1, 2: 2, 3: 2}  # the (1, 2) cell is nodata in `a`, so not counted
+    assert markov_demand(a, b, steps=0).to_dict() == h.to_dict()
+    assert markov_demand(a, b, steps=1).sum() == h.sum()

@@ -117,3 +117,39 @@ def test_per_class_fom_sums(wuhan_03_13, wuhan_gross_change):
     per = fom_per_class(a, b, b)
     assert (per["fom"] == 1.0).all()
     assert per["B"].sum() == wuhan_gross_change[0]
+
+
+def test_kappa_simulation_and_change_by_hand():
+    from restoreplan.landuse.validation import _kappa_change_kernel, _kappa_simulation_kernel
+
+    s0 = np.array([1, 1, 1, 1, 2, 2, 2, 2])
+    o = np.array([1, 1, 2, 2, 2, 2, 2, 1])
+    s = np.array([1, 2, 2, 1, 2, 2, 1, 2])
+    # p_o = 4/8; p_e|T = 1/2·(p(s=1|1)p(a=1|1) + p(s=2|1)p(a=2|1)) + 1/2·(p(s=1|2)p(a=1|2) + p(s=2|2)p(a=2|2))
+    pe = 0.5 * (0.5 * 0.5 + 0.5 * 0.5) + 0.5 * (0.25 * 0.25 + 0.75 * 0.75)
+    assert _kappa_simulation_kernel(s0, o, s) == pytest.approx((0.5 - pe) / (1 - pe))
+    # change maps: observed change at 2, 3, 7; simulated change at 1, 2, 6 -> [[3, 2], [2, 1]]
+    po, pe2 = 4 / 8, (5 * 5 + 3 * 3) / 64
+    assert _kappa_change_kernel(s0, o, s) == pytest.approx((po - pe2) / (1 - pe2))
+    # the null model (no change) scores 0 on both
+    assert _kappa_simulation_kernel(s0, o, s0) == pytest.approx(0.0)
+    assert _kappa_change_kernel(s0, o, s0) == pytest.approx(0.0)
+
+
+def test_validate_simulation_rows_and_baselines(synthetic_pair):
+    import restoreplan.landuse as lu
+
+    start, end, drivers, water = synthetic_pair
+    v = end.values[end.values != 255]
+    codes, counts = np.unique(v, return_counts=True)
+    demand = dict(zip(codes.tolist(), counts.tolist()))
+    sim = lu.LandUseSimulator(seed=0, n_jobs=1, min_samples_per_class=200, n_estimators=10).fit(start, end, dict(drivers))
+    out = sim.simulate(start, demand=demand, constraint=water)
+    t = lu.validate_simulation(start, end, out, model=sim, demand=demand, constraint=water)
+    assert list(t.index) == ["simulation", "probability_ranking", "no_change"]
+    assert t.loc["no_change", "fom"] == 0 and t.loc["no_change", "kappa_simulation"] == pytest.approx(0.0)
+    assert t.loc["simulation", "kappa_simulation"] > 0 and t.loc["simulation", "kappa_change"] > 0
+    f = lu.figure_of_merit(start, end, out)
+    assert t.loc["simulation", "fom"] == pytest.approx(f.fom) and t.loc["simulation", "kappa"] == pytest.approx(f.kappa)
+    rk = sim.simulate(start, demand=demand, constraint=water, allocation="ranking")
+    assert t.loc["probability_ranking", "fom"] == pytest.approx(lu.figure_of_merit(start, end, rk).fom)

@@ -58,7 +58,7 @@ LAYER_SPECS: dict[str, dict] = {
         "description": "elevation above sea level, ~35..900 m",
     },
     "slope": {
-        "units": "degree",
+        "units": "degrees",
         "kind": "continuous",
         "description": "slope from the DEM (Horn, 30 m cells), 0..90",
     },

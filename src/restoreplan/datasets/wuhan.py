@@ -51,7 +51,7 @@ def drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool 
     distance to the nearest mapped road) and to GeoNames towns (≈ 2016).
     """
     from ..io import read_raster
-    from ..landuse.drivers import distance_to_classes, distance_to_roads, slope_degrees, soil_codes
+    from ..landuse.drivers import class_distances, distance_to_roads, slope_degrees, soil_codes
 
     folder = Path(folder)
     dem = read_raster(folder / "drivers" / "wh_df_dem.tif", kind="continuous", name="dem")
@@ -62,7 +62,7 @@ def drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool 
     pop = pop.load().astype(np.float32, copy=False).assign_attrs(units="persons/km² (undocumented in the source)")
     layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
               "soil": soil_codes(soil)}
-    dist = distance_to_classes(lulc_start, DISTANCES if distances is None else distances)
+    dist = class_distances(lulc_start, DISTANCES if distances is None else distances)
     layers.update({k: dist[k] for k in dist.data_vars})
     if roads:
         layers["dist_road"] = distance_to_roads(folder / "extra" / "roads" / "osm_roads_wuhan_fua8989.parquet",
