@@ -38,3 +38,24 @@ def invest_anchors(shared) -> Path:
 def marxan_anchors(shared) -> Path:
     """../shared/anchors/marxan."""
     return _need(shared / "anchors" / "marxan")
+
+
+REAL_DATA_FIXTURES = frozenset({"shared", "wuhan", "invest_anchors", "marxan_anchors"})
+
+
+def unmarked_real_data_tests(items) -> list[str]:
+    """Node ids of the tests that use a ../shared fixture (directly or through another fixture)
+    without the ``realdata`` marker."""
+    return [item.nodeid for item in items
+            if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ()))
+            and item.get_closest_marker("realdata") is None]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads ../shared carries ``@pytest.mark.realdata`` (so `-m "not realdata"`
+    selects the tests that run without the shared bundle): a test without it stops the run."""
+    bad = unmarked_real_data_tests(items)
+    if bad:
+        raise pytest.UsageError(
+            "these tests use a ../shared fixture (" + ", ".join(sorted(REAL_DATA_FIXTURES)) + ") without "
+            "@pytest.mark.realdata; add the marker:\n  " + "\n  ".join(bad))

@@ -154,6 +154,7 @@ def test_registered_steps_on_the_demo_years_and_the_seed_table(seed_table):
     assert out["front"].loc["ER", "dominates"] == "ID;FS;UE"
 
 
+@pytest.mark.realdata
 def test_shipped_table_matches_the_seed_text(shared, seed_table):
     """niu2025_scenario_esv.csv equals the ESV table of ../shared/seeds/003_*.txt, cell by cell."""
     path = next((shared / "seeds").glob("003_*.txt"))

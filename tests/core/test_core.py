@@ -32,6 +32,32 @@ def test_cell_area_and_geographic_crs():
         cell_area_m2(geo, name="lulc")
 
 
+def test_cell_area_in_feet_and_unreadable_unit(monkeypatch):
+    """A CRS in US survey feet is an error (every *_m parameter would be off by 3.28x), and so is an
+    unreadable unit: neither is silently taken as metres."""
+    ft = make_raster(np.zeros((2, 2), np.float32), res=30, crs="EPSG:2227")
+    with pytest.raises(CRSError, match="US survey foot"):
+        cell_area_m2(ft, name="lulc")
+    m = make_raster(np.zeros((2, 2), np.float32), res=30, crs="EPSG:32650")
+    assert cell_area_m2(m) == 900.0
+
+    class NoUnitCRS:
+        is_geographic = False
+
+        @property
+        def linear_units_factor(self):
+            raise ValueError("unit not known")
+
+        def to_wkt(self):
+            return "LOCAL_CS[...]"
+
+    import rioxarray.raster_array as ra
+
+    monkeypatch.setattr(ra.RasterArray, "crs", property(lambda self: NoUnitCRS()))
+    with pytest.raises(CRSError, match="unit cannot be read"):
+        cell_area_m2(ft, name="lulc")
+
+
 @pytest.mark.parametrize("case", ["crs", "shift", "shape"], ids=["crs", "shift", "shape"])
 def test_grid_mismatch_names_both_layers_and_difference(case):
     a = make_raster(np.zeros((4, 4), np.float32))
@@ -59,7 +85,7 @@ def test_same_grid_passes():
 def test_builtin_schemes():
     six = get_scheme("six_class")
     assert six.codes == [1, 2, 3, 4, 5, 6] and six.code_of("water") == [4]
-    wh = SCHEMES["wuhan"]
+    wh = get_scheme("wuhan")
     assert wh.code_of("construction") == [4] and wh.code_of("water") == [6] and "low confidence" in wh.label(5)
     with pytest.raises(ConfigError, match="class_scheme"):
         get_scheme("nope")
@@ -99,6 +125,17 @@ def test_map_uses_the_rasters_own_legend():
     plain.attrs = {k: v for k, v in six.attrs.items() if k != "class_scheme"}
     (panel,) = map_figures("plain", plain, new_id=lambda: next(ids), scheme_table=get_scheme("wuhan"))
     assert panel.legend.source == "codes" and panel.caveats    # never the study's legend by default
+
+
+def test_unknown_legend_is_an_error_not_default_colours():
+    from restoreplan.core.legend import legend_of
+
+    lulc = make_raster(np.array([[1, 2], [3, 4]], np.uint8), nodata=15)
+    lulc.attrs["class_scheme"] = "no_such_legend"
+    with pytest.raises(ConfigError, match="no_such_legend"):
+        legend_of(lulc)
+    lulc.attrs["class_scheme"] = "wuhan"           # a dataset's legend, registered by restoreplan.datasets
+    assert legend_of(lulc).as_dict()[4] == "built-up"
 
 
 def test_reclassify_unmapped_lists_all_codes():

@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restoreplan.landuse.drivers import (
-    _slope_blocks,
-    _slope_kernel,
-    distance_to_classes,
-    slope_degrees,
-)
+from restoreplan.core.spatial import _slope_blocks, horn_slope_kernel
+from restoreplan.landuse.drivers import class_distances, slope_degrees
 
 from .conftest import make_raster
 
@@ -20,7 +16,7 @@ def test_slope_of_a_plane():
     xx = np.tile(np.arange(6, dtype=np.float32) * 30.0, (5, 1))
     s = slope_degrees(make_raster(xx))
     np.testing.assert_allclose(s.values[:, 1:-1], 45.0, atol=1e-4)
-    assert s.attrs["units"] == "degree"
+    assert s.attrs["units"] == "degrees"
 
 
 def test_slope_nan_stays_nan_and_neighbours_defined():
@@ -34,7 +30,7 @@ def test_distance_to_class():
     lu = np.ones((5, 5), np.uint8)
     lu[0, 0] = 4
     lu[4, 4] = 0  # nodata
-    d = distance_to_classes(make_raster(lu, nodata=0), {"dist_builtup": 4})["dist_builtup"].values
+    d = class_distances(make_raster(lu, nodata=0), {"dist_builtup": 4})["dist_builtup"].values
     assert d[0, 0] == 0.0
     assert d[0, 3] == pytest.approx(90.0)
     assert d[3, 4] == pytest.approx(30.0 * np.hypot(3, 4))
@@ -45,5 +41,5 @@ def test_slope_in_row_blocks_equals_whole_grid():
     rng = np.random.default_rng(0)
     z = (rng.random((130, 40)) * 100).astype(np.float32)
     z[rng.random(z.shape) < 0.05] = np.nan
-    whole = _slope_kernel(z, 30.0, 30.0)
-    assert np.array_equal(_slope_blocks(z, 30.0, 30.0, rows=16), whole, equal_nan=True)
+    whole = horn_slope_kernel(z, 30.0, 30.0)
+    assert np.array_equal(_slope_blocks(z, 30.0, 30.0, "degrees", rows=16), whole, equal_nan=True)

@@ -30,6 +30,7 @@ def wuhan_maps(wuhan):
     return a, b
 
 
+@pytest.mark.realdata
 def test_wuhan_reproduces_2013_counts(wuhan_maps):
     a, b = wuhan_maps
     n = transition_counts(a, b)
@@ -43,6 +44,7 @@ def test_wuhan_reproduces_2013_counts(wuhan_maps):
     assert n.sum(axis=0).tolist() == WUHAN_2013
 
 
+@pytest.mark.realdata
 def test_wuhan_one_more_step(wuhan_maps):
     a, b = wuhan_maps
     d = markov_demand(a, b, steps=1)
@@ -50,6 +52,7 @@ def test_wuhan_one_more_step(wuhan_maps):
     assert d.sum() == 5_325_725
 
 
+@pytest.mark.realdata
 def test_wuhan_fractional_step_warns_and_keeps_total(wuhan_maps):
     a, b = wuhan_maps
     with pytest.warns(AssumptionWarning):
@@ -113,3 +116,16 @@ def test_integer_steps_equal_repeated_products():
     two = project_counts({1: 1000, 2: 1000}, p, steps=2, round_result=False)
     one = project_counts(project_counts({1: 1000, 2: 1000}, p, round_result=False), p, round_result=False)
     np.testing.assert_allclose(two.to_numpy(), one.to_numpy())
+
+
+def test_hindcast_demand_is_the_end_counts_and_steps_zero():
+    from restoreplan.landuse import hindcast_demand, markov_demand
+
+    from .conftest import make_raster
+
+    a = make_raster(np.array([[1, 1, 2], [2, 3, 0]], np.uint8), nodata=0)
+    b = make_raster(np.array([[1, 2, 2], [3, 3, 3]], np.uint8), nodata=0)
+    h = hindcast_demand(a, b)
+    assert h.to_dict() == {1: 1, 2: 2, 3: 2}  # the (1, 2) cell is nodata in `a`, so not counted
+    assert markov_demand(a, b, steps=0).to_dict() == h.to_dict()
+    assert markov_demand(a, b, steps=1).sum() == h.sum()

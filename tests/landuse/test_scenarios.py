@@ -349,3 +349,13 @@ def test_registered_scenario_rules_step_on_the_demo_region():
     forced = out["forced"]
     gained = int((s == WATER).sum()) - int(d.loc[WATER, "start"])
     assert gained == int(forced.loc[forced["to_class"] == str(WATER), "changed"].sum())
+
+
+def test_zone_codes_keep_only_the_zone_values():
+    """Subsidence zones 1–3 stay; 0, nodata and any other code mean outside (0)."""
+    from restoreplan.landuse.scenarios import _zone_codes
+
+    start = make_raster(np.ones((2, 3), np.uint8))
+    zones = make_raster(np.array([[0, 1, 2], [3, 7, 255]], np.uint8), nodata=255)
+    np.testing.assert_array_equal(_zone_codes(zones, start, (2, 3)), [[0, 1, 2], [3, 0, 0]])
+    np.testing.assert_array_equal(_zone_codes(None, start, (2, 3)), np.zeros((2, 3)))

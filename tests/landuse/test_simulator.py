@@ -50,7 +50,9 @@ def test_fitted_attributes(fitted, synthetic_pair):
     assert np.all(np.isnan(dp.values[:, :4, -4:]))  # nodata corner
     assert np.all(dp.sel({"class": 3}).values[np.isfinite(dp.sel({"class": 3}).values)] == 0)  # 3 never expands
     c = fitted.driver_contribution_
-    assert list(c.columns) == ["dist_core", "dist_road", "noise"]
+    assert fitted.feature_names_in_ == ["dist_core", "dist_road", "noise"]
+    assert list(c.columns[:3]) == ["dist_core", "dist_road", "noise"]
+    assert {"distance_to_1", "share_of_2"} <= set(c.columns)  # derived from the start map
     assert abs(c.loc[2].sum() - 1) < 1e-9 and c.loc[2, "noise"] < max(c.loc[2, "dist_core"], c.loc[2, "dist_road"])
     assert fitted.neighborhood_weights_.loc[2] == 1.0
     assert int(fitted.expansion_.values.max()) == 2

@@ -65,3 +65,23 @@ def test_custom_rule_table_validates_and_bad_one_is_reported():
         ScenarioSimulationParams(scenarios=["ID", "XX"])
     with pytest.raises(ValidationError):
         ScenarioSimulationParams(scenarios=["ID", "ID"])
+
+
+def test_hindcast_step_scores_start_to_end_beside_baselines(synthetic_pair):
+    from restoreplan.core.errors import ConfigError
+    from restoreplan.landuse.steps import _simulation_step
+
+    start, end, drivers, water = synthetic_pair
+    kw = dict(steps=1.0, n_estimators=10, sample_rate=0.5, neighborhood=3, seed=0)
+    res = _simulation_step(start, end, dict(drivers), constraint=water, mode="hindcast", **kw)
+    acc = res["accuracy"].set_index("model")
+    assert list(acc.index) == ["simulation", "probability_ranking", "no_change"]
+    sim = acc.loc["simulation"]
+    assert 0 < sim["fom"] < 1 and sim["kappa"] < 1  # not the fake perfect score of simulating end → end
+    assert acc.loc["no_change", "fom"] == 0
+    v = end.values != 255
+    codes, counts = np.unique(end.values[v], return_counts=True)
+    out = res["simulated"].values
+    assert dict(zip(*np.unique(out[out != 255], return_counts=True))) == dict(zip(codes, counts))
+    with pytest.raises(ConfigError, match="hindcast"):
+        _simulation_step(start, end, dict(drivers), observed=end, mode="forecast", **kw)

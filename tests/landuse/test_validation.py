@@ -72,16 +72,33 @@ def wuhan_03_13(wuhan):
     return a, b
 
 
-def test_wuhan_fom_extremes(wuhan_03_13):
+@pytest.fixture(scope="module")
+def wuhan_gross_change(wuhan):
+    """Cells valid in both maps whose class changed 2003 -> 2013, counted with rasterio alone
+    (each file's own nodata), independently of restoreplan's readers."""
+    import rasterio
+
+    with rasterio.open(wuhan / "lulc" / "wh2003_refy.tif") as fa, \
+            rasterio.open(wuhan / "lulc" / "wh2013_refy.tif") as fb:
+        x, y = fa.read(1), fb.read(1)
+        valid = (x != fa.nodata) & (y != fb.nodata)
+    return int(np.count_nonzero(valid & (x != y))), int(np.count_nonzero(valid))
+
+
+@pytest.mark.realdata
+def test_wuhan_fom_extremes(wuhan_03_13, wuhan_gross_change):
     a, b = wuhan_03_13
+    changed, common = wuhan_gross_change
+    assert 0 < changed < common
     perfect = figure_of_merit(a, b, b)
     assert (perfect.A, perfect.C, perfect.D) == (0, 0, 0)
-    assert perfect.B == 1_315_037  # gross change 2003 -> 2013 on the 5,325,725 common cells
+    assert perfect.B == changed  # every observed change is simulated: hits only
     assert perfect.fom == 1.0 and perfect.kappa == pytest.approx(1.0)
-    null = figure_of_merit(a, b, a)  # the "no change" model
-    assert (null.A, null.B, null.C, null.D) == (1_315_037, 0, 0, 0) and null.fom == 0.0
+    null = figure_of_merit(a, b, a)  # the "no change" model: every change is a miss
+    assert (null.A, null.B, null.C, null.D) == (changed, 0, 0, 0) and null.fom == 0.0
 
 
+@pytest.mark.realdata
 def test_wuhan_kappa_matches_direct_formula(wuhan_03_13):
     a, b = wuhan_03_13
     av, bv = a.values.astype(int), b.values.astype(int)
@@ -94,8 +111,45 @@ def test_wuhan_kappa_matches_direct_formula(wuhan_03_13):
     assert kappa(b, a) == pytest.approx(kappa(a, b), rel=1e-12)  # symmetric in the two maps
 
 
-def test_per_class_fom_sums(wuhan_03_13):
+@pytest.mark.realdata
+def test_per_class_fom_sums(wuhan_03_13, wuhan_gross_change):
     a, b = wuhan_03_13
     per = fom_per_class(a, b, b)
     assert (per["fom"] == 1.0).all()
-    assert per["B"].sum() == 1_315_037
+    assert per["B"].sum() == wuhan_gross_change[0]
+
+
+def test_kappa_simulation_and_change_by_hand():
+    from restoreplan.landuse.validation import _kappa_change_kernel, _kappa_simulation_kernel
+
+    s0 = np.array([1, 1, 1, 1, 2, 2, 2, 2])
+    o = np.array([1, 1, 2, 2, 2, 2, 2, 1])
+    s = np.array([1, 2, 2, 1, 2, 2, 1, 2])
+    # p_o = 4/8; p_e|T = 1/2·(p(s=1|1)p(a=1|1) + p(s=2|1)p(a=2|1)) + 1/2·(p(s=1|2)p(a=1|2) + p(s=2|2)p(a=2|2))
+    pe = 0.5 * (0.5 * 0.5 + 0.5 * 0.5) + 0.5 * (0.25 * 0.25 + 0.75 * 0.75)
+    assert _kappa_simulation_kernel(s0, o, s) == pytest.approx((0.5 - pe) / (1 - pe))
+    # change maps: observed change at 2, 3, 7; simulated change at 1, 2, 6 -> [[3, 2], [2, 1]]
+    po, pe2 = 4 / 8, (5 * 5 + 3 * 3) / 64
+    assert _kappa_change_kernel(s0, o, s) == pytest.approx((po - pe2) / (1 - pe2))
+    # the null model (no change) scores 0 on both
+    assert _kappa_simulation_kernel(s0, o, s0) == pytest.approx(0.0)
+    assert _kappa_change_kernel(s0, o, s0) == pytest.approx(0.0)
+
+
+def test_validate_simulation_rows_and_baselines(synthetic_pair):
+    import restoreplan.landuse as lu
+
+    start, end, drivers, water = synthetic_pair
+    v = end.values[end.values != 255]
+    codes, counts = np.unique(v, return_counts=True)
+    demand = dict(zip(codes.tolist(), counts.tolist()))
+    sim = lu.LandUseSimulator(seed=0, n_jobs=1, min_samples_per_class=200, n_estimators=10).fit(start, end, dict(drivers))
+    out = sim.simulate(start, demand=demand, constraint=water)
+    t = lu.validate_simulation(start, end, out, model=sim, demand=demand, constraint=water)
+    assert list(t.index) == ["simulation", "probability_ranking", "no_change"]
+    assert t.loc["no_change", "fom"] == 0 and t.loc["no_change", "kappa_simulation"] == pytest.approx(0.0)
+    assert t.loc["simulation", "kappa_simulation"] > 0 and t.loc["simulation", "kappa_change"] > 0
+    f = lu.figure_of_merit(start, end, out)
+    assert t.loc["simulation", "fom"] == pytest.approx(f.fom) and t.loc["simulation", "kappa"] == pytest.approx(f.kappa)
+    rk = sim.simulate(start, demand=demand, constraint=water, allocation="ranking")
+    assert t.loc["probability_ranking", "fom"] == pytest.approx(lu.figure_of_merit(start, end, rk).fom)

@@ -119,3 +119,31 @@ def test_model_objective_equals_marxan_score_everywhere(p):
         r = m.A @ v
         assert (r >= m.row_lower - 1e-9).all() and (r <= m.row_upper + 1e-9).all()
         assert (v >= m.col_lower - 1e-12).all() and (v <= m.col_upper + 1e-12).all()
+
+
+def test_unit_costs_fold_locked_edges_by_hand():
+    """line3 with unit 1 locked in and unit 3 locked out, BLM 2: edge (1,2) b=1 to a selected unit
+    costs 2·(1 − x_2) (−2 on x_2, +2 constant); edge (2,3) b=2 to an unselected unit costs 4·x_2;
+    unit 1's own boundary 0.5 costs 2·0.5 = 1. No edge keeps a y variable."""
+    from restoreplan.optimize.compile import _unit_costs
+
+    from .conftest import line3
+
+    p = line3(status=(2, 0, 3))
+    cx, offset, edges = _unit_costs(p, np.array([1.0, np.nan, 0.0]))
+    np.testing.assert_allclose(cx, [1 + 1.0, 2 - 2 + 4, 3])
+    assert offset == 2.0 and edges.size == 0
+
+
+def test_builder_numbers_rows_and_columns_in_order():
+    from restoreplan.optimize.compile import _Builder
+
+    b = _Builder()
+    assert b.cols("x", np.ones(3), np.zeros(3), np.ones(3), integer=True) == 0
+    assert b.cols("y", np.ones(2), np.zeros(2), np.ones(2), integer=False) == 3
+    b.rows_("r1", [0, 0], [0, 3], [1.0, -1.0], np.zeros(1), np.full(1, np.inf))
+    b.rows_("r2", [0, 1], [1, 4], [2.0, 3.0], np.zeros(2), np.ones(2))
+    m = b.model(offset=0.5, edge_index=np.zeros(0, np.int64), sign=1.0, boundary="abs")
+    np.testing.assert_array_equal(m.A.toarray(), [[1, 0, 0, -1, 0], [0, 2, 0, 0, 0], [0, 0, 0, 0, 3]])
+    assert m.blocks == {"x": slice(0, 3), "y": slice(3, 5)} and m.row_blocks == {"r1": slice(0, 1), "r2": slice(1, 3)}
+    np.testing.assert_array_equal(m.integrality, [1, 1, 1, 0, 0])

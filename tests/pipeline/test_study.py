@@ -57,7 +57,7 @@ def test_structural_errors_all_collected(tmp_path):
     p.write_text('[study]\nseed = "x"\nbogus = 1\n[layers.a]\nkind = "nominal"\npath = "a.tif"\n')
     with pytest.raises(ConfigError) as ei:
         load_study(p)
-    assert len(ei.value.problems) == 3  # seed type, unknown key, bad kind
+    assert len(ei.value.problems) == 4  # seed type, unknown key, bad kind (structure), and no steps (semantics)
 
 
 def test_bad_references(tiny_study):

@@ -320,13 +320,23 @@ def test_demand_revised_priority_on_demo_region():
     assert "potential restoration area — carbon storage" in html and "<img" in html and "Area per grade" in html
 
 
-def test_jenks_edges_match_the_shared_classifier():
-    # the faster sampling path must give exactly the breaks of services.classify (same seeded sample)
-    from restoreplan.priority.cost import jenks_edges
-    from restoreplan.services.classify import jenks_breaks
+def test_jenks_scores_are_the_brute_force_optimal_classes():
+    """Table 2 Jenks scores (GDP, up) equal the classes of the split of the sorted values into k
+    contiguous classes with the least within-class sum of squares, found by trying every split."""
+    import itertools
 
-    x = np.random.default_rng(3).gamma(2.0, 10.0, 25_000)
-    x[7] = np.nan
-    for seed in (0, 5):
-        np.testing.assert_array_equal(jenks_edges(x, 5, max_exact=2_000, seed=seed),
-                                      jenks_breaks(x, 5, max_exact=2_000, seed=seed))
+    from restoreplan.priority.cost import indicator_scores
+
+    rng = np.random.default_rng(11)
+    for trial in range(5):
+        v = rng.permutation(rng.choice(np.arange(1, 200), 12, replace=False)).astype(np.float64)
+        srt = np.sort(v)
+        best, best_cuts = np.inf, None
+        for cuts in itertools.combinations(range(1, 12), 2):     # k = 3 classes
+            b = (0, *cuts, 12)
+            ssd = sum(((srt[a:c] - srt[a:c].mean()) ** 2).sum() for a, c in itertools.pairwise(b))
+            if ssd < best - 1e-9:
+                best, best_cuts = ssd, cuts
+        expected = 1 + np.searchsorted(srt[list(best_cuts)], v, side="right")   # class of each value
+        got = indicator_scores(k=3, gdp=make_raster(v.astype(np.float32).reshape(3, 4)))["gdp"].values
+        np.testing.assert_array_equal(got.reshape(-1), expected, err_msg=f"trial {trial}: {v}")

@@ -87,6 +87,7 @@ def test_dask_chunked_equals_numpy():
     np.testing.assert_allclose(lz.values, ref.values, rtol=1e-6)
 
 
+@pytest.mark.realdata
 def test_anchor_parity(invest_anchors):
     """InVEST 3.20.2 Willamette sample: per pixel <= 1e-4 t/ha (observed 0), totals to 1e-6 relative."""
     import rasterio

@@ -245,6 +245,7 @@ def test_dask_chunked_equals_numpy(quirks):
         np.testing.assert_array_equal(lz[v].values, ref[v].values)
 
 
+@pytest.mark.realdata
 def test_anchor_parity_full_run(invest_anchors):
     """InVEST 3.20.2 Willamette sample (cur + fut, access vector): |diff| <= 1e-5 (observed 0)."""
     import geopandas as gpd

@@ -51,6 +51,7 @@ def _datastack(folder: Path, model_root: Path, args: dict, **extra) -> Path:
     return p
 
 
+@pytest.mark.realdata
 def test_carbon_matches_anchor(invest_anchors, tmp_path, run):
     root = invest_anchors / "carbon"
     a = json.loads((root / "args.json").read_text())
@@ -68,6 +69,7 @@ def test_carbon_matches_anchor(invest_anchors, tmp_path, run):
     np.testing.assert_allclose(got["Total"], exp["Total"], rtol=1e-6)
 
 
+@pytest.mark.realdata
 def test_habitat_quality_matches_anchor_from_the_anchor_json(invest_anchors, tmp_path, run):
     # the anchor's own args.json: paths relative to the JSON, threat paths relative to the threats table
     root = invest_anchors / "habitat_quality"
@@ -83,6 +85,7 @@ def test_habitat_quality_matches_anchor_from_the_anchor_json(invest_anchors, tmp
         np.testing.assert_allclose(got["rarity_value"], exp["rarity_value"], rtol=0, atol=1e-12)
 
 
+@pytest.mark.realdata
 def test_habitat_quality_optional_args_empty(invest_anchors, tmp_path, run):
     root = invest_anchors / "habitat_quality"
     a = json.loads((root / "args.json").read_text())
@@ -98,6 +101,7 @@ def test_habitat_quality_optional_args_empty(invest_anchors, tmp_path, run):
     assert np.nanmax(q - full) <= 1e-6 and np.nanmean(q) < np.nanmean(full)
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize("case", ["byhand", "willamette"])
 def test_annual_water_yield_matches_anchor(invest_anchors, tmp_path, run, case):
     root = invest_anchors / "annual_water_yield"
@@ -119,6 +123,7 @@ def test_annual_water_yield_matches_anchor(invest_anchors, tmp_path, run, case):
         np.testing.assert_allclose(got["wyield_vol"], exp["wyield_vol"], rtol=1e-6)
 
 
+@pytest.mark.realdata
 def test_missing_code_fails_cleanly_and_writes_nothing(invest_anchors, tmp_path, run):
     root = invest_anchors / "carbon"
     a = json.loads((root / "args.json").read_text())
@@ -135,6 +140,7 @@ def test_missing_code_fails_cleanly_and_writes_nothing(invest_anchors, tmp_path,
     assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.realdata
 def test_failure_while_writing_leaves_no_partial_output(invest_anchors, tmp_path, monkeypatch):
     from restoreplan.services import invest_compat
     from restoreplan.services.invest_compat import load_args

@@ -117,6 +117,13 @@ class ChainResult:
     def __getitem__(self, key):
         return self.products[key]
 
+    def timed(self, label: str, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)``, its wall-clock seconds recorded as ``timings[label]``."""
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.timings[label] = round(time.perf_counter() - t0, 3)
+        return out
+
     def timing_table(self) -> pd.DataFrame:
         """Seconds per step, in order, with the total."""
         df = pd.DataFrame({"step": list(self.timings), "seconds": list(self.timings.values())})
@@ -205,13 +212,7 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
         raise ConfigError(message("lulc", "a land-use series with a `time` dim of ≥ 3 years",
                                   f"dims {dict(lulc.sizes)}", "stack the years (layer reference without @year)"))
     res = SupplyDemandZoningResult()
-    P, T = res.products, res.timings
-
-    def timed(label, fn):
-        t0 = time.perf_counter()
-        out = fn()
-        T[label] = round(time.perf_counter() - t0, 3)
-        return out
+    P, timed = res.products, res.timed
 
     # 1 supply / demand / balance; only the labels used below are computed and kept
     def matrix():

@@ -23,6 +23,7 @@ import xarray as xr
 
 from ..core.errors import ConfigError, ConstantInputWarning, message
 from ..core.grid import cell_area_m2
+from ..core.compute import materialize
 
 __all__ = ["class_areas_hm2", "es_total_sensitivity", "linear_total", "sensitivity_coefficients"]
 
@@ -94,7 +95,7 @@ def class_areas_hm2(lulc: xr.DataArray) -> pd.Series:
         if int(lo) >= 0:  # non-negative codes: a bincount reduction, never the whole raster
             codes, counts = class_counts(lulc, nodata=nod)
             return pd.Series(counts * a, index=pd.Index(codes.astype(np.int64), name="lucode"), name="area_hm2")
-    arr = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
+    arr = materialize(lulc)
     vals = arr[arr != nod] if nod is not None else arr.ravel()
     codes, counts = np.unique(vals, return_counts=True)
     return pd.Series(counts * a, index=pd.Index(codes.astype(np.int64), name="lucode"), name="area_hm2")

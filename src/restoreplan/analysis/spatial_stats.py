@@ -22,6 +22,7 @@ from ..core.errors import (
     NodataWarning,
     message,
 )
+from ..core.compute import as_float, materialize
 
 __all__ = ["morans_i", "morans_i_array", "neighbour_sum"]
 
@@ -146,10 +147,7 @@ def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
     if not np.issubdtype(x.dtype, np.floating):
         if not np.issubdtype(x.dtype, np.integer) and x.dtype != bool:
             raise DataError(message("x", "numeric values", f"dtype {x.dtype}", "convert the raster"))
-        nod = x.rio.nodata
-        vals = x.astype(np.float64)
-        if nod is not None:
-            vals = vals.where(x != nod)
+        vals = as_float(x)
     extra = [d for d in vals.dims if d not in ("y", "x")]
     vals = vals.transpose(*extra, "y", "x")
     rows = []
@@ -159,7 +157,7 @@ def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
         if sl.chunks:
             res = _morans_i_lazy(sl.data, contiguity=contiguity, transform=transform, alternative=alternative)
         else:
-            res = morans_i_array(np.asarray(sl.data), contiguity=contiguity, transform=transform,
+            res = morans_i_array(materialize(sl), contiguity=contiguity, transform=transform,
                                  alternative=alternative)
         label = {d: (vals[d].values[i] if d in vals.coords else i) for d, i in zip(extra, key)}
         rows.append({**label, **res, "contiguity": contiguity, "transform": transform})

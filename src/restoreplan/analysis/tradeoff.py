@@ -82,7 +82,7 @@ def scenario_esv(lulc: xr.DataArray, *, equivalents: pd.DataFrame, equivalent_va
                                   "stack the maps with xr.concat(maps, dim='scenario')"))
     e = esv(lulc, equivalents=equivalents, equivalent_value=equivalent_value, mapping=mapping, **esv_kwargs)
     sums = e.astype(np.float64).sum(dim=("y", "x"), skipna=True) * float(scale)
-    sums = sums.compute() if hasattr(sums.data, "compute") else sums
+    sums = sums.compute()
     if dim is None:
         sums = sums.expand_dims(scenario=["scenario"])
         dim = "scenario"

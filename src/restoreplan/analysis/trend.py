@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from ..core.compute import as_float
 from ..core.errors import ConfigError, DataError, InputError, LowPowerWarning, message
 from ..core.finalize import finalize
 from ..core.legend import set_class_labels
@@ -191,12 +192,7 @@ def trend(stack: xr.DataArray, *, time: Literal["index", "coord"] = "index", alp
     t = trend_time_axis(coord, time)
     if np.unique(t).size != t.size:
         raise DataError(message(dim, "distinct time values", f"{t.tolist()}", "drop duplicated years"))
-    y = stack
-    if not np.issubdtype(y.dtype, np.floating):
-        nod = stack.rio.nodata if ("x" in stack.dims and "y" in stack.dims) else None
-        y = stack.astype(np.float64)
-        if nod is not None:
-            y = y.where(stack != nod)
+    y = as_float(stack)
     if y.chunks is not None:
         y = y.chunk({dim: -1})
     outs = xr.apply_ufunc(_trend_kernel, y, input_core_dims=[[dim]], output_core_dims=[[], [], [], []],

@@ -15,18 +15,26 @@ import time
 
 import click
 
-from .options import out_option
+from .options import out_option, overwrite_option, strict_option
 
 __all__ = ["command"]
 
 
-def _run(model: str, args_json: str, out: str, args_key: str, cog: bool) -> None:
+def _run(model: str, args_json: str, out: str, args_key: str, cog: bool, overwrite: bool = False,
+         strict: bool = False) -> None:
+    import warnings
+
+    from ..core.errors import PlausibilityWarning
+    from ..io import check_out_dir
     from ..services.invest_compat import load_args
     from ..services.invest_runs import MODELS
 
     t0 = time.perf_counter()
+    check_out_dir(out, overwrite=overwrite)
+    if strict:
+        warnings.filterwarnings("error", category=PlausibilityWarning)
     args, _ = load_args(args_json, key=args_key)
-    files = MODELS[model](args, out, fast=not cog)
+    files = MODELS[model](args, out, fast=not cog, overwrite=overwrite)
     for name in sorted(files):
         click.echo(str(files[name]))
     click.echo(f"{model}: {len(files)} file(s) in {time.perf_counter() - t0:.2f} s", err=True)
@@ -48,9 +56,11 @@ def command():
 @out_option
 @_args_key
 @_cog
-def carbon(args_json, out, args_key, cog):
+@overwrite_option
+@strict_option
+def carbon(args_json, out, args_key, cog, overwrite, strict):
     """InVEST Carbon: c_storage_bas/alt, c_change_bas_alt, npv_alt, raster_values_summary.csv."""
-    _run("carbon", args_json, out, args_key, cog)
+    _run("carbon", args_json, out, args_key, cog, overwrite, strict)
 
 
 @command.command(name="habitat-quality")
@@ -58,9 +68,11 @@ def carbon(args_json, out, args_key, cog):
 @out_option
 @_args_key
 @_cog
-def habitat_quality(args_json, out, args_key, cog):
+@overwrite_option
+@strict_option
+def habitat_quality(args_json, out, args_key, cog, overwrite, strict):
     """InVEST Habitat Quality: deg_sum_c/f, quality_c/f, rarity_c/f (.tif and .csv)."""
-    _run("habitat-quality", args_json, out, args_key, cog)
+    _run("habitat-quality", args_json, out, args_key, cog, overwrite, strict)
 
 
 @command.command(name="annual-water-yield")
@@ -68,6 +80,8 @@ def habitat_quality(args_json, out, args_key, cog):
 @out_option
 @_args_key
 @_cog
-def annual_water_yield(args_json, out, args_key, cog):
+@overwrite_option
+@strict_option
+def annual_water_yield(args_json, out, args_key, cog, overwrite, strict):
     """InVEST Annual Water Yield: fractp, aet, wyield, (sub)watershed_results_wyield.csv."""
-    _run("annual-water-yield", args_json, out, args_key, cog)
+    _run("annual-water-yield", args_json, out, args_key, cog, overwrite, strict)

@@ -18,8 +18,9 @@ import warnings
 import click
 
 # Nothing heavy at import time (numpy, xarray, dask, ...): `restoreplan --help` must start fast. The
-# error classes are imported when a command fails, the library inside each command.
-from .options import chunks_option, json_option, out_option, scheduler_option, seed_option, workers_option
+# error classes are imported when a command runs, the library inside each command.
+from .options import (chunks_option, json_option, out_option, overwrite_option, scheduler_option, seed_option,
+                      strict_option, workers_option)
 
 __all__ = ["main", "cli"]
 
@@ -55,19 +56,121 @@ class _Group(click.Group):
         return None
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except Exception as e:
-            from ..core.errors import RestorePlanError
+        from ..core.errors import PlausibilityWarning, RestorePlanError, plain
 
-            if not isinstance(e, RestorePlanError) or (ctx.obj and ctx.obj.get("debug")):
+        debug = bool(ctx.params.get("debug"))
+        with _signals_as_interrupts(), _one_line_warnings():
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
                 raise
-            click.echo(f"error: {e}", err=True)
-            problems = getattr(e, "problems", None)
-            if problems and (len(problems) > 1 or problems[0] != str(e)):
-                for p in problems:
-                    click.echo(f"  - {p}", err=True)
-            ctx.exit(getattr(e, "exit_code", 1))
+            except RestorePlanError as e:
+                if debug or (ctx.obj and ctx.obj.get("debug")):
+                    raise
+                click.echo(f"error: {plain(str(e))}", err=True)
+                problems = getattr(e, "problems", None)
+                if problems and (len(problems) > 1 or problems[0] != str(e)):
+                    for p in problems:
+                        click.echo(f"  - {plain(p)}", err=True)
+                ctx.exit(getattr(e, "exit_code", 1))
+            except PlausibilityWarning as w:   # raised as an error under --strict
+                if debug or (ctx.obj and ctx.obj.get("debug")):
+                    raise
+                click.echo(f"error: {plain(str(w))} (an error because of --strict)", err=True)
+                ctx.exit(1)
+            except KeyboardInterrupt as e:
+                sig = getattr(e, "signal_name", "SIGINT")
+                click.echo(f"error: interrupted by {sig}; nothing was written (outputs appear only when a command "
+                           "completes)", err=True)
+                code = 143 if sig == "SIGTERM" else 130
+                _exit_now_if_threads_linger(code)
+                ctx.exit(code)
+            except Exception as e:  # noqa: BLE001 - never a bare traceback (unless --debug)
+                if debug or (ctx.obj and ctx.obj.get("debug")):
+                    raise
+                click.echo("error: " + _unexpected(e), err=True)
+                ctx.exit(1)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, delivered like Ctrl-C so every temporary output is removed on the way out."""
+
+    signal_name = "SIGTERM"
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts():
+    """Handle SIGTERM like SIGINT (KeyboardInterrupt) while a command runs; restore the old handler after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _term(signum, frame):
+        raise _Terminated()
+
+    old = signal.signal(signal.SIGTERM, _term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Print every warning as one clean line, ``warning: …`` (no source line, no file:line)."""
+    from ..core.errors import plain
+
+    seen: set[str] = set()
+
+    def _show(msg, category, filename, lineno, file=None, line=None):
+        text = plain(str(msg)).strip()
+        if text in seen:
+            return
+        seen.add(text)
+        click.echo(f"warning: {text}", err=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show
+        for mod in ("dask", "distributed", "rioxarray", "rasterio", "pyproj", "numba", "sklearn", "xarray"):
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=mod)
+            warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module=mod)
+            warnings.filterwarnings("ignore", category=FutureWarning, module=mod)
+        yield
+
+
+def _exit_now_if_threads_linger(code: int) -> None:
+    """After an interrupt, a solver thread (HiGHS, a C++ thread) may still be running and would block
+    or abort (SIGABRT) the interpreter's shutdown; the temporary outputs are already removed, so leave
+    at once with the interrupt's exit code."""
+    import os
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.current_thread() and t.is_alive()]
+    if others:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _unexpected(e: BaseException) -> str:
+    """Four-part text for an exception restoreplan did not anticipate (OS and library errors)."""
+    from ..core.errors import message
+
+    fn = getattr(e, "filename", None)
+    if isinstance(e, UnicodeDecodeError):
+        return message("input file", "UTF-8 text", f"bytes that are not UTF-8 ({e.reason} at byte {e.start})",
+                       "save the file as UTF-8")
+    if isinstance(e, OSError) and fn:
+        return message(str(fn), "a file or folder restoreplan can use", f"{type(e).__name__}: {e.strerror or e}",
+                       "check the path and its permissions")
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return message("the command's inputs", "inputs restoreplan can process",
+                   f"an unexpected {type(e).__name__}" + (f" ({text[:200]})" if text else ""),
+                   "check the inputs named above; run with --debug for the traceback and report it as a bug "
+                   "if the inputs are right")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,18 +185,34 @@ def cli(ctx, debug):
 
 @contextlib.contextmanager
 def _quiet_warnings():
-    """During a run, warnings are recorded per step (manifest + report) instead of interleaving the progress bar."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+    """During a run, warnings are recorded per step (manifest + report) instead of interleaving the
+    progress bar; the summary prints them at the end. If the run fails, they are printed before the error."""
+    from ..core.errors import plain
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except BaseException:
+            seen = set()
+            for w in caught:
+                if issubclass(w.category, (UserWarning, RuntimeWarning)) and str(w.message) not in seen:
+                    seen.add(str(w.message))
+                    click.echo(f"warning: {plain(str(w.message))}", err=True)
+            raise
 
 
 def _warning_summary(manifest: dict) -> None:
+    from ..core.errors import plain
+
     n = 0
+    for w in manifest.get("input_warnings", []):
+        n += 1
+        click.echo(f"warning [inputs] {w['category']}: {plain(w['message'])}", err=True)
     for s in manifest.get("steps", []):
         for w in s.get("warnings", []):
             n += 1
-            click.echo(f"warning [{s['id']}] {w['category']}: {w['message']}", err=True)
+            click.echo(f"warning [{s['id']}] {w['category']}: {plain(w['message'])}", err=True)
     if n:
         click.echo(f"{n} warning(s); they are also in manifest.json and report.html", err=True)
 
@@ -116,6 +235,7 @@ def demo(out, size, seed, methods, workers, chunks):
     from ..pipeline.demo import run_demo
 
     t0 = time.perf_counter()
+    seed = 0 if seed is None else seed
     with _quiet_warnings():
         res = run_demo(out, size=size, seed=seed, methods=list(methods) or None, progress=True,
                        workers=workers, chunks=chunks)
@@ -138,15 +258,24 @@ def demo(out, size, seed, methods, workers, chunks):
 @scheduler_option
 @chunks_option
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
-def run(study, out, seed, workers, scheduler, chunks, no_report):
-    """Run a study file (TOML): every step, outputs, manifest.json and report.html."""
+@overwrite_option
+@strict_option
+def run(study, out, seed, workers, scheduler, chunks, no_report, overwrite, strict):
+    """Run a study file (TOML): every step, outputs, manifest.json and report.html.
+
+    --out must be a new or empty folder (or pass --overwrite to replace it whole); it appears only
+    when the whole run succeeds. --seed overrides [study] seed only when given.
+    """
+    from ..io import check_out_dir
     from ..pipeline.config import load_study
     from ..pipeline.runner import run_study
 
     st = load_study(study)
+    check_out_dir(out, overwrite=overwrite)
     with _quiet_warnings():
         res = run_study(st, out, seed=seed, workers=workers, scheduler=scheduler, chunks=chunks, progress=True,
-                        report=False if no_report else None, command=f"run {study}")
+                        report=False if no_report else None, command=f"run {study}", overwrite=overwrite,
+                        strict=strict)
     _warning_summary(res.manifest)
     click.echo(f"run: {len(res.results)} step(s), {len(res.files)} file(s) written to {res.out_dir}")
 

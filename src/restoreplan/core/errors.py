@@ -13,6 +13,9 @@ written against plain Python exceptions keeps working (the rasterio convention).
 
 from __future__ import annotations
 
+import re
+import warnings
+
 __all__ = [
     "RestorePlanError",
     "InputError",
@@ -27,13 +30,35 @@ __all__ = [
     "LowPowerWarning",
     "NodataWarning",
     "AssumptionWarning",
+    "PlausibilityWarning",
     "message",
+    "plain",
+    "did_you_mean",
+    "implausible",
 ]
 
 
+_NP_REPR = re.compile(r"\bnp\.(?:float|int|uint|complex)(?:\d+)?\(([^()]*)\)|\bnp\.(?:bool_|str_)\(([^()]*)\)")
+
+
+def plain(text: str) -> str:
+    """Drop numpy scalar reprs from a message: ``np.float64(30.0)`` → ``30.0``, ``np.int64(3)`` → ``3``."""
+    return _NP_REPR.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), str(text))
+
+
 def message(name: str, expected: str, got: str, fix: str) -> str:
-    """Return the four-part error text: input name, expected, got, fix."""
-    return f"`{name}`: expected {expected}; got {got}. Fix: {fix}"
+    """Return the four-part error text: input name, expected, got, fix (numbers printed plainly)."""
+    return plain(f"`{name}`: expected {expected}; got {got}. Fix: {fix}")
+
+
+def did_you_mean(word: str, choices, *, n: int = 3) -> str:
+    """``"did you mean 'x'?"`` for the closest of ``choices`` (empty string when none is close)."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 class RestorePlanError(Exception):
@@ -97,3 +122,13 @@ class NodataWarning(RestorePlanWarning):
 
 class AssumptionWarning(RestorePlanWarning):
     """A default rests on an assumption or an unverified published number."""
+
+
+class PlausibilityWarning(RestorePlanWarning):
+    """An input is readable but implausible (all nodata, out of its documented range, unknown codes,
+    unreachable targets): results would be silently wrong. ``--strict`` turns it into an error."""
+
+
+def implausible(name: str, expected: str, got: str, fix: str, *, stacklevel: int = 2) -> None:
+    """Warn (:class:`PlausibilityWarning`) with the four-part message; ``--strict`` makes it an error."""
+    warnings.warn(message(name, expected, got, fix), PlausibilityWarning, stacklevel=stacklevel + 1)

@@ -90,20 +90,19 @@ def compare_grids(a: GridSpec, b: GridSpec) -> list[str]:
 
 
 def cell_area_m2(da: xr.DataArray, *, name: str = "raster") -> float:
-    """Area of one cell in m² from the transform, |a·e| (raises on a geographic CRS)."""
+    r"""Area of one cell in m², :math:`|a \cdot e|` from the transform of a projected CRS in metres.
+
+    Raises :class:`CRSError` (via :func:`require_projected`) on a missing or geographic CRS, a CRS in
+    another length unit (e.g. US survey feet: every ``*_m`` parameter would be off by 3.28×), and a
+    CRS whose linear unit cannot be read, instead of assuming metres.
+    """
     require_projected(da, name=name)
     t = da.rio.transform()
-    unit_factor = 1.0
-    crs = da.rio.crs
-    try:
-        unit_factor = float(crs.linear_units_factor[1])
-    except Exception:
-        unit_factor = 1.0
-    return abs(t.a * t.e) * unit_factor**2
+    return abs(t.a * t.e)
 
 
 def require_projected(da: xr.DataArray, *, name: str = "raster") -> None:
-    """Raise :class:`CRSError` unless the raster has a projected CRS (units of length)."""
+    """Raise :class:`CRSError` unless the raster has a projected CRS in metres."""
     crs = da.rio.crs
     if crs is None:
         raise CRSError(message(name, "a raster with a CRS", "no CRS",
@@ -112,6 +111,18 @@ def require_projected(da: xr.DataArray, *, name: str = "raster") -> None:
         raise CRSError(message(name, "a projected CRS in metres (areas and distances are computed)",
                                f"geographic CRS {_short_crs(crs.to_wkt())}",
                                f"reproject it, e.g. rp.io.reproject({name}, 'EPSG:32650')"))
+    try:
+        unit, factor = crs.linear_units_factor
+        factor = float(factor)
+    except Exception as e:  # noqa: BLE001 - rasterio raises its own CRSError for an unknown unit
+        raise CRSError(message(name, "a projected CRS whose linear unit is known (metres per unit)",
+                               f"a CRS whose unit cannot be read ({e})",
+                               f"reproject it to a metre-based CRS, e.g. rp.io.reproject({name}, 'EPSG:32650')")
+                       ) from None
+    if not np.isfinite(factor) or abs(factor - 1.0) > 1e-9:
+        raise CRSError(message(name, "a projected CRS in metres (every *_m parameter, area and distance is in "
+                               "metres)", f"a projected CRS in {unit} (1 unit = {factor:g} m)",
+                               f"reproject it to a metre-based CRS, e.g. rp.io.reproject({name}, 'EPSG:32650')"))
 
 
 def check_same_grid(**rasters: xr.DataArray) -> None:

@@ -1,13 +1,14 @@
 """Land-use legends: class tables (code, name, group, colour) and reclassification between schemes.
 
-Built-in schemes
-----------------
+Built-in scheme
+---------------
 ``six_class``  — the 6-class scheme of the seed studies (Chinese national classification, level 1):
                  1 cropland, 2 forest, 3 grassland, 4 water, 5 construction, 6 barren.
-``wuhan``      — the 7 codes of ``data/wuhan_plus`` (PLUS test data). The legend is INFERRED from
-                 the data (see that README): 2 forest, 3 cropland, 4 built-up and 6 water are
-                 reliable; 1, 5 and 7 are low-confidence guesses.
-``wuhan_to_six_class`` maps the Wuhan codes onto the 6-class scheme.
+
+Legends of particular datasets live with the dataset and register themselves here with
+:func:`register_scheme` and :func:`register_reclass` (e.g. :mod:`restoreplan.datasets.wuhan`:
+``wuhan`` and ``wuhan_to_six_class``); :mod:`restoreplan.datasets` is imported on the first lookup
+of a name that is not registered yet, so study files can name them.
 
 Class rasters that are not land use (tiers, grades, trend and coupling classes, zones, rings,
 natural-breaks classes, selections, masks) record their own legend with :func:`set_class_labels`
@@ -29,7 +30,7 @@ import xarray as xr
 from .errors import ConfigError, message
 
 __all__ = ["ClassTable", "get_scheme", "SCHEMES", "reclassify", "RECLASS", "RECLASS_SCHEME", "Legend",
-           "set_class_labels", "copy_legend", "legend_of", "binary_labels"]
+           "set_class_labels", "copy_legend", "legend_of", "binary_labels", "register_reclass", "register_scheme"]
 
 GROUPS = ("cropland", "forest", "grassland", "water", "construction", "barren")
 
@@ -92,24 +93,37 @@ SCHEMES: dict[str, ClassTable] = {
     "six_class": ClassTable(pd.DataFrame(
         {"name": ["cropland", "forest", "grassland", "water", "construction land", "barren land"],
          "group": list(GROUPS)}, index=pd.Index([1, 2, 3, 4, 5, 6], name="code")), name="six_class"),
-    "wuhan": ClassTable(pd.DataFrame(
-        {"name": ["minor class 1 (possibly grassland/other; inferred, low confidence)", "forest",
-                  "cropland", "built-up", "minor class 5 (possibly bare land/construction site; low confidence)",
-                  "water", "minor class 7 (possibly grassland/shrub/orchard; low confidence)"],
-         "group": ["grassland", "forest", "cropland", "construction", "barren", "water", "grassland"]},
-        index=pd.Index([1, 2, 3, 4, 5, 6, 7], name="code")), name="wuhan"),
 }
 
 #: Reclassification tables between schemes: {name: {from_code: to_code}}.
-RECLASS: dict[str, dict[int, int]] = {
-    "wuhan_to_six_class": {1: 3, 2: 2, 3: 1, 4: 5, 5: 6, 6: 4, 7: 3},
-}
+RECLASS: dict[str, dict[int, int]] = {}
 #: The legend (scheme) of the output codes of each table in :data:`RECLASS`.
-RECLASS_SCHEME: dict[str, str] = {"wuhan_to_six_class": "six_class"}
+RECLASS_SCHEME: dict[str, str] = {}
+
+
+def register_scheme(table: ClassTable) -> ClassTable:
+    """Make ``table`` available by its name to :func:`get_scheme` (and study files' ``class_scheme``)."""
+    SCHEMES[table.name] = table
+    return table
+
+
+def register_reclass(name: str, mapping: Mapping[int, int], *, scheme: str) -> None:
+    """Make the code mapping ``name`` available to :func:`reclassify`; its output codes follow ``scheme``."""
+    RECLASS[name] = {int(k): int(v) for k, v in mapping.items()}
+    RECLASS_SCHEME[name] = scheme
+
+
+def _load_dataset_legends(name: str, table: dict) -> None:
+    """Import the dataset modules (which register their legends) before saying ``name`` is unknown."""
+    if name not in table:
+        import importlib
+
+        importlib.import_module("restoreplan.datasets")
 
 
 def get_scheme(name: str) -> ClassTable:
-    """A built-in class table by name (``six_class``, ``wuhan``)."""
+    """A registered class table by name (``six_class``, or a dataset's, e.g. ``wuhan``)."""
+    _load_dataset_legends(name, SCHEMES)
     if name not in SCHEMES:
         raise ConfigError(message("class_scheme", f"one of {sorted(SCHEMES)} or a CSV path", repr(name),
                                   "use a built-in scheme name or give a CSV with code,name,group"))
@@ -145,6 +159,7 @@ def reclassify(lulc: xr.DataArray, mapping: Mapping[int, int] | str, *, nodata: 
     the study's ``class_scheme``.
     """
     if isinstance(mapping, str):
+        _load_dataset_legends(mapping, RECLASS)
         if mapping not in RECLASS:
             raise ConfigError(message("mapping", f"a dict or one of {sorted(RECLASS)}", repr(mapping), "pass a dict"))
         target = RECLASS_SCHEME.get(mapping)
@@ -259,6 +274,7 @@ def legend_of(da: xr.DataArray, *, scheme_table: "ClassTable | None" = None) -> 
         return Legend("class_labels", tuple(codes), tuple(labels[c] for c in codes), tuple(colors))
     name = da.attrs.get("class_scheme")
     if name:
+        _load_dataset_legends(str(name), SCHEMES)   # a dataset's legend (e.g. wuhan) is registered on import
         if scheme_table is not None and name not in SCHEMES:
             table = scheme_table
         elif str(name).lower().endswith(".csv"):

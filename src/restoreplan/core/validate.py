@@ -10,6 +10,7 @@ import xarray as xr
 
 from .errors import ConfigError, DataError, InputError, message
 from .grid import check_same_grid, require_projected
+from .compute import materialize
 
 __all__ = [
     "check_raster",
@@ -18,6 +19,7 @@ __all__ = [
     "check_table_columns",
     "check_range",
     "collect",
+    "warn_out_of_range",
 ]
 
 
@@ -53,7 +55,7 @@ def check_aligned(**rasters: xr.DataArray) -> None:
 
 def valid_codes(lulc: xr.DataArray) -> np.ndarray:
     """Unique valid class codes of a categorical raster (nodata removed). Computes."""
-    arr = np.asarray(lulc.data if not hasattr(lulc.data, "compute") else lulc.data.compute())
+    arr = materialize(lulc)
     nod = lulc.rio.nodata
     vals = np.unique(arr)
     if nod is not None:
@@ -106,3 +108,33 @@ def collect(checks: Iterable) -> list[str]:
         except RestorePlanError as e:
             problems.append(str(e))
     return problems
+
+
+def _range_kernel(block: np.ndarray, *, label: str, lo, hi, unit: str, fix: str) -> np.ndarray:
+    from .errors import implausible
+
+    with np.errstate(invalid="ignore"):
+        finite = block[np.isfinite(block)] if np.issubdtype(block.dtype, np.floating) else block.ravel()
+    if finite.size:
+        mn, mx = float(finite.min()), float(finite.max())
+        if (lo is not None and mn < lo) or (hi is not None and mx > hi):
+            rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+            implausible(label, f"values in {rng}{unit}", f"values from {mn:g} to {mx:g}", fix, stacklevel=3)
+    return block
+
+
+def warn_out_of_range(da: xr.DataArray, *, name: str, lo: float | None = None, hi: float | None = None,
+                      unit: str = "", fix: str = "") -> xr.DataArray:
+    """Warn (:class:`~restoreplan.core.errors.PlausibilityWarning`) when valid values leave [lo, hi].
+
+    numpy-backed rasters are checked now; dask-backed ones are checked block by block when they are
+    computed (the returned DataArray carries the check, so nothing is computed here). Returns ``da``
+    (numpy) or the checked DataArray (dask), values unchanged.
+    """
+    fix = fix or f"check the units of `{name}` (rescale it into the documented range)"
+    kw = dict(label=name, lo=lo, hi=hi, unit=f" {unit}" if unit else "", fix=fix)
+    data = da.data
+    if hasattr(data, "map_blocks"):
+        return da.copy(data=data.map_blocks(_range_kernel, dtype=data.dtype, **kw))
+    _range_kernel(np.asarray(data), **kw)
+    return da

@@ -12,6 +12,7 @@ from .dashihe import dashihe as dashihe  # the Dashihe study example data (the f
 from .demo import DemoRegion, demo_grid, demo_region, demo_region_lazy
 from .examples import marxan_example
 from .fields import CLASSES, YEARS
+from . import wuhan  # registers the Wuhan bundle's legend and code mapping
 
 __all__ = ["CLASSES", "YEARS", "DashiheData", "DemoRegion", "dashihe", "demo_grid", "demo_region",
-           "demo_region_lazy", "marxan_example"]
+           "demo_region_lazy", "marxan_example", "wuhan"]

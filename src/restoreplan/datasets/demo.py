@@ -293,7 +293,7 @@ def demo_region(size: int = 500, seed: int = 0, *, chunks: int | None = None) ->
           near towns and roads; steep cropland is reforested.
         * ``ndvi`` {2000, 2010, 2020}: 1; -1..1 (class mean plus noise).
         * ``dem``: m; ~35..900 (hills between river valleys; rivers on the valley floor).
-        * ``slope``: degree; 0..90 (Horn, from ``dem`` with 30 m cells).
+        * ``slope``: degrees; 0..90 (Horn, from ``dem`` with 30 m cells).
         * ``population``: persons/km2; 0..~40000. ``gdp``: 1e4 yuan/km2.
         * ``precipitation``: mm/a; 900..1400. ``et0``: mm/a; 700..1100.
         * ``soil_depth``: mm; 250..1800. ``pawc``: 1; 0.05..0.30. ``npp``: gC m-2 a-1; 0..~1100.

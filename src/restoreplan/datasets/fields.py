@@ -58,7 +58,7 @@ LAYER_SPECS: dict[str, dict] = {
         "description": "elevation above sea level, ~35..900 m",
     },
     "slope": {
-        "units": "degree",
+        "units": "degrees",
         "kind": "continuous",
         "description": "slope from the DEM (Horn, 30 m cells), 0..90",
     },
@@ -581,17 +581,7 @@ class Tile:
             arr = self.ndvi(year)
         elif name.startswith("threat_"):
             arr = self.threat(name[len("threat_") :])
-        elif name in (
-            "dem",
-            "slope",
-            "population",
-            "gdp",
-            "precipitation",
-            "et0",
-            "soil_depth",
-            "pawc",
-            "npp",
-        ):
+        elif name in FIELD_LAYERS:
             arr = getattr(self, name)
         else:
             raise KeyError(name)
@@ -657,18 +647,13 @@ class SampleTile(Tile):
         return self.d_road == 0
 
 
+#: Layers that are a field of the window (attribute of the same name).
+FIELD_LAYERS = ("dem", "slope", "population", "gdp", "precipitation", "et0", "soil_depth", "pawc", "npp")
+
 TILE_LAYERS = (
     "lulc",
     "ndvi",
-    "dem",
-    "slope",
-    "population",
-    "gdp",
-    "precipitation",
-    "et0",
-    "soil_depth",
-    "pawc",
-    "npp",
+    *FIELD_LAYERS,
     "threat_construction",
     "threat_cropland",
     "threat_roads",

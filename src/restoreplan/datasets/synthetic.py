@@ -135,6 +135,10 @@ class ValueNoise:
 def horn_slope(dem_ext: np.ndarray, cell: float = CELL) -> np.ndarray:
     r"""Slope in degrees (Horn 1981) of the interior of a DEM padded by one cell on every side.
 
+    The interior cells have a full 3 × 3 window, so this is exactly
+    :func:`restoreplan.core.spatial.horn_slope_kernel` (the one slope implementation) cropped by its rim;
+    a cell whose window holds a NaN is NaN here (no NaN filling: the helper reports full windows only).
+
     Notes
     -----
     .. math:: \partial z/\partial x = ((c + 2f + i) - (a + 2d + g)) / (8\,\Delta),\quad
@@ -142,13 +146,17 @@ def horn_slope(dem_ext: np.ndarray, cell: float = CELL) -> np.ndarray:
 
     with the 3 x 3 window ``a b c / d e f / g h i`` and ``\Delta`` the cell size (m). Range [0, 90).
     """
-    z = dem_ext.astype(np.float64)
-    a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
-    d, f = z[1:-1, :-2], z[1:-1, 2:]
-    g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
-    dzdx = ((c + 2.0 * f + i) - (a + 2.0 * d + g)) / (8.0 * cell)
-    dzdy = ((g + 2.0 * h + i) - (a + 2.0 * b + c)) / (8.0 * cell)
-    return np.degrees(np.arctan(np.sqrt(dzdx * dzdx + dzdy * dzdy)))
+    from ..core.spatial import horn_slope_kernel
+
+    z = np.asarray(dem_ext, dtype=np.float64)
+    out = horn_slope_kernel(z, cell, cell, "degrees", dtype=np.float64)[1:-1, 1:-1]
+    full = np.ones(out.shape, bool)  # only cells whose whole 3 × 3 window is defined (no NaN filling)
+    ny, nx = out.shape
+    for dr in range(3):
+        for dc in range(3):
+            full &= np.isfinite(z[dr:dr + ny, dc:dc + nx])
+    out[~full] = np.nan
+    return out
 
 
 def densify(coords: np.ndarray, step: float) -> np.ndarray:

@@ -38,14 +38,21 @@ def align(da: xr.DataArray, *, like: xr.DataArray,
 
     ``resampling="auto"`` uses nearest for categorical layers and bilinear for continuous ones
     when the target is as fine or finer, and mode / average when the target is coarser.
-    Returns ``da`` itself when it is already on the grid.
+    When ``da`` is already on the grid (within the grid tolerance of 1e-6 cell) it is returned with
+    the coordinates of ``like`` (snapped, no resampling), so float noise in the coordinates cannot
+    make ``xr.Dataset``/``xr.align`` outer-join two layers of one grid into a doubled grid.
     """
     name = name or (da.name if isinstance(da.name, str) else "raster")
     if da.rio.crs is None:
         raise InputError(message(name, "a raster with a CRS to align", "no CRS",
                                  f"write its CRS first: {name}.rio.write_crs('EPSG:…')"))
     if not compare_grids(grid_of(like), grid_of(da)):
-        return da
+        if np.array_equal(da.x.values, like.x.values) and np.array_equal(da.y.values, like.y.values):
+            return da
+        out = da.assign_coords(x=like.x, y=like.y)
+        if like.rio.crs is not None:
+            out.rio.write_transform(like.rio.transform(), inplace=True)
+        return out
     cat = _is_categorical(da)
     if resampling == "auto":
         coarser = abs(like.rio.transform().a) > 1.5 * abs(da.rio.transform().a) if da.rio.crs == like.rio.crs else False

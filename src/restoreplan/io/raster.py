@@ -21,8 +21,10 @@ import xarray as xr
 
 from ..core.errors import InputError, message
 from .atomic import atomic_path
+from ..core.compute import materialize
 
-__all__ = ["read_raster", "write_raster", "class_counts", "raster_info", "valid_mask"]
+__all__ = ["read_raster", "write_raster", "class_counts", "raster_info", "valid_mask", "header_problems",
+           "data_problem", "crs_unit_problem"]
 
 Kind = Literal["categorical", "continuous", "auto"]
 
@@ -31,6 +33,100 @@ def _check_file(path: Path, name: str) -> None:
     if not path.exists():
         raise InputError(message(name, "an existing raster file", f"no file at {path}",
                                  "check the path (relative paths are relative to the study file)"))
+
+
+def _open_problem(path: Path, name: str, e: Exception) -> InputError:
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    size = path.stat().st_size if path.is_file() else None
+    got = f"{path}: an empty (0-byte) file" if size == 0 else f"{path} could not be read ({detail[:160]})"
+    return InputError(message(name, "a GDAL-readable raster (e.g. GeoTIFF)", got,
+                              "re-export or re-download the file; check that it is complete and not corrupt"))
+
+
+def data_problem(src, path: Path) -> str | None:
+    """Why the pixel data of an open dataset is incomplete (None when it is intact). Cheap.
+
+    For (Geo)TIFF files every block's byte range (``BLOCK_OFFSET_x_y`` + ``BLOCK_SIZE_x_y``) must lie
+    inside the file: a file truncated after its header fails here instead of half-way through a run.
+    Other formats: the last block row is read.
+    """
+    from rasterio.windows import Window
+
+    try:
+        if src.driver in ("GTiff", "COG"):
+            verdict = _tiff_blocks_problem(src, path.stat().st_size)
+            if verdict is not False:
+                return verdict   # None = intact, str = the problem
+        h = src.height
+        src.read(1, window=Window(0, max(h - 1, 0), src.width, 1))
+        src.read(1, window=Window(0, 0, src.width, 1))
+    except Exception as e:  # noqa: BLE001 - any read failure means the data is not usable
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return f"pixel data that cannot be read ({detail[:160]})"
+    return None
+
+
+def _tiff_blocks_problem(src, size: int):
+    """str problem, None if every block lies inside the file, False if offsets are not exposed."""
+    bh, bw = src.block_shapes[0]
+    ny, nx = -(-src.height // bh), -(-src.width // bw)
+    bands = range(1, src.count + 1) if src.interleaving is not None and src.interleaving.name == "BAND" else (1,)
+    for b in bands:
+        for yi in range(ny):
+            for xi in range(nx):
+                off = src.get_tag_item(f"BLOCK_OFFSET_{xi}_{yi}", "TIFF", bidx=b)
+                if off is None:
+                    if xi == 0 and yi == 0 and b == 1:
+                        return False
+                    continue
+                end = int(off) + int(src.get_tag_item(f"BLOCK_SIZE_{xi}_{yi}", "TIFF", bidx=b) or 0)
+                if end > size:
+                    return (f"a file cut short: block ({xi}, {yi}) of band {b} ends at byte {end:,} "
+                            f"but the file has {size:,} bytes")
+    return None
+
+
+def crs_unit_problem(crs) -> str | None:
+    """Why a projected CRS is unusable (its length unit is not the metre), or None."""
+    if crs is None or crs.is_geographic:
+        return None
+    try:
+        unit, factor = crs.linear_units_factor
+    except Exception:  # noqa: BLE001 - engineering/local CRS without a unit: nothing to check
+        return None
+    if abs(float(factor) - 1.0) > 1e-9:
+        return f"a projected CRS in {unit} (1 unit = {float(factor):g} m)"
+    return None
+
+
+def header_problems(path: Path, label: str, *, kind: str | None = None):
+    """(GridSpec or None, problems) from a raster's header, without loading it (plus the block check)."""
+    from ..core.grid import GridSpec
+
+    probs: list[str] = []
+    try:
+        with rasterio.open(path) as src:
+            grid = GridSpec(crs=src.crs.to_wkt() if src.crs else None, transform=src.transform,
+                            shape=(src.height, src.width))
+            dtype = np.dtype(src.dtypes[0])
+            if kind == "categorical" and not np.issubdtype(dtype, np.integer):
+                probs.append(message(label, "an integer raster for a categorical (land-use) layer",
+                                     f"{path.name} holds {dtype} values",
+                                     "convert it to an integer type (e.g. gdal_translate -ot Byte), "
+                                     "or declare the layer kind = \"continuous\""))
+            unit = crs_unit_problem(src.crs)
+            if unit:
+                probs.append(message(label, "a projected CRS in metres (every *_m parameter, area and distance "
+                                     "is in metres)", unit,
+                                     "reproject the file to a metre-based CRS (e.g. its UTM zone) with "
+                                     "gdalwarp -t_srs EPSG:326NN, or rp.io.reproject"))
+            bad = data_problem(src, path)
+            if bad:
+                probs.append(message(label, "a complete raster file", f"{path.name}: {bad}",
+                                     "re-export or re-download the file"))
+    except (rasterio.errors.RasterioError, OSError) as e:
+        return None, [str(_open_problem(path, label, e))]
+    return grid, probs
 
 
 def read_raster(path: str | os.PathLike, *, kind: Kind = "auto", chunks=None, name: str | None = None,
@@ -49,14 +145,15 @@ def read_raster(path: str | os.PathLike, *, kind: Kind = "auto", chunks=None, na
     path = Path(path)
     name = name or path.stem
     _check_file(path, name)
+    if path.is_dir():
+        raise InputError(message(name, "a raster file", f"{path} is a folder", "pass the raster file itself"))
     try:
         with rasterio.open(path) as src:
             dtype = np.dtype(src.dtypes[band - 1])
             count = src.count
             file_nodata = src.nodatavals[band - 1] if band <= src.count else None
-    except rasterio.errors.RasterioIOError as e:
-        raise InputError(message(name, "a GDAL-readable raster", f"{path} could not be opened ({e})",
-                                 "convert it to GeoTIFF or check that the file is not corrupt")) from e
+    except (rasterio.errors.RasterioError, OSError) as e:
+        raise _open_problem(path, name, e) from None
     if band > count:
         raise InputError(message(name, f"band {band}", f"a raster with {count} band(s)", "choose an existing band"))
     if kind == "auto":
@@ -101,7 +198,7 @@ def valid_mask(da: xr.DataArray) -> xr.DataArray:
 
 def class_counts(da: xr.DataArray) -> dict[int, int]:
     """Cells per class code of a categorical raster, nodata excluded. Computes the array."""
-    arr = np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
+    arr = materialize(da)
     nod = da.rio.nodata
     codes, counts = np.unique(arr, return_counts=True)
     out = {}
@@ -143,7 +240,22 @@ def raster_info(path: str | os.PathLike, *, categorical: bool | None = None,
     """
     path = Path(path)
     _check_file(path, path.name)
+    if path.is_dir():
+        raise InputError(message(path.name, "a raster file", f"{path} is a folder", "pass the raster file itself"))
+    try:
+        return _raster_info(path, categorical, class_scheme)
+    except InputError:
+        raise
+    except (rasterio.errors.RasterioError, OSError) as e:
+        raise _open_problem(path, path.name, e) from None
+
+
+def _raster_info(path: Path, categorical: bool | None, class_scheme: str | None) -> dict:
     with rasterio.open(path) as src:
+        bad = data_problem(src, path)
+        if bad:
+            raise InputError(message(path.name, "a complete raster file", f"{path}: {bad}",
+                                     "re-export or re-download the file"))
         crs = src.crs
         tags = src.tags()
         desc = src.descriptions[0] if src.descriptions else None

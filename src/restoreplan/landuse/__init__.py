@@ -2,12 +2,17 @@
 
 * :func:`transition_matrix`, :func:`markov_demand`, :func:`project_counts` — Markov demand.
 * :class:`LandUseSimulator` — ``fit(lulc_start, lulc_end, drivers)`` then ``simulate(...)``.
-* :func:`figure_of_merit`, :func:`kappa`, :func:`confusion_matrix` — accuracy of a simulation.
+* :func:`figure_of_merit`, :func:`kappa`, :func:`confusion_matrix` — accuracy of a simulation;
+  :func:`validate_simulation` — FoM, Kappa, OA, Kappa simulation beside the null and ranking baselines.
 * :mod:`restoreplan.landuse.drivers` — slope, distances and soil layers for the driver stack.
 """
 
+from . import drivers
+from .features import ConstraintWarning
+from .leas import SampleSizeWarning
 from .markov import (
     as_transition_frame,
+    hindcast_demand,
     largest_remainder_round,
     markov_demand,
     project_counts,
@@ -25,14 +30,24 @@ from .validation import (
     fom_from_components,
     fom_per_class,
     kappa,
+    kappa_change,
     kappa_from_confusion,
+    kappa_simulation,
     overall_accuracy,
+    validate_simulation,
 )
 
 __all__ = [
     "ScenarioRules", "adjust_transition_matrix", "apply_scenario", "load_rules", "preset", "stack_scenarios",
     "influence_radius", "ponding_mask", "subsidence", "subsidence_zones",
+    "ConstraintWarning",
     "ConvergenceWarning",
+    "SampleSizeWarning",
+    "drivers",
+    "hindcast_demand",
+    "kappa_change",
+    "kappa_simulation",
+    "validate_simulation",
     "FigureOfMerit",
     "LandUseSimulator",
     "as_transition_frame",

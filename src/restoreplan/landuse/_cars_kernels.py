@@ -58,7 +58,7 @@ def neighbour_counts(lu, ny, nx, K, half):
 
 @nb.njit(parallel=True, cache=True)
 def propose(cand, lu, prob, nbc, tm, w, dyn, gap, tau_scale, mu, sigma_r1, inv_window, key,
-            prop, seedflag):
+            prop, seedflag, test_combined):
     """Pass 1 (read-only on the map): roulette choice and threshold test for every candidate.
 
     prop[j] = chosen class index when the conversion passes the tests (else -1);
@@ -124,7 +124,8 @@ def propose(cand, lu, prob, nbc, tm, w, dyn, gap, tau_scale, mu, sigma_r1, inv_w
                 r1 = 0.0
             elif r1 > 2.0:
                 r1 = 2.0
-            if prob[i, c] > tau_scale * r1:
+            tv = ops[c] / dyn[c] if test_combined else prob[i, c]
+            if tv > tau_scale * r1:
                 prop[j] = c
                 if nbc[i, c] == 0:
                     seedflag[j] = 1
@@ -238,4 +239,23 @@ def complete(order_cells, order_class, lu, nbc, counts, demand, ny, nx, half):
         lu[i] = c
         changed += 1
         _move_neighbours(nbc, i, s, c, ny, nx, half)
+    return changed
+
+
+@nb.njit(cache=True)
+def rank_assign(order_cells, order_class, lu, counts, demand):
+    """Probability ranking: walk (cell, class) pairs in the given order and convert while the target
+    class still needs cells and the cell's class is above its demand (each cell at most once).
+    Returns cells changed."""
+    changed = 0
+    for j in range(order_cells.shape[0]):
+        i = order_cells[j]
+        c = order_class[j]
+        s = lu[i]
+        if s == c or counts[c] >= demand[c] or counts[s] <= demand[s]:
+            continue
+        counts[c] += 1
+        counts[s] -= 1
+        lu[i] = c
+        changed += 1
     return changed

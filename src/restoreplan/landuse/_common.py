@@ -9,22 +9,16 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ..core.compute import materialize
 from ..core.errors import DataError, message
 from ..core.validate import check_aligned, check_raster
 
 __all__ = ["as_codes", "common_classes", "valid_of"]
 
 
-def _values(da: xr.DataArray) -> np.ndarray:
-    data = da.data
-    if hasattr(data, "compute"):
-        data = data.compute()
-    return np.asarray(data)
-
-
 def valid_of(da: xr.DataArray) -> np.ndarray:
     """Boolean ndarray: True where the categorical raster holds a class (not ``.rio.nodata``)."""
-    arr = _values(da)
+    arr = materialize(da)
     nod = da.rio.nodata
     if nod is None:
         return np.ones(arr.shape, dtype=bool)
@@ -37,7 +31,7 @@ def as_codes(da: xr.DataArray, *, name: str) -> tuple[np.ndarray, np.ndarray]:
     if da.ndim != 2:
         raise DataError(message(name, "a 2-D (y, x) land-use raster", f"dims {da.dims}",
                                 f"select one year, e.g. {name}.sel(time=2010)"))
-    arr = _values(da)
+    arr = materialize(da)
     valid = valid_of(da)
     return arr.astype(np.int32), valid
 

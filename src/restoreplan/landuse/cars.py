@@ -44,7 +44,7 @@ import numpy as np
 from ..core.errors import ConfigError, message
 from . import _cars_kernels as kern
 
-__all__ = ["CarsResult", "adapt_driving_coefficient", "cars_allocate"]
+__all__ = ["CarsResult", "adapt_driving_coefficient", "cars_allocate", "ranking_allocate"]
 
 
 @dataclass
@@ -107,7 +107,8 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
                   patience: int = 5, stall_iter: int = 10, stall_window: int = 10,
                   stall_frac: float = 1e-3, stall_tau: float = 1e-3,
                   complete_demand: bool = True, max_iter: int = 300,
-                  seed: np.random.SeedSequence | int = 0, n_threads: int | None = 2) -> CarsResult:
+                  seed: np.random.SeedSequence | int = 0, n_threads: int | None = 2,
+                  threshold_on: str = "probability") -> CarsResult:
     """Allocate class demand on a map with CARS (numpy/numba kernel).
 
     Parameters
@@ -136,6 +137,10 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
     tol_frac, patience, stall_iter, max_iter : the other stopping rules (module docstring).
     seed : SeedSequence or int; one 64-bit key per iteration is drawn from it.
     n_threads : numba threads; the result does not depend on it (counter-based random numbers).
+    threshold_on : "probability" (PLUS: accept when P_ic > τ) or "combined" (accept when the
+        neighbourhood term P_ic·Ω_ic — the seed term P_ic·r·μ for a cell without c-neighbours —
+        exceeds τ, which holds new patches back until τ has decayed). On a Wuhan crop (2003 → 2013)
+        "combined" scored a lower FoM than "probability"; kept as a documented alternative.
 
     Returns
     -------
@@ -210,7 +215,7 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
             tau = delta ** d
             t_it = time.perf_counter()
             kern.propose(cand[:m], flat, p, nbc, tm, w, dyn, gap, tau, mu, sigma_r1, inv_window,
-                         keys[it], prop[:m], seedflag[:m])
+                         keys[it], prop[:m], seedflag[:m], threshold_on == "combined")
             changed, seeds = kern.apply(cand[:m], prop[:m], seedflag[:m], flat, nbc, counts, demand, keys[it],
                                         seed_budget, ny, nx, half, K)
             gap = demand - counts
@@ -256,3 +261,55 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
     return CarsResult(lu=out, iterations=it, converged=(s_prev == 0), stop_reason=reason,
                       residual_gap=demand - counts, changed=total_changed, seeds=total_seeds,
                       history=history, seconds=time.perf_counter() - t0)
+
+
+def ranking_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allowed: np.ndarray | None = None,
+                     conversion: np.ndarray | None = None) -> CarsResult:
+    """Probability-ranking allocation: the no-CA baseline of a simulation at equal demand.
+
+    Every admissible (cell, class) pair — cell free (``allowed``), its class above its demand, the
+    target class below its demand, the conversion allowed and :math:`P_{ik} > 0` — is ranked by
+    :math:`P_{ik}` alone (ties keep raster order, then class order); pairs are taken in decreasing
+    order while the target still needs cells and the cell's class is still above its demand; a
+    cell converts at most once. There is no neighbourhood, no randomness and no iteration, so
+    ``simulation FoM − ranking FoM`` measures what the cellular automaton adds to the same
+    probabilities. Same inputs as :func:`cars_allocate`; returns a :class:`CarsResult`
+    (``iterations`` = 1, ``seeds`` = 0).
+    """
+    t0 = time.perf_counter()
+    lu = np.asarray(lu)
+    ny, nx = lu.shape
+    N = ny * nx
+    K = prob.shape[0] if prob.ndim == 3 else prob.shape[1]
+    p = np.moveaxis(prob, 0, -1).reshape(N, K) if prob.ndim == 3 else prob
+    flat = np.ascontiguousarray(lu.reshape(-1), dtype=np.int8 if K < 127 else np.int16).copy()
+    valid = flat >= 0
+    demand = np.asarray(demand, dtype=np.int64)
+    if demand.shape != (K,) or demand.sum() != int(valid.sum()) or np.any(demand < 0):
+        raise ConfigError(message("demand", f"{K} non-negative counts summing to the {int(valid.sum())} valid cells",
+                                  f"{demand.tolist()} (sum {int(demand.sum())})",
+                                  "rescale the demand to the valid cells (largest-remainder rounding)"))
+    tm = np.ones((K, K), np.uint8) if conversion is None else (np.asarray(conversion) != 0).astype(np.uint8)
+    free = valid if allowed is None else (valid & np.asarray(allowed, dtype=bool).reshape(-1))
+    counts = np.bincount(flat[valid].astype(np.int64), minlength=K).astype(np.int64)
+    gap = demand - counts
+    src = np.flatnonzero(free & (gap[np.maximum(flat, 0)] < 0))
+    cells, cls, score = [], [], []
+    for c in np.flatnonzero(gap > 0):
+        sc = src[tm[flat[src], c] != 0]
+        pc = np.nan_to_num(p[sc, c].astype(np.float32))
+        keep = pc > 0
+        cells.append(sc[keep])
+        cls.append(np.full(int(keep.sum()), c, dtype=np.int64))
+        score.append(pc[keep])
+    changed = 0
+    if cells:
+        cells, cls = np.concatenate(cells), np.concatenate(cls)
+        order = np.lexsort((cls, cells, -np.concatenate(score)))
+        changed = int(kern.rank_assign(cells[order], cls[order], flat, counts, demand))
+    resid = demand - counts
+    out = flat.reshape(ny, nx).astype(lu.dtype if np.issubdtype(lu.dtype, np.signedinteger) else np.int16)
+    done = bool(np.all(resid == 0))
+    return CarsResult(lu=out, iterations=1, converged=done, stop_reason="demand met" if done else
+                      "no admissible conversion left", residual_gap=resid, changed=changed, seeds=0,
+                      history=[], seconds=time.perf_counter() - t0)

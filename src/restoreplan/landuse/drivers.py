@@ -3,8 +3,10 @@
 Every function returns a float32 DataArray on the input grid (NaN = nodata) with ``units``, ready
 to be stacked into the ``xr.Dataset`` of drivers that :class:`~restoreplan.landuse.LandUseSimulator`
 takes. Distances are Euclidean, in metres, from each cell centre to the nearest cell of the target
-(exact Euclidean distance transform, Maurer et al. 2003 as implemented in scipy.ndimage).
-These helpers compute their inputs (they need whole maps).
+(:func:`restoreplan.core.spatial.distance_to_classes`); slope is
+:func:`restoreplan.core.spatial.slope`. :class:`~restoreplan.landuse.LandUseSimulator` derives the
+standard drivers itself (``derive=``): slope, distance to each class and window shares of each class
+of the start map. These helpers compute their inputs (they need whole maps).
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ import xarray as xr
 from ..core.errors import DataError, message
 from ..core.finalize import like_raster
 from ..core.grid import require_projected
+from ..core.spatial import distance_to_classes, edt_kernel, slope
 from ..core.validate import check_aligned, check_raster
-from ._common import _values, as_codes
+from ..core.compute import materialize
+from ._common import as_codes
 
 __all__ = [
-    "distance_to_classes",
+    "class_distances",
+    "class_share_kernel",
+    "class_shares",
     "distance_to_mask",
     "distance_to_roads",
     "slope_degrees",
     "soil_codes",
-    "wuhan_drivers",
 ]
 
 
@@ -36,59 +41,16 @@ def _res(da: xr.DataArray) -> tuple[float, float]:
     return abs(t.e), abs(t.a)
 
 
-def _slope_kernel(z: np.ndarray, dy: float, dx: float) -> np.ndarray:
-    """Horn (1981) 3×3 slope in degrees.
-
-    A NaN or off-grid neighbour is extrapolated linearly through the centre from the opposite
-    neighbour (2·z − z_opposite; exact on planes), or takes the centre value if that is missing too.
-    """
-    z = z.astype(np.float64)
-    zp = np.pad(z, 1, mode="constant", constant_values=np.nan)
-    ny, nx = z.shape
-
-    def raw(dr: int, dc: int) -> np.ndarray:
-        return zp[1 + dr:1 + dr + ny, 1 + dc:1 + dc + nx]
-
-    def nb(dr: int, dc: int) -> np.ndarray:
-        v, opp = raw(dr, dc), raw(-dr, -dc)
-        fill = np.where(np.isnan(opp), z, 2.0 * z - opp)
-        return np.where(np.isnan(v), fill, v)
-
-    a, b, c = nb(-1, -1), nb(-1, 0), nb(-1, 1)
-    d, f = nb(0, -1), nb(0, 1)
-    g, h, i = nb(1, -1), nb(1, 0), nb(1, 1)
-    dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * dx)
-    dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * dy)
-    s = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
-    s[np.isnan(z)] = np.nan
-    return s.astype(np.float32)
-
-
-def _slope_blocks(z: np.ndarray, dy: float, dx: float, rows: int = 256) -> np.ndarray:
-    """:func:`_slope_kernel` over blocks of rows with a one-row halo (same result, small temporaries)."""
-    ny = z.shape[0]
-    out = np.empty(z.shape, dtype=np.float32)
-    for r0 in range(0, ny, rows):
-        r1 = min(ny, r0 + rows)
-        lo, hi = max(r0 - 1, 0), min(r1 + 1, ny)
-        out[r0:r1] = _slope_kernel(z[lo:hi], dy, dx)[r0 - lo:r0 - lo + (r1 - r0)]
-    return out
-
-
 def slope_degrees(dem: xr.DataArray, *, name: str = "slope") -> xr.DataArray:
-    r"""Slope in degrees from a DEM in metres (Horn 1981): :math:`\arctan\sqrt{z_x^2 + z_y^2}`, range [0, 90)."""
-    check_raster(dem, name="dem", kind="continuous")
-    require_projected(dem, name="dem")
-    dy, dx = _res(dem)
-    return like_raster(_slope_blocks(_values(dem), dy, dx), dem, name=name, units="degree")
+    r"""Slope in degrees from a DEM in metres: :func:`restoreplan.core.spatial.slope` (Horn 1981), [0, 90)."""
+    return slope(dem, units="degrees", name=name)
 
 
 def _edt(target: np.ndarray, dy: float, dx: float) -> np.ndarray:
-    from scipy import ndimage
-
+    """Distance to the True cells; all-NaN when there is none (an absent class has no distance)."""
     if not target.any():
         return np.full(target.shape, np.nan, dtype=np.float32)
-    return ndimage.distance_transform_edt(~target, sampling=(dy, dx)).astype(np.float32)
+    return edt_kernel(target, dy, dx)
 
 
 def distance_to_mask(mask: xr.DataArray, *, valid: xr.DataArray | None = None,
@@ -99,28 +61,58 @@ def distance_to_mask(mask: xr.DataArray, *, valid: xr.DataArray | None = None,
     """
     require_projected(mask, name="mask")
     dy, dx = _res(mask)
-    d = _edt(np.asarray(_values(mask), dtype=bool), dy, dx)
+    d = _edt(np.asarray(materialize(mask), dtype=bool), dy, dx)
     if valid is not None:
-        d[~np.asarray(_values(valid), dtype=bool)] = np.nan
+        d[~np.asarray(materialize(valid), dtype=bool)] = np.nan
     return like_raster(d, mask, name=name, units="m")
 
 
-def distance_to_classes(lulc: xr.DataArray, classes: Mapping[str, int | Iterable[int]]) -> xr.Dataset:
-    """One distance layer (m) per entry of ``classes`` (name → code or codes) from a categorical map.
+def class_distances(lulc: xr.DataArray, classes: Mapping[str, int | Iterable[int]] | None = None) -> xr.Dataset:
+    """One distance layer (m) per entry of ``classes`` (name → code or codes), as a Dataset.
 
-    Cells that are nodata in ``lulc`` are NaN.
+    Each layer is :func:`restoreplan.core.spatial.distance_to_classes` (exact EDT; nodata cells
+    NaN). Default ``classes``: every class present in ``lulc``, named ``dist_<code>``. A requested
+    class absent from the map raises (as ``distance_to_classes`` does).
     """
-    require_projected(lulc, name="lulc")
+    if classes is None:
+        codes, valid = as_codes(lulc, name="lulc")
+        classes = {f"dist_{int(c)}": int(c) for c in np.unique(codes[valid])}
+    return xr.Dataset({nm: distance_to_classes(lulc, classes=cl, name=nm) for nm, cl in classes.items()})
+
+
+def class_shares(lulc: xr.DataArray, *, radius: int = 2, classes: Iterable[int] | None = None) -> xr.Dataset:
+    r"""Share of each class in the (2r+1)² window around every cell (centre included), as a Dataset.
+
+    :math:`s_k(i) = \#\{j \in W_i : lulc_j = k\} / \#\{j \in W_i : lulc_j \text{ valid}\}`, range
+    [0, 1]; nodata cells do not count and get NaN. Layers are named ``share_<code>``.
+    """
     codes, valid = as_codes(lulc, name="lulc")
-    dy, dx = _res(lulc)
-    out = {}
-    for nm, cl in classes.items():
-        cl = [cl] if np.isscalar(cl) else list(cl)
-        target = np.isin(codes, cl) & valid
-        d = _edt(target, dy, dx)
-        d[~valid] = np.nan
-        out[nm] = like_raster(d, lulc, name=nm, units="m", source=f"distance to class(es) {cl}")
-    return xr.Dataset(out)
+    if classes is None:
+        classes = np.unique(codes[valid])
+    shares = class_share_kernel(codes, valid, np.asarray(list(classes)), radius)
+    return xr.Dataset({f"share_{int(c)}": like_raster(shares[k], lulc, name=f"share_{int(c)}", units="1")
+                       for k, c in enumerate(classes)})
+
+
+def class_share_kernel(codes: np.ndarray, valid: np.ndarray, classes: np.ndarray, radius: int) -> np.ndarray:
+    """(K, ny, nx) float32 window shares of ``classes`` (see :func:`class_shares`); box sums by
+    summed-area tables, exact for integer counts."""
+    if radius < 1:
+        raise DataError(message("share_radius", "a window radius ≥ 1 cell", repr(radius), "use e.g. 2 (5×5)"))
+    w = 2 * radius + 1
+
+    def box(m: np.ndarray) -> np.ndarray:
+        p = np.pad(m.astype(np.int32), ((radius + 1, radius), (radius + 1, radius)))
+        s = p.cumsum(0).cumsum(1)
+        return s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w]
+
+    n = box(valid).astype(np.float32)
+    n[n == 0] = 1.0
+    out = np.empty((len(classes),) + codes.shape, dtype=np.float32)
+    for k, c in enumerate(classes):
+        out[k] = box(valid & (codes == c)) / n
+        out[k][~valid] = np.nan
+    return out
 
 
 def distance_to_roads(roads, like: xr.DataArray, *, highway: Iterable[str] | None = None,
@@ -164,49 +156,3 @@ def soil_codes(soil: xr.DataArray, *, name: str = "soil") -> xr.DataArray:
     out = arr.astype(np.float32)
     out[~valid] = np.nan
     return like_raster(out, soil, name=name, units="1", kind="categorical_code")
-
-
-WUHAN_DISTANCES = {"dist_builtup": 4, "dist_water": 6, "dist_forest": 2}
-
-
-def wuhan_drivers(folder: str | os.PathLike, lulc_start: xr.DataArray, *, roads: bool = False,
-                  settlements: bool = False, distances: Mapping[str, int | Iterable[int]] | None = None
-                  ) -> xr.Dataset:
-    """The driver stack used for the Wuhan PLUS bundle (``data/wuhan_plus``).
-
-    DEM, slope (from the DEM), population, soil unit (code) and distances from ``lulc_start`` to
-    built-up (class 4), water (6) and forest (2) (``distances`` replaces that name → class
-    mapping). Optional: distance to OSM roads (motorway to
-    tertiary, OSM ≈ 2024, covers only the functional urban area: cells far outside it get the
-    distance to the nearest mapped road) and to GeoNames towns (≈ 2016).
-    """
-    from pathlib import Path
-
-    from ..io import read_raster
-
-    folder = Path(folder)
-    dem = read_raster(folder / "drivers" / "wh_df_dem.tif", kind="continuous", name="dem")
-    pop = read_raster(folder / "drivers" / "wh_Pop.tif", kind="continuous", name="population")
-    soil = read_raster(folder / "drivers" / "wh_soiltype.tif", kind="categorical", name="soil")
-    check_aligned(lulc_start=lulc_start, dem=dem, population=pop, soil=soil)
-    dem = dem.load().astype(np.float32, copy=False).assign_attrs(units="m")
-    pop = pop.load().astype(np.float32, copy=False).assign_attrs(units="persons/km² (undocumented in the source)")
-    layers = {"dem": dem, "slope": slope_degrees(dem), "population": pop,
-              "soil": soil_codes(soil)}
-    dist = distance_to_classes(lulc_start, WUHAN_DISTANCES if distances is None else distances)
-    layers.update({k: dist[k] for k in dist.data_vars})
-    if roads:
-        layers["dist_road"] = distance_to_roads(folder / "extra" / "roads" / "osm_roads_wuhan_fua8989.parquet",
-                                                lulc_start, highway=("motorway", "trunk", "primary", "secondary",
-                                                                     "tertiary"))
-    if settlements:
-        import geopandas as gpd
-        import pandas as pd
-
-        t = pd.read_csv(folder / "extra" / "settlements" / "geonames_places_wuhan_bbox.csv")
-        pts = gpd.GeoDataFrame(t, geometry=gpd.points_from_xy(t["lon"], t["lat"]), crs="EPSG:4326")
-        layers["dist_town"] = distance_to_roads(pts, lulc_start, name="dist_town")  # points burn the same way
-    ds = xr.Dataset({k: v.drop_vars("spatial_ref", errors="ignore") for k, v in layers.items()})
-    ds.rio.write_crs(lulc_start.rio.crs, inplace=True)  # inplace: no deep copy of the stack
-    ds.rio.write_transform(lulc_start.rio.transform(), inplace=True)
-    return ds

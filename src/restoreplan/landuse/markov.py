@@ -21,6 +21,7 @@ from ._common import aligned_pair, common_classes
 
 __all__ = [
     "as_transition_frame",
+    "hindcast_demand",
     "largest_remainder_round",
     "markov_demand",
     "project_counts",
@@ -202,8 +203,23 @@ def markov_demand(start: xr.DataArray, end: xr.DataArray, *, steps: float = 1.0,
     """Demand (cells per class) ``steps`` intervals after ``end``, from the start → end chain.
 
     Counts and transitions both use the cells valid in both maps, so the total is preserved.
+    ``steps=1`` is a *forecast* one interval past ``end`` (simulate it from ``end``); ``steps=0``
+    returns the end map's own counts — the demand of a *hindcast* that simulates ``start → end``
+    (same as :func:`hindcast_demand`).
     """
     n = transition_counts(start, end, classes=classes)
     p = pd.DataFrame(_row_normalise(n.to_numpy()), index=n.index, columns=n.columns)
     a_end = pd.Series(n.to_numpy().sum(axis=0), index=n.columns.rename("class"))
     return project_counts(a_end, p, steps=steps)
+
+
+def hindcast_demand(start: xr.DataArray, end: xr.DataArray, *, classes=None) -> pd.Series:
+    """Demand of a hindcast: the cells per class of ``end`` on the cells valid in both maps.
+
+    Simulating ``start`` → ``end`` with this demand and scoring against ``end`` isolates the
+    allocation skill (the quantity is right by construction). Equals ``a_start · P`` of the
+    start → end chain exactly, and :func:`markov_demand` with ``steps=0``. Use it on the start map
+    masked to the cells valid in both (e.g. ``start.where(end valid)``) so the totals match.
+    """
+    n = transition_counts(start, end, classes=classes)
+    return pd.Series(n.to_numpy().sum(axis=0), index=n.columns.rename("class"), name="count").astype(np.int64)

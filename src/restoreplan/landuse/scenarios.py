@@ -38,6 +38,7 @@ from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .markov import as_transition_frame, project_counts
+from ..core.compute import materialize
 
 __all__ = [
     "PRESETS",
@@ -160,9 +161,11 @@ def load_rules(spec: ScenarioRules | Mapping | str) -> ScenarioRules:
     try:
         return ScenarioRules.model_validate(dict(spec))
     except ValidationError as e:
-        probs = [message(f"scenario.{'.'.join(str(p) for p in err['loc'])}", "a valid scenario rule field",
-                         err["msg"], "see restoreplan.landuse.scenarios.ScenarioRules") for err in e.errors()]
-        raise ConfigError("; ".join(probs), probs) from e
+        from ..core.wording import validation_problems
+
+        probs = validation_problems(e, prefix="scenario", model=ScenarioRules,
+                                    fix="see restoreplan.landuse.scenarios.ScenarioRules")
+        raise ConfigError("; ".join(probs), probs) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -415,78 +418,16 @@ def apply_scenario(rules: ScenarioRules | Mapping | str, *, start: xr.DataArray,
     """
     r = load_rules(rules)
     lu0, valid = _codes_of(start, "start")
-    if transition_matrix is not None:
-        p_adj, tm = adjust_transition_matrix(transition_matrix, r, orientation=orientation)
-        codes = [int(c) for c in p_adj.index] if classes is None else [int(c) for c in classes]
-        if classes is not None:
-            p_adj = p_adj.reindex(index=codes, columns=codes)
-            tm = tm.reindex(index=codes, columns=codes)
-            if p_adj.isna().any().any():
-                raise ConfigError(message("classes", "codes that are rows of the transition matrix",
-                                          repr(codes), "drop `classes` or extend the matrix"))
-    else:
-        codes = sorted(set(np.unique(lu0[valid]).tolist()) | set(classes or []))
-        eye = pd.DataFrame(np.eye(len(codes)), index=pd.Index(codes, name="from"), columns=pd.Index(codes, name="to"))
-        p_adj, tm = adjust_transition_matrix(eye, r)
-    present = sorted(set(np.unique(lu0[valid]).tolist()) - set(codes))
-    if present:
-        raise DataError(message("start", f"class codes of the transition matrix {codes}", f"codes {present}",
-                                "add them to the matrix or reclassify the map"))
-    ny, nx = lu0.shape
-    if zones is not None:
-        check_aligned(start=start, zones=zones)
-        zv = np.asarray(zones.data.compute() if hasattr(zones.data, "compute") else zones.data)
-        zv = np.where(np.isin(zv, list(ZONES.values())), zv, 0).astype(np.int16)
-    else:
-        zv = np.zeros((ny, nx), np.int16)
+    p_adj, tm, codes = _scenario_matrices(r, lu0, valid, transition_matrix, classes, orientation)
+    zv = _zone_codes(zones, start, lu0.shape)
     ref = None
     if reference is not None:
         check_aligned(start=start, reference=reference)
         ref = _codes_of(reference, "reference")
-    lake = valid & (lu0 == r.lake_class)
-
-    # 4. overrides on the start map
-    lu = lu0.copy()
-    taken = np.zeros((ny, nx), bool)
-    rows = []
-    for i, ov in enumerate(r.of_kind(Override)):
-        dom, new = _override_kernel(lu0, valid, zv, ref, lake, ov, taken)
-        changed = dom & (lu != new)
-        lu[dom] = new[dom]
-        taken |= dom
-        rows.append({"override": i, "zones": ",".join(ov.zones), "to_class": str(ov.to_class),
-                     "cells": int(dom.sum()), "changed": int(changed.sum())})
-    forced = pd.DataFrame(rows, columns=["override", "zones", "to_class", "cells", "changed"])
-
-    # 3. locks
-    locked = taken.copy()
-    for lk in r.of_kind(Lock):
-        locked |= _zone_mask(zv, valid, lk.zones) & _select_cells(lu0, lk.classes, ())
-    if r.use_constraint and constraint is not None:
-        check_raster(constraint, name="constraint", kind="any", crs=False)
-        check_aligned(start=start, constraint=constraint)
-        cv = np.asarray(constraint.data.compute() if hasattr(constraint.data, "compute") else constraint.data)
-        free = np.isfinite(cv) & (cv > 0) if np.issubdtype(cv.dtype, np.floating) else cv > 0
-        cnod = constraint.rio.nodata
-        if cnod is not None and not (isinstance(cnod, float) and np.isnan(cnod)):
-            free &= cv != cnod
-        locked |= valid & ~free
-    locked &= valid
-
-    # 2. zonal restrictions → per-class stack; 5. zone multipliers
+    lu, taken, forced = _apply_overrides(r, lu0, valid, zv, ref)                       # 4. overrides
+    locked = _locked_cells(r, lu0, valid, zv, taken, constraint, start)                # 3. locks
+    restr, mult = _restrictions_and_multipliers(r, codes, lu, valid, zv)               # 2. and 5.
     k = len(codes)
-    restr = np.zeros((k, ny, nx), bool)
-    for rs in r.of_kind(Restriction):
-        if "all" in rs.zones:
-            continue
-        cells = _zone_mask(zv, valid, rs.zones) & _select_cells(lu, rs.from_classes, rs.exclude_from)
-        for j in np.flatnonzero(_select(codes, rs.to_classes, rs.exclude_to)):
-            restr[j] |= cells & (lu != codes[j])
-    mult = np.ones((k, ny, nx), np.float32)
-    for zm in r.of_kind(ZoneMultiplier):
-        cells = _zone_mask(zv, valid, zm.zones)
-        for j in np.flatnonzero(np.isin(codes, list(zm.classes))):
-            mult[j][cells] *= np.float32(zm.factor)
 
     nod = start.rio.nodata
     start_out = like_raster(np.where(valid, lu, nod if nod is not None else 0).astype(start.dtype), start,
@@ -513,6 +454,92 @@ def apply_scenario(rules: ScenarioRules | Mapping | str, *, start: xr.DataArray,
     return ScenarioInputs(name=r.name, transition_matrix=p_adj, conversion=tm, demand=demand, start=start_out,
                           locked=locked_da, constraint=constraint_da, restriction=restr_da, multiplier=mult_da,
                           probability=prob, forced=forced)
+
+
+def _scenario_matrices(r, lu0, valid, transition_matrix, classes, orientation):
+    """P′ and TM of the scenario (:func:`adjust_transition_matrix`) and the class codes; without a
+    matrix P′ is the identity over the start map's codes (and ``classes``)."""
+    if transition_matrix is not None:
+        p_adj, tm = adjust_transition_matrix(transition_matrix, r, orientation=orientation)
+        codes = [int(c) for c in p_adj.index] if classes is None else [int(c) for c in classes]
+        if classes is not None:
+            p_adj = p_adj.reindex(index=codes, columns=codes)
+            tm = tm.reindex(index=codes, columns=codes)
+            if p_adj.isna().any().any():
+                raise ConfigError(message("classes", "codes that are rows of the transition matrix",
+                                          repr(codes), "drop `classes` or extend the matrix"))
+    else:
+        codes = sorted(set(np.unique(lu0[valid]).tolist()) | set(classes or []))
+        eye = pd.DataFrame(np.eye(len(codes)), index=pd.Index(codes, name="from"), columns=pd.Index(codes, name="to"))
+        p_adj, tm = adjust_transition_matrix(eye, r)
+    present = sorted(set(np.unique(lu0[valid]).tolist()) - set(codes))
+    if present:
+        raise DataError(message("start", f"class codes of the transition matrix {codes}", f"codes {present}",
+                                "add them to the matrix or reclassify the map"))
+    return p_adj, tm, codes
+
+
+def _zone_codes(zones, start, shape) -> np.ndarray:
+    """int16 subsidence zone per cell (0 outside; codes other than the zones' are outside)."""
+    if zones is None:
+        return np.zeros(shape, np.int16)
+    check_aligned(start=start, zones=zones)
+    zv = materialize(zones)
+    return np.where(np.isin(zv, list(ZONES.values())), zv, 0).astype(np.int16)
+
+
+def _apply_overrides(r, lu0, valid, zv, ref):
+    """Overrides on the start map in order (the first that selects a cell wins): the new map, the
+    cells taken by an override, and the table of forced cells per override."""
+    lake = valid & (lu0 == r.lake_class)
+    lu = lu0.copy()
+    taken = np.zeros(lu0.shape, bool)
+    rows = []
+    for i, ov in enumerate(r.of_kind(Override)):
+        dom, new = _override_kernel(lu0, valid, zv, ref, lake, ov, taken)
+        changed = dom & (lu != new)
+        lu[dom] = new[dom]
+        taken |= dom
+        rows.append({"override": i, "zones": ",".join(ov.zones), "to_class": str(ov.to_class),
+                     "cells": int(dom.sum()), "changed": int(changed.sum())})
+    return lu, taken, pd.DataFrame(rows, columns=["override", "zones", "to_class", "cells", "changed"])
+
+
+def _locked_cells(r, lu0, valid, zv, taken, constraint, start) -> np.ndarray:
+    """Cells that never change: forced by an override, :class:`Lock` rules, and constraint = 0 (or
+    nodata) when the scenario uses the constraint."""
+    locked = taken.copy()
+    for lk in r.of_kind(Lock):
+        locked |= _zone_mask(zv, valid, lk.zones) & _select_cells(lu0, lk.classes, ())
+    if r.use_constraint and constraint is not None:
+        check_raster(constraint, name="constraint", kind="any", crs=False)
+        check_aligned(start=start, constraint=constraint)
+        cv = materialize(constraint)
+        free = np.isfinite(cv) & (cv > 0) if np.issubdtype(cv.dtype, np.floating) else cv > 0
+        cnod = constraint.rio.nodata
+        if cnod is not None and not (isinstance(cnod, float) and np.isnan(cnod)):
+            free &= cv != cnod
+        locked |= valid & ~free
+    return locked & valid
+
+
+def _restrictions_and_multipliers(r, codes, lu, valid, zv):
+    """(class, y, x) stacks: zonal restrictions (class not enterable at the cell) and zone multipliers."""
+    k = len(codes)
+    ny, nx = lu.shape
+    restr = np.zeros((k, ny, nx), bool)
+    for rs in r.of_kind(Restriction):
+        if "all" in rs.zones:
+            continue
+        cells = _zone_mask(zv, valid, rs.zones) & _select_cells(lu, rs.from_classes, rs.exclude_from)
+        for j in np.flatnonzero(_select(codes, rs.to_classes, rs.exclude_to)):
+            restr[j] |= cells & (lu != codes[j])
+    mult = np.ones((k, ny, nx), np.float32)
+    for zm in r.of_kind(ZoneMultiplier):
+        cells = _zone_mask(zv, valid, zm.zones)
+        for j in np.flatnonzero(np.isin(codes, list(zm.classes))):
+            mult[j][cells] *= np.float32(zm.factor)
+    return restr, mult
 
 
 def apply_zone_multipliers(probability: xr.DataArray, multiplier: xr.DataArray,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 from collections.abc import Mapping
@@ -27,9 +28,11 @@ from ..core.finalize import like_raster
 from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
-from .cars import cars_allocate
+from .cars import cars_allocate, ranking_allocate
+from .features import DERIVABLE, constraint_mask, driver_layers, feature_matrix
 from .leas import expansion_kernel, fit_leas, predict_leas
 from .markov import _crosstab_kernel, _row_normalise, as_transition_frame, largest_remainder_round
+from ..core.compute import materialize
 
 __all__ = ["ConvergenceWarning", "LandUseSimulator"]
 
@@ -38,39 +41,27 @@ class ConvergenceWarning(RestorePlanWarning):
     """CARS stopped before every class reached its demand (residual gaps are reported)."""
 
 
-def _driver_matrix(drivers: xr.Dataset, like: xr.DataArray, names: list[str] | None, valid: np.ndarray):
-    """(rows × drivers) float32 features of the cells valid in ``valid`` with every driver finite."""
-    if not isinstance(drivers, xr.Dataset):
-        raise InputError(message("drivers", "an xarray.Dataset with one 2-D variable per driver",
-                                 type(drivers).__name__, "build one with xr.Dataset({'dem': dem, ...})"))
-    names = list(drivers.data_vars) if names is None else names
-    missing = [n for n in names if n not in drivers.data_vars]
-    if missing:
-        raise ConfigError(message("drivers", f"the drivers used in fit {names}", f"missing {missing}",
-                                  "pass the same driver layers to simulate()"))
-    if not names:
-        raise ConfigError(message("drivers", "at least one driver layer", "an empty Dataset", "add driver layers"))
-    layers = []
-    ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
-    for n in names:
-        v = drivers[n]
-        if v.dims != ("y", "x"):
-            raise InputError(message(f"drivers.{n}", "a 2-D (y, x) layer", f"dims {v.dims}", "select one slice"))
-        if v.rio.crs is None and like.rio.crs is not None:
-            v = v.rio.write_crs(like.rio.crs)
-        check_aligned(lulc=like, **{f"drivers.{n}": v})
-        data = v.data.compute() if hasattr(v.data, "compute") else v.data
-        data = np.asarray(data, dtype=np.float32).reshape(-1)
-        nod = v.rio.nodata
-        if nod is not None and not np.isnan(nod):
-            data = np.where(data == np.float32(nod), np.nan, data)
-        ok &= np.isfinite(data)
-        layers.append(data)
-    # rows of the usable cells only: no full-grid feature matrix is ever built
-    X = np.empty((int(ok.sum()), len(names)), dtype=np.float32)
-    for j, data in enumerate(layers):
-        X[:, j] = data[ok]
-    return X, ok, names
+def _fingerprint(codes: np.ndarray, valid: np.ndarray) -> str:
+    """Digest of a categorical map (codes and mask) to tell whether simulate() starts from the fit map."""
+    h = hashlib.sha1(np.ascontiguousarray(np.where(valid, codes, -1).astype(np.int32)).tobytes())
+    h.update(str(codes.shape).encode())
+    return h.hexdigest()
+
+
+def _check_nodata(da: xr.DataArray, codes: np.ndarray, *, name: str) -> None:
+    """Warn when a map without a nodata value holds a typical nodata code (0, dtype limits, −9999)."""
+    if da.rio.nodata is not None:
+        return
+    cand = {0, -9999}
+    if np.issubdtype(da.dtype, np.integer):
+        info = np.iinfo(da.dtype)
+        cand |= {int(info.max), int(info.min)}
+    present = [int(c) for c in np.unique(codes) if int(c) in cand]
+    if present:
+        warnings.warn(f"`{name}` has no nodata value set and holds code(s) {present}, which are usual nodata codes: "
+                      f"they are treated as land-use classes. If they mark the outside of the study area, set "
+                      f"the nodata value: {name} = {name}.rio.write_nodata({present[0]}, encoded=False)",
+                      NodataWarning, stacklevel=3)
 
 
 class LandUseSimulator:
@@ -78,35 +69,59 @@ class LandUseSimulator:
 
     Parameters
     ----------
-    neighborhood : odd window size n of the neighbourhood effect (3 → 3×3, centre excluded).
-    sample_rate : share of valid cells sampled for the random forests (PLUS default 0.01).
-    sampling : "random" (PLUS) or "balanced" (equal counts per expansion class and no-expansion).
+    neighborhood : odd window size n of the CARS neighbourhood effect (3 → 3×3, centre excluded; PLUS 3).
+    derive : standard drivers derived from the user drivers and the start map, any of "slope"
+        (of the driver named ``elevation``), "distance" (to each class) and "share" (of each class
+        in a (2·share_radius+1)² window); see :mod:`restoreplan.landuse.features`. ``()``: none.
+        With the default, three user rasters (e.g. DEM, population, soil) are enough.
+    elevation : name of the user driver that holds elevation in metres (for "slope").
+    share_radius : window radius (cells) of the "share" drivers (2 → 5×5).
+    sample_rate : share of the candidate cells sampled for each forest (PLUS default 0.01).
+    sampling : "balanced" (default: per class, equal numbers of changed and unchanged cells,
+        at least ``min_samples_per_class`` and at most ``max_samples_per_class`` of each; adapts to
+        small and large maps) or "random" (PLUS: one simple random sample of ``sample_rate``).
+    min_samples_per_class, max_samples_per_class : bounds of the balanced sample per group (cells).
+        A class with fewer changed cells than the minimum gets a ``SampleSizeWarning``.
     n_estimators, max_features, min_samples_leaf : random-forest settings. PLUS: 20 trees, pure
         leaves (min_samples_leaf=1), so P is the share of trees voting 1.
     exclude_own_class : train class k's forest on cells that were not k at the start (the forest
-        then estimates P(a non-k cell becomes k), the quantity CARS uses).
-    start_class_feature : add the start class code as a driver (a tree model splits it as a
-        nominal variable); lets the forests learn source-specific expansion (e.g. construction
-        sites becoming built-up). Off in PLUS.
-    mu, delta, sigma_r1, seed_cap, step, step_iterations, max_iter, complete_demand, stall_tau,
-        stall_frac : CARS settings (see
-        :func:`restoreplan.landuse.cars.cars_allocate`).
-    neighborhood_weights : mapping class → w_k; default each class's share of the expansion
-        divided by the largest share (PLUS default).
+        then estimates P(a non-k cell becomes k), the quantity CARS uses); P_kk = 0.
+    start_class_feature : add the start class code as a driver (trees split it as a nominal
+        variable), so forests learn source-specific expansion. Off in PLUS.
+    mu : PLUS "patch expansion coefficient" μ: weight r·μ of the random patch-seed term of a cell
+        with no neighbour of the class (PLUS default 0.1).
+    delta : PLUS "patch generation threshold", the decay factor δ of the decreasing threshold
+        τ = δ^d·r1 (PLUS default 0.9).
+    sigma_r1 : spread of r1 ~ N(1, σ) clipped to [0, 2] (unpublished in PLUS; 0.3).
+    seed_cap : new patch seeds per iteration ≤ seed_cap·N_valid (PLUS "percentage of seeds" 1e-4).
+    step, step_iterations : the Step of the decreasing-threshold rule (cells of Σ|G|); default
+        Σ|G⁰|/step_iterations.
+    max_iter, complete_demand, stall_tau, stall_frac : CARS stopping rules
+        (:func:`restoreplan.landuse.cars.cars_allocate`).
+    neighborhood_weights : mapping class → w_k in [0, 1]; default each class's expansion area
+        (cells that became k) divided by the largest one (PLUS's recommended dimensionless
+        expansion weights; a class without expansion gets 0).
     n_jobs : threads for the random forests and the CARS kernels.
     seed : int or ``np.random.SeedSequence``; the only source of randomness.
+
+    The adaptive inertia (driving) coefficient D_k of CARS has no parameter: it starts at 1 and
+    follows the demand gaps of the two previous iterations
+    (:func:`restoreplan.landuse.cars.adapt_driving_coefficient`).
 
     Attributes (after ``fit``)
     --------------------------
     classes_ : class codes (model order). transition_counts_, transition_matrix_ : from → to
     DataFrames. expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
-    float32 P_ik (NaN where a driver is nodata). driver_contribution_ : DataFrame class × driver,
-    rows sum to 1. neighborhood_weights_ : Series w_k. feature_names_in_ : driver names.
-    leas_ : the fitted forests. fit_seconds_ : LEAS wall time (s).
+    float32 P_ik (NaN where a driver is nodata, 0 on cells already of class k).
+    driver_contribution_ : DataFrame class × feature, rows sum to 1. neighborhood_weights_ :
+    Series w_k. feature_names_in_ : user driver names. feature_names_ : every feature (user and
+    derived). leas_ : the fitted forests. fit_seconds_ : LEAS wall time (s).
     """
 
-    def __init__(self, *, neighborhood: int = 3, sample_rate: float = 0.01,
-                 sampling: Literal["random", "balanced"] = "random", n_estimators: int = 20,
+    def __init__(self, *, neighborhood: int = 3, derive: tuple[str, ...] = DERIVABLE,
+                 elevation: str | None = "dem", share_radius: int = 2, sample_rate: float = 0.01,
+                 sampling: Literal["random", "balanced"] = "balanced", min_samples_per_class: int = 2000,
+                 max_samples_per_class: int = 20000, n_estimators: int = 20,
                  max_features: str | float = "sqrt", min_samples_leaf: int = 1,
                  exclude_own_class: bool = True, start_class_feature: bool = False,
                  mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3, seed_cap: float = 1e-4,
@@ -115,8 +130,13 @@ class LandUseSimulator:
                  neighborhood_weights: Mapping[int, float] | None = None, n_jobs: int = 2,
                  seed: int | np.random.SeedSequence = 0):
         self.neighborhood = neighborhood
+        self.derive = derive
+        self.elevation = elevation
+        self.share_radius = share_radius
         self.sample_rate = sample_rate
         self.sampling = sampling
+        self.min_samples_per_class = min_samples_per_class
+        self.max_samples_per_class = max_samples_per_class
         self.n_estimators = n_estimators
         self.max_features = max_features
         self.min_samples_leaf = min_samples_leaf
@@ -153,21 +173,34 @@ class LandUseSimulator:
             raise ConfigError(message("LandUseSimulator", "a fitted model", "fit() was not called",
                                       "call sim.fit(lulc_start, lulc_end, drivers) first"))
 
-    def _features(self, drivers, like, codes, valid):
-        X, ok, names = _driver_matrix(drivers, like, getattr(self, "feature_names_in_", None), valid)
+    def _features(self, drivers, like, codes, valid, classes):
+        user, names, layers = driver_layers(drivers, like, codes, valid, classes, derive=self.derive,
+                                            elevation=self.elevation, share_radius=self.share_radius,
+                                            names=getattr(self, "feature_names_in_", None))
         if self.start_class_feature:
-            X = np.concatenate([X, codes.reshape(-1)[ok].astype(np.float32)[:, None]], axis=1)
-        return X, ok, names
+            names.append("start_class")
+            layers.append(np.where(valid, codes, -1).astype(np.float32).reshape(-1))
+        X, ok = feature_matrix(layers, valid)
+        del layers
+        return X, ok, user, names
 
     # ---------------------------------------------------------------------- fit
-    def fit(self, lulc_start: xr.DataArray, lulc_end: xr.DataArray, drivers: xr.Dataset) -> LandUseSimulator:
-        """Fit the Markov chain and the LEAS forests from two maps and a driver stack; returns self."""
+    def fit(self, lulc_start: xr.DataArray, lulc_end: xr.DataArray,
+            drivers: Mapping[str, xr.DataArray] | xr.Dataset | None = None) -> LandUseSimulator:
+        """Fit the Markov chain and the LEAS forests from two maps and driver rasters; returns self.
+
+        ``drivers``: a dict name → raster on the maps' grid (or an ``xr.Dataset``); the derived
+        drivers of ``derive`` are added. Kept by reference so :meth:`simulate` can re-derive the
+        start-map drivers when it starts from another map.
+        """
         check_raster(lulc_start, name="lulc_start", kind="categorical")
         check_raster(lulc_end, name="lulc_end", kind="categorical")
         check_aligned(lulc_start=lulc_start, lulc_end=lulc_end)
         t0 = time.perf_counter()
         a, ma = as_codes(lulc_start, name="lulc_start")
         b, mb = as_codes(lulc_end, name="lulc_end")
+        _check_nodata(lulc_start, a[ma], name="lulc_start")
+        _check_nodata(lulc_end, b[mb], name="lulc_end")
         both = ma & mb
         classes = np.unique(np.concatenate([np.unique(a[ma]), np.unique(b[mb])])).astype(np.int64)
         n = _crosstab_kernel(a[both], b[both], classes)
@@ -179,18 +212,22 @@ class LandUseSimulator:
         e = expansion_kernel(a, b, both)
         self.expansion_ = like_raster(np.where(both, e, -1).astype(np.int16), lulc_start, name="expansion",
                                       units="1", nodata=-1)
-        X, ok, names = self._features(drivers, lulc_start, a, both)
-        self.feature_names_in_ = names
+        X, ok, user, names = self._features(drivers, lulc_start, a, both, classes)
+        self.feature_names_in_ = user
+        self.feature_names_ = names
         s_leas, _ = self._seeds()
-        feat = names + (["start_class"] if self.start_class_feature else [])
-        res = fit_leas(X, a.reshape(-1)[ok], e.reshape(-1)[ok], classes, feature_names=feat,
-                       sample_rate=self.sample_rate, sampling=self.sampling, n_estimators=self.n_estimators,
+        res = fit_leas(X, a.reshape(-1)[ok], e.reshape(-1)[ok], classes, feature_names=names,
+                       sample_rate=self.sample_rate, sampling=self.sampling,
+                       min_samples_per_class=self.min_samples_per_class,
+                       max_samples_per_class=self.max_samples_per_class, n_estimators=self.n_estimators,
                        max_features=self.max_features, min_samples_leaf=self.min_samples_leaf,
                        exclude_own_class=self.exclude_own_class, n_jobs=self.n_jobs, seed=s_leas)
         self.leas_ = res
-        self.development_probability_ = self._probability(X, ok, lulc_start)
+        self.development_probability_ = self._probability(X, ok, a, lulc_start)
         del X
         self.driver_contribution_ = res.contribution
+        self._fit_drivers = drivers
+        self._fit_start = _fingerprint(a, ma)
         share = np.array([np.count_nonzero(e[both] == c) for c in classes], dtype=np.float64)
         if self.neighborhood_weights is not None:
             w = pd.Series({int(k): float(v) for k, v in self.neighborhood_weights.items()})
@@ -202,11 +239,13 @@ class LandUseSimulator:
         self.fit_seconds_ = time.perf_counter() - t0
         return self
 
-    def _probability(self, X, ok, like) -> xr.DataArray:
+    def _probability(self, X, ok, codes, like) -> xr.DataArray:
         ny, nx = like.sizes["y"], like.sizes["x"]
         K = len(self.classes_)
         pf = np.full((ny * nx, K), np.nan, dtype=np.float32)
-        predict_leas(self.leas_, X, out=pf, rows=np.flatnonzero(ok))
+        rows = np.flatnonzero(ok)
+        predict_leas(self.leas_, X, out=pf, rows=rows,
+                     start=codes.reshape(-1)[rows] if self.exclude_own_class else None)
         cube = np.moveaxis(pf.reshape(ny, nx, K), -1, 0)  # view: (class, y, x)
         da = xr.DataArray(cube, dims=("class", "y", "x"),
                           coords={"class": self.classes_, "y": like.y, "x": like.x}, name="development_probability")
@@ -218,12 +257,17 @@ class LandUseSimulator:
         return da
 
     # ----------------------------------------------------------------- simulate
-    def predict_probability(self, lulc_start: xr.DataArray, drivers: xr.Dataset) -> xr.DataArray:
-        """Development probability (class, y, x) of new drivers with the fitted forests (no refit)."""
+    def predict_probability(self, lulc_start: xr.DataArray,
+                            drivers: Mapping[str, xr.DataArray] | xr.Dataset | None = None) -> xr.DataArray:
+        """Development probability (class, y, x) on ``lulc_start`` with the fitted forests (no refit).
+
+        The derived drivers are re-derived from ``lulc_start``; ``drivers`` default to those of fit.
+        """
         self._check_fitted()
         a, ma = as_codes(lulc_start, name="lulc_start")
-        X, ok, _ = self._features(drivers, lulc_start, a, ma)
-        return self._probability(X, ok, lulc_start)
+        X, ok, _, _ = self._features(self._fit_drivers if drivers is None else drivers, lulc_start, a, ma,
+                                     self.classes_)
+        return self._probability(X, ok, a, lulc_start)
 
     def _demand_vector(self, demand, counts: np.ndarray, n_valid: int) -> np.ndarray:
         if isinstance(demand, pd.Series):
@@ -237,7 +281,10 @@ class LandUseSimulator:
         if unknown or missing:
             raise ConfigError(message("demand", f"one count per class of the model {self.classes_.tolist()}",
                                       f"unknown codes {unknown}, missing codes {missing}",
-                                      "give a count for every class present in the start map"))
+                                      "give a count for every class present in the start map" +
+                                      (f"; if code(s) {missing} mark the outside of the study area, set them as "
+                                       f"nodata (lulc.rio.write_nodata({missing[0]}, encoded=False)) and refit"
+                                       if missing else "")))
         vec = np.array([d.get(int(c), 0.0) for c in self.classes_])
         if np.any(vec < 0):
             raise ConfigError(message("demand", "non-negative counts", str(vec.tolist()), "fix the demand"))
@@ -255,23 +302,31 @@ class LandUseSimulator:
     def simulate(self, lulc_start: xr.DataArray, *, demand: Mapping[int, float] | pd.Series,
                  constraint: xr.DataArray | None = None, conversion=None,
                  orientation: Literal["from_rows", "from_columns"] | None = None,
-                 drivers: xr.Dataset | None = None, probability: xr.DataArray | None = None,
+                 drivers: Mapping[str, xr.DataArray] | xr.Dataset | None = None,
+                 probability: xr.DataArray | None = None,
+                 allocation: Literal["cars", "ranking"] = "cars",
                  seed: int | np.random.SeedSequence | None = None,
                  time_label=None, name: str = "lulc_simulated") -> xr.DataArray:
         """Allocate ``demand`` (class code → cells) on ``lulc_start`` with CARS.
 
         Parameters
         ----------
-        lulc_start : categorical map to start from (the grid of ``fit``).
-        demand : target cells per class (e.g. from :func:`~restoreplan.landuse.markov.markov_demand`);
+        lulc_start : categorical map to start from (the grid of ``fit``). When it differs from the
+            fit's start map (e.g. a forecast from the end map, or an out-of-sample hindcast) and
+            neither ``drivers`` nor ``probability`` is given, P is re-predicted with the fitted
+            forests from the fit's user drivers and drivers re-derived from ``lulc_start``.
+        demand : target cells per class (e.g. :func:`~restoreplan.landuse.markov.markov_demand`, or
+            :func:`~restoreplan.landuse.markov.hindcast_demand` to reproduce an observed map);
             a total differing from the valid cells by ≤ 1 % is rescaled with a warning.
-        constraint : raster, 0 = locked (never changes), > 0 = may change; nodata = locked.
+        constraint : raster, 0 / False = locked (never changes), > 0 / True = may change; nodata =
+            locked. Boolean rasters are accepted. More than half of the map locked → ``ConstraintWarning``.
         conversion : 0/1 matrix, a from → to DataFrame; a bare ndarray needs ``orientation``
             ("from_rows": rows are the current class). Default: every conversion allowed.
-        drivers : new driver stack; the fitted forests predict P from it (e.g. distances to the new
-            start map). Default: the development probability of ``fit``.
+        drivers : new user driver rasters; the fitted forests predict P from them.
         probability : a (class, y, x) development probability to use instead (e.g. from
             :meth:`predict_probability`); exclusive with ``drivers``.
+        allocation : "cars" (the cellular automaton) or "ranking" (the no-CA baseline:
+            :func:`~restoreplan.landuse.cars.ranking_allocate`, same P, demand and constraint).
         seed : overrides the CARS part of the model's seed.
         time_label : if given, the result gets a length-1 ``time`` dim with this label.
 
@@ -283,6 +338,8 @@ class LandUseSimulator:
         self._check_fitted()
         check_raster(lulc_start, name="lulc_start", kind="categorical")
         check_aligned(lulc_start=lulc_start, development_probability=self.development_probability_.isel({"class": 0}))
+        if allocation not in ("cars", "ranking"):
+            raise ConfigError(message("allocation", "'cars' or 'ranking'", repr(allocation), "choose one"))
         a, ma = as_codes(lulc_start, name="lulc_start")
         classes = self.classes_
         K = len(classes)
@@ -292,20 +349,15 @@ class LandUseSimulator:
         if np.any(ma & ~known):
             bad = sorted(set(np.unique(a[ma & ~known]).tolist()))
             raise DataError(message("lulc_start", f"class codes seen in fit {classes.tolist()}",
-                                    f"unknown codes {bad}", "reclassify the map or fit with maps holding these codes"))
+                                    f"unknown codes {bad}", "reclassify the map or fit with maps holding these codes"
+                                    + (f"; if {bad} mark the outside of the study area, set it as nodata "
+                                       f"(lulc_start.rio.write_nodata({bad[0]}, encoded=False))"
+                                       if lulc_start.rio.nodata is None else "")))
         lu = np.where(ma, pos, -1).astype(np.int8)
         counts = np.bincount(pos[ma], minlength=K)
         dvec = self._demand_vector(demand, counts, int(ma.sum()))
-        allowed = None
-        if constraint is not None:
-            check_raster(constraint, name="constraint", kind="any")
-            check_aligned(lulc_start=lulc_start, constraint=constraint)
-            cv = constraint.data.compute() if hasattr(constraint.data, "compute") else constraint.data
-            cv = np.asarray(cv)
-            allowed = np.isfinite(cv) & (cv > 0) if np.issubdtype(cv.dtype, np.floating) else (cv > 0)
-            cnod = constraint.rio.nodata
-            if cnod is not None and not (isinstance(cnod, float) and np.isnan(cnod)):
-                allowed &= cv != cnod
+        allowed = None if constraint is None else constraint_mask(
+            check_raster(constraint, name="constraint", kind="any"), lulc_start, ma)
         tm = None
         if conversion is not None:
             cm = as_transition_frame(conversion, classes=classes, orientation=orientation, name="conversion")
@@ -326,31 +378,37 @@ class LandUseSimulator:
                                         f"dims {probability.dims}", "use sim.predict_probability(...)"))
             check_aligned(lulc_start=lulc_start, probability=probability.isel({"class": 0}))
             prob = probability
+        elif _fingerprint(a, ma) != self._fit_start and (self.derive or self.start_class_feature
+                                                         or self.exclude_own_class):
+            prob = self.predict_probability(lulc_start)
         else:
             prob = self.development_probability_
         pf = np.moveaxis(np.asarray(prob.data), 0, -1).reshape(-1, K)  # (cells, class); a view for our cubes
         _, s_cars = self._seeds()
         if seed is not None:
             s_cars = seed
-        res = cars_allocate(lu, pf, dvec, allowed=allowed, conversion=tm,
-                            weights=self.neighborhood_weights_.to_numpy(), neighborhood=self.neighborhood,
-                            mu=self.mu, delta=self.delta, sigma_r1=self.sigma_r1, seed_cap=self.seed_cap,
-                            step=self.step, step_iterations=self.step_iterations, max_iter=self.max_iter,
-                            complete_demand=self.complete_demand, stall_tau=self.stall_tau,
-                            stall_frac=self.stall_frac,
-                            seed=s_cars, n_threads=self.n_jobs)
+        if allocation == "ranking":
+            res = ranking_allocate(lu, pf, dvec, allowed=allowed, conversion=tm)
+        else:
+            res = cars_allocate(lu, pf, dvec, allowed=allowed, conversion=tm,
+                                weights=self.neighborhood_weights_.to_numpy(), neighborhood=self.neighborhood,
+                                mu=self.mu, delta=self.delta, sigma_r1=self.sigma_r1, seed_cap=self.seed_cap,
+                                step=self.step, step_iterations=self.step_iterations, max_iter=self.max_iter,
+                                complete_demand=self.complete_demand, stall_tau=self.stall_tau,
+                                stall_frac=self.stall_frac, seed=s_cars, n_threads=self.n_jobs)
         nod = lulc_start.rio.nodata
         out = np.where(res.lu >= 0, classes[np.maximum(res.lu, 0)], nod if nod is not None else 0)
         out = out.astype(lulc_start.dtype)
-        da = like_raster(out, lulc_start, name=name, units="1", nodata=nod,
+        da = like_raster(out, lulc_start, name=name, units="1", nodata=nod, allocation=allocation,
                          cars_iterations=int(res.iterations), cars_stop_reason=res.stop_reason,
                          cars_converged=int(res.converged), cars_changed=int(res.changed),
                          cars_seeds=int(res.seeds), cars_seconds=float(res.seconds),
                          cars_residual_gap=";".join(f"{int(c)}:{int(g)}" for c, g in zip(classes, res.residual_gap)))
         copy_legend(lulc_start, da)   # the simulated map keeps the land-use legend of the start map
         if not res.converged:
-            warnings.warn(f"CARS stopped ({res.stop_reason}) after {res.iterations} iterations with residual "
-                          f"gaps {dict(zip(classes.tolist(), res.residual_gap.tolist()))}", ConvergenceWarning,
+            warnings.warn(f"{'CARS' if allocation == 'cars' else 'ranking'} stopped ({res.stop_reason}) after "
+                          f"{res.iterations} iterations with residual gaps "
+                          f"{dict(zip(classes.tolist(), res.residual_gap.tolist()))}", ConvergenceWarning,
                           stacklevel=2)
         if time_label is not None:
             da = da.expand_dims(time=[time_label])

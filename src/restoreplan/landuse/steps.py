@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from ..core.errors import ConfigError, message
 from ..pipeline.registry import Input, Params, register
 from .markov import markov_demand, transition_matrix
 from .simulator import LandUseSimulator
-from .validation import figure_of_merit
 
 
 class MarkovParams(Params):
@@ -36,7 +37,11 @@ def _markov_step(start, end, *, steps):
 class SimulationParams(Params):
     """Parameters of ``land_use_simulation``."""
 
-    steps: float = Field(1.0, gt=0, description="Markov steps past the end map for the demand")
+    mode: Literal["forecast", "hindcast"] = Field(
+        "forecast", description="forecast: fit start → end, simulate from end to the Markov demand `steps` "
+                                "intervals ahead (scored against `observed` if given); hindcast: fit start → end, "
+                                "simulate from start to the end map's counts, score against end")
+    steps: float = Field(1.0, gt=0, description="Markov steps past the end map for the demand (forecast)")
     n_estimators: int = Field(20, ge=1, le=500, description="trees per class random forest (PLUS default 20)")
     sample_rate: float = Field(0.01, gt=0, le=1, description="share of cells sampled to train LEAS")
     neighborhood: int = Field(3, ge=3, le=15, description="CARS window side (odd)", json_schema_extra={"units": "cells"})
@@ -44,47 +49,77 @@ class SimulationParams(Params):
 
 
 @register("land_use_simulation", params=SimulationParams, group="landuse",
-          inputs=(Input("start", "categorical", "land use at T1 (fit)"),
-                  Input("end", "categorical", "land use at T2 (fit; the simulation starts here)"),
-                  Input("drivers", "any", "mapping name → driver raster (e.g. dem, slope, distances)"),
+          inputs=(Input("start", "categorical", "land use at T1 (fit; a hindcast simulates from here)"),
+                  Input("end", "categorical", "land use at T2 (fit; a forecast simulates from here, a hindcast "
+                                              "is scored against it)"),
+                  Input("drivers", "any", "mapping name → driver raster (e.g. dem, population; slope, distances "
+                                          "to each class and class shares are derived)"),
                   Input("constraint", "raster", "0 = never changes, > 0 may change", optional=True),
-                  Input("observed", "categorical", "land use at T2 + steps·Δ to score the simulation", optional=True)),
+                  Input("observed", "categorical", "forecast only: land use at T2 + steps·Δ to score it",
+                        optional=True)),
           outputs=("simulated", "demand", "driver_contribution", "accuracy"),
           formula="LEAS: P_ik = RF_k(drivers); CARS: OP_ik = P_ik·Ω_ik·D_k with patch seeds, roulette, τ = δ^d·r1",
-          example={"inputs": {"start": "lulc@2000", "end": "lulc@2010", "observed": "lulc@2020",
-                              "drivers": {"dem": "dem", "slope": "slope", "population": "population",
-                                          "distance_to_road": "distance_to_road",
-                                          "distance_to_settlement": "distance_to_settlement"}},
-                   "params": {"steps": 1.0, "n_estimators": 20}})
-def _simulation_step(start, end, drivers, *, constraint=None, observed=None, steps, n_estimators, sample_rate,
-                     neighborhood, seed):
-    """PLUS-style land-use simulation: fit on start → end, simulate from end to the Markov demand.
+          example={"inputs": {"start": "lulc@2000", "end": "lulc@2010",
+                              "drivers": {"dem": "dem", "population": "population",
+                                          "distance_to_road": "distance_to_road"}},
+                   "params": {"mode": "hindcast", "n_estimators": 20}})
+def _simulation_step(start, end, drivers, *, constraint=None, observed=None, mode="forecast", steps, n_estimators,
+                     sample_rate, neighborhood, seed):
+    """PLUS-style land-use simulation, fitted on start → end.
 
-    With ``observed``, the demand is the observed class counts instead (a hindcast) and the accuracy
-    table gives the Figure of Merit, Kappa and overall accuracy against it.
+    ``mode="hindcast"``: simulate from ``start`` with the end map's class counts (on the cells valid
+    in both) and score against ``end``; the accuracy table compares the simulation with the
+    probability-ranking and no-change baselines (:func:`~restoreplan.landuse.validate_simulation`).
+    ``mode="forecast"``: simulate from ``end`` to the Markov demand ``steps`` intervals ahead; with
+    ``observed`` (a later map) the demand is its counts and the accuracy is scored against it.
     """
+    from .validation import validate_simulation
+
     if not isinstance(drivers, dict) or not drivers:
         raise ConfigError(message("drivers", "a mapping name → raster", type(drivers).__name__,
-                                  'write drivers = { dem = "dem", slope = "slope" }'))
-    ds = xr.Dataset({k: v.astype("float32") for k, v in drivers.items()})
+                                  'write drivers = { dem = "dem", population = "population" }'))
+    ds = {k: v.astype("float32") for k, v in drivers.items()}
     sim = LandUseSimulator(seed=seed, n_estimators=n_estimators, sample_rate=sample_rate,
                            neighborhood=neighborhood).fit(start, end, ds)
-    if observed is not None:
-        codes, counts = np.unique(np.asarray(observed.values), return_counts=True)
-        nod = observed.rio.nodata
-        demand = {int(c): int(n) for c, n in zip(codes, counts) if nod is None or c != nod}
-        demand = {c: demand.get(int(c), 0) for c in sim.classes_}
+    if mode == "hindcast":
+        if observed is not None:
+            raise ConfigError(message("observed", "no `observed` input in a hindcast (it is scored against `end`)",
+                                      "an `observed` map", "drop `observed`, or use mode = 'forecast' with a map "
+                                      "later than `end`"))
+        origin, target = start, end
+    else:
+        origin, target = end, observed
+        if observed is not None and _same_map(end, observed):
+            raise ConfigError(message("observed", "a map later than `end` (the forecast starts from `end`)",
+                                      "the `end` map itself (the score would be a fake perfect match)",
+                                      "use mode = 'hindcast' to simulate start → end and score against end"))
+    if target is not None:
+        valid = _valid(origin) & _valid(target)
+        origin = origin.where(xr.DataArray(valid, dims=("y", "x"), coords={"y": origin.y, "x": origin.x}),
+                              origin.rio.nodata).astype(origin.dtype).rio.write_nodata(origin.rio.nodata)
+        codes, counts = np.unique(np.asarray(target.values)[valid], return_counts=True)
+        found = {int(c): int(n) for c, n in zip(codes, counts)}
+        demand = {int(c): found.get(int(c), 0) for c in sim.classes_}
     else:
         demand = markov_demand(start, end, steps=steps)
-    out = sim.simulate(end, demand=demand, constraint=constraint)
+    out = sim.simulate(origin, demand=demand, constraint=constraint)
     res = {"simulated": out,
            "demand": pd.Series(demand, name="demand_cells").rename_axis("class").to_frame(),
            "driver_contribution": sim.driver_contribution_}
-    if observed is not None:
-        fom = figure_of_merit(end, observed, out)
-        res["accuracy"] = pd.DataFrame([{k: getattr(fom, k) for k in
-                                         ("fom", "kappa", "overall_accuracy", "A", "B", "C", "D")}])
+    if target is not None:
+        res["accuracy"] = validate_simulation(origin, target, out, model=sim, demand=demand,
+                                              constraint=constraint).reset_index()
     return res
+
+
+def _valid(da) -> np.ndarray:
+    arr = np.asarray(da.values)
+    nod = da.rio.nodata
+    return np.ones(arr.shape, bool) if nod is None else arr != np.asarray(nod).astype(arr.dtype)
+
+
+def _same_map(a, b) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(np.asarray(a.values), np.asarray(b.values)))
 
 
 class ScenarioSimulationParams(Params):

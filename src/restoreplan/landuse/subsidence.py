@@ -35,6 +35,7 @@ from scipy.special import erf
 from ..core.errors import AssumptionWarning, ConfigError, DataError, InputError, message
 from ..core.finalize import finalize, like_raster
 from ..core.grid import require_projected
+from ..core.compute import materialize
 from ..core.legend import binary_labels, set_class_labels
 
 __all__ = [
@@ -542,7 +543,7 @@ def zone_table(zones: xr.DataArray) -> pd.DataFrame:
     """Cells and area (hm²) per zone (computes)."""
     from ..core.grid import cell_area_m2
 
-    z = np.asarray(zones.data.compute() if hasattr(zones.data, "compute") else zones.data)
+    z = materialize(zones)
     ha = cell_area_m2(zones, name="zones") / 1e4
     rows = [{"zone": c, "label": lab, "cells": int((z == c).sum()), "area_hm2": float((z == c).sum() * ha)}
             for c, lab in ZONE_LABELS.items()]

@@ -10,11 +10,24 @@ kappa, and the three-map Figure of Merit of Pontius et al. (2008):
 
 .. math:: FoM = B/(A+B+C+D),\; PA = B/(A+B+C),\; UA = B/(B+C+D)
 
+Change-aware agreement (the null "no change" map scores 0 on both, so they show skill over persistence):
+
+* Kappa simulation (van Vliet, Bregt & Hagen-Zanker 2011):
+  :math:`K_{sim} = (p_o - p_{e|T})/(1 - p_{e|T})` with the expected agreement given the transitions
+  :math:`p_{e|T} = \sum_j p(o_j) \sum_i p(s_i \mid o_j)\, p(a_i \mid o_j)` (o = start, s = simulated,
+  a = observed end class); range [−1, 1].
+* Kappa of change: Cohen's kappa of the binary maps "changed since the start" (observed vs simulated).
+
+:func:`validate_simulation` reports all of them for a simulation, the probability-ranking baseline
+and the null model side by side.
+
 Cells that are nodata in any map are excluded.
 
 References
 ----------
 Cohen J. (1960) A coefficient of agreement for nominal scales. Educ. Psychol. Meas. 20:37–46.
+van Vliet J., Bregt A.K., Hagen-Zanker A. (2011) Revisiting Kappa to account for change in the
+accuracy assessment of land-use change models. Ecol. Model. 222:1367–1375.
 Pontius R.G. Jr. et al. (2008) Comparing the input, output, and validation maps for several models
 of land change. Ann. Reg. Sci. 42:11–37.
 """
@@ -41,7 +54,10 @@ __all__ = [
     "fom_per_class",
     "kappa",
     "kappa_from_confusion",
+    "kappa_change",
+    "kappa_simulation",
     "overall_accuracy",
+    "validate_simulation",
 ]
 
 
@@ -190,3 +206,93 @@ def fom_per_class(start: xr.DataArray, observed: xr.DataArray, simulated: xr.Dat
         rows.append({"class": int(k), "A": A, "B": B, "C": C, "D": D, "fom": f.fom,
                      "producers_accuracy": f.producers_accuracy, "users_accuracy": f.users_accuracy})
     return pd.DataFrame(rows).set_index("class")
+
+
+def _kappa_simulation_kernel(s0: np.ndarray, o: np.ndarray, s: np.ndarray) -> float:
+    """Kappa simulation of 1-D code arrays (start, observed, simulated), van Vliet et al. (2011)."""
+    n = len(s0)
+    if n == 0:
+        return float("nan")
+    po = float(np.count_nonzero(o == s)) / n
+    pe = 0.0
+    for j in np.unique(s0):
+        m = s0 == j
+        nj = int(m.sum())
+        cls, ca = np.unique(o[m], return_counts=True)
+        sim_cls, cs = np.unique(s[m], return_counts=True)
+        common, ia, ib = np.intersect1d(cls, sim_cls, return_indices=True)
+        pe += (nj / n) * float(np.sum((ca[ia] / nj) * (cs[ib] / nj)))
+    return float((po - pe) / (1.0 - pe)) if pe < 1.0 else float("nan")
+
+
+def _kappa_change_kernel(s0: np.ndarray, o: np.ndarray, s: np.ndarray) -> float:
+    """Cohen's kappa of the binary change maps (o ≠ s0 vs s ≠ s0); NaN if both are constant alike."""
+    oc, sc = (o != s0), (s != s0)
+    n = np.array([[np.count_nonzero(~oc & ~sc), np.count_nonzero(~oc & sc)],
+                  [np.count_nonzero(oc & ~sc), np.count_nonzero(oc & sc)]], dtype=np.float64)
+    return kappa_from_confusion(n) if n.sum() > 0 else float("nan")
+
+
+def kappa_simulation(start: xr.DataArray, observed: xr.DataArray, simulated: xr.DataArray) -> float:
+    """Kappa simulation (van Vliet et al. 2011) of ``simulated`` against ``observed`` from ``start`` (computes)."""
+    (s0, o, s), m = _arrays(start=start, observed=observed, simulated=simulated)
+    return _kappa_simulation_kernel(s0[m], o[m], s[m])
+
+
+def kappa_change(start: xr.DataArray, observed: xr.DataArray, simulated: xr.DataArray) -> float:
+    """Cohen's kappa of observed vs simulated change/persistence since ``start`` (computes)."""
+    (s0, o, s), m = _arrays(start=start, observed=observed, simulated=simulated)
+    return _kappa_change_kernel(s0[m], o[m], s[m])
+
+
+def _scores(s0, o, s) -> dict:
+    base = fom_from_components(*_fom_kernel(s0, o, s))
+    cm = _confusion(o, s)
+    dis = disagreement(cm)
+    return {"fom": base.fom, "kappa": kappa_from_confusion(cm), "overall_accuracy": overall_accuracy(cm),
+            "kappa_simulation": _kappa_simulation_kernel(s0, o, s), "kappa_change": _kappa_change_kernel(s0, o, s),
+            "producers_accuracy": base.producers_accuracy, "users_accuracy": base.users_accuracy,
+            "quantity_disagreement": dis["quantity"], "allocation_disagreement": dis["allocation"],
+            "A": base.A, "B": base.B, "C": base.C, "D": base.D}
+
+
+def validate_simulation(start: xr.DataArray, observed: xr.DataArray, simulated: xr.DataArray, *,
+                        ranking: xr.DataArray | None = None, model=None, demand=None, constraint=None,
+                        conversion=None, orientation=None) -> pd.DataFrame:
+    """Score a simulation against the observed map, beside the no-change and probability-ranking baselines.
+
+    Rows: ``simulation``; ``probability_ranking`` (the same development probability, demand and
+    constraint allocated by ranking P alone, no CA: pass it as ``ranking`` or give the fitted
+    ``model`` — then ``demand`` defaults to the observed counts on the cells valid in all maps,
+    rescaled to the start map's valid cells if they differ slightly);
+    ``no_change`` (the null model: the start map itself). Columns: FoM, Kappa, OA, Kappa simulation,
+    Kappa of change, producer's/user's accuracy of change, quantity/allocation disagreement and the
+    FoM components A, B, C, D (module docstring). Cells nodata in any map are excluded. Computes.
+
+    A simulation has skill over persistence when its ``kappa_simulation`` (and ``kappa_change``)
+    exceed the null model's 0, and its CA earns its place when its FoM exceeds the ranking's.
+    """
+    if ranking is None and model is not None:
+        import warnings
+
+        if demand is None:
+            (s0, o), m = _arrays(start=start, observed=observed)
+            m = m & as_codes(simulated, name="simulated")[1]
+            codes, counts = np.unique(o[m], return_counts=True)
+            demand = dict(zip(codes.tolist(), counts.tolist()))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a ranking that cannot meet the demand is still a baseline
+            ranking = model.simulate(start, demand=demand, constraint=constraint, conversion=conversion,
+                                     orientation=orientation, allocation="ranking", name="lulc_ranking")
+    rasters = {"start": start, "observed": observed, "simulated": simulated}
+    if ranking is not None:
+        rasters["ranking"] = ranking
+    vals, m = _arrays(**rasters)
+    s0, o, s = (v[m] for v in vals[:3])
+    rows = {"simulation": _scores(s0, o, s)}
+    if ranking is not None:
+        rows["probability_ranking"] = _scores(s0, o, vals[3][m])
+    rows["no_change"] = _scores(s0, o, s0)
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "model"
+    return out

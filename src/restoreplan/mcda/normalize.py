@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from ..core.compute import as_float
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 from ..core.finalize import finalize
 
@@ -200,7 +201,7 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
     if unknown:
         raise ConfigError(message("over", f"dims of `x` {tuple(x.dims)}", f"unknown dims {unknown}",
                                   "name only dims that x has (default: all of them)"))
-    xf = _as_float(x)
+    xf = as_float(x)
     if clip_percentiles is not None:
         lo_p, hi_p = (float(v) for v in clip_percentiles)
         if not (0.0 <= lo_p < hi_p <= 100.0):

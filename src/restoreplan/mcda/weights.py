@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..core.compute import as_float
 from ..core.errors import ConfigError, ConstantInputWarning, DataError, InputError, message
 
 __all__ = [
@@ -121,20 +122,12 @@ def _as_mapping(indicators) -> dict[str, xr.DataArray]:
                              type(indicators).__name__, "collect the indicators in a Dataset"))
 
 
-def _float(da: xr.DataArray) -> xr.DataArray:
-    if np.issubdtype(da.dtype, np.floating):
-        return da
-    nod = da.rio.nodata if ("x" in da.dims and "y" in da.dims) else None
-    f = da.astype(np.float64)
-    return f.where(da != nod) if nod is not None else f
-
-
 def common_domain(indicators, mask: xr.DataArray | None = None) -> xr.DataArray:
     """Boolean DataArray: every indicator valid (and ``mask`` == 1 / True when given). Lazy."""
     ind = _as_mapping(indicators)
     dom = None
     for v in ind.values():
-        ok = _float(v).notnull()
+        ok = as_float(v).notnull()
         dom = ok if dom is None else (dom & ok)
     if mask is not None:
         mk = mask if mask.dtype == bool else mask == 1
@@ -157,7 +150,7 @@ def standardize_indicators(indicators, *, directions: Mapping[str, str], domain:
                                       f"add {k!r}: '+' or '-' to directions"))
         d = parse_direction(directions[k], name=f"directions[{k!r}]")
         methods[k] = "minmax_pos" if d == "+" else "minmax_neg"
-    out = normalize_many({k: _float(v).where(domain) for k, v in ind.items()}, methods)
+    out = normalize_many({k: as_float(v).where(domain) for k, v in ind.items()}, methods)
     return {k: (v + epsilon if epsilon else v) for k, v in out.items()}
 
 
@@ -233,7 +226,7 @@ def entropy_weights(indicators, *, directions: Mapping[str, str] | None = None,
             xs = standardize_indicators(ind, directions=dirs, domain=domain, epsilon=epsilon)
         else:
             dirs = {k: "+" for k in ind}
-            xs = {k: _float(v) + epsilon for k, v in ind.items()}
+            xs = {k: as_float(v) + epsilon for k, v in ind.items()}
         s, l, n = _sums(xs, domain)
     if n < 2:
         raise DataError(message("indicators", "a domain of at least 2 cells where every indicator is valid",

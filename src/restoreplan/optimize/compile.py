@@ -98,20 +98,53 @@ class CompiledModel:
         return v
 
 
-def compile_problem(problem, *, boundary: str = "abs") -> CompiledModel:
-    """Build the :class:`CompiledModel` of ``problem`` (see the module docstring)."""
-    n = problem.n_units
-    kind = problem.objective.kind
-    status = np.asarray(problem.status)
-    fixed_val = np.where(status == 2, 1.0, np.where(status == 3, 0.0, np.nan))
-    is_fixed = ~np.isnan(fixed_val)
-    blm = problem.blm
-    A_feat = problem.amounts.tocsr()
-    m = A_feat.shape[0]
-    T = np.asarray(problem.targets, dtype=np.float64)
-    OT = np.asarray(problem.occ_targets, dtype=np.float64)
-    w = np.ones(m) if problem.objective.weights is None else np.asarray(problem.objective.weights)
+class _Builder:
+    """Collects variable blocks (costs, bounds, integrality) and row blocks (COO triplets, row bounds)
+    in the order they are added; :meth:`model` assembles the :class:`CompiledModel`."""
 
+    def __init__(self):
+        self.costs, self.lower, self.upper, self.integer = [], [], [], []
+        self.blocks, self.row_blocks = {}, {}
+        self.rows = []        # (row, col, value, row lower, row upper), rows numbered over all blocks
+        self.nv = self.nr = 0
+
+    def cols(self, name, cost, lower, upper, integer: bool) -> int:
+        """Append a block of ``len(cost)`` variables; return the index of its first one."""
+        k = len(cost)
+        self.blocks[name] = slice(self.nv, self.nv + k)
+        self.costs.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.integer.append(np.full(k, 1 if integer else 0, np.int8))
+        self.nv += k
+        return self.nv - k
+
+    def rows_(self, name, rr, cc, vv, lower, upper) -> None:
+        """Append a block of ``len(lower)`` rows; ``rr`` counts from 0 within the block."""
+        k = len(lower)
+        self.rows.append((np.asarray(rr) + self.nr, cc, vv, lower, upper))
+        self.row_blocks[name] = slice(self.nr, self.nr + k)
+        self.nr += k
+
+    def model(self, *, offset, edge_index, sign, boundary) -> CompiledModel:
+        if self.rows:
+            rr, cc, vv, rl, ru = (np.concatenate([r[i] for r in self.rows]) for i in range(5))
+            A = sp.csr_matrix((vv, (rr, cc)), shape=(self.nr, self.nv))
+            A.sum_duplicates()
+        else:
+            A = sp.csr_matrix((0, self.nv))
+            rl = ru = np.zeros(0)
+        return CompiledModel(c=np.concatenate(self.costs), offset=offset, A=A, row_lower=rl, row_upper=ru,
+                             col_lower=np.concatenate(self.lower), col_upper=np.concatenate(self.upper),
+                             integrality=np.concatenate(self.integer), blocks=self.blocks,
+                             row_blocks=self.row_blocks, edge_index=edge_index, sign=sign, boundary_form=boundary)
+
+
+def _unit_costs(problem, fixed_val: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Objective coefficients of the units ``x``, the constant ``c_0``, and the indices of the edges
+    that need a ``y`` variable (both ends free): locked-end edges are folded into ``c`` and ``c_0``."""
+    kind, blm, n = problem.objective.kind, problem.blm, problem.n_units
+    is_fixed = ~np.isnan(fixed_val)
     cx = np.asarray(problem.cost, dtype=np.float64).copy() if kind in ("marxan", "min_set") else np.zeros(n)
     offset = 0.0
     cx += blm * np.asarray(problem.fixed_boundary)
@@ -130,122 +163,122 @@ def compile_problem(problem, *, boundary: str = "abs") -> CompiledModel:
     else:
         edge_index = np.zeros(0, np.int64)
     if kind == "max_utility":
-        cx -= np.asarray(A_feat.T @ w).ravel()
+        w = _weights(problem)
+        cx -= np.asarray(problem.amounts.tocsr().T @ w).ravel()
+    return cx, offset, edge_index
 
-    cols_c = [cx]
-    lo = [np.where(status == 2, 1.0, 0.0)]
-    hi = [np.where(status == 3, 0.0, 1.0)]
-    integ = [np.ones(n, np.int8)]
-    blocks = {"x": slice(0, n)}
-    nv = n
+
+def _weights(problem) -> np.ndarray:
+    m = problem.amounts.shape[0]
+    return np.ones(m) if problem.objective.weights is None else np.asarray(problem.objective.weights)
+
+
+def _boundary_block(b: _Builder, problem, cx: np.ndarray, edge_index: np.ndarray, x0: int, boundary: str) -> None:
+    """``y_e`` variables and their two rows per free edge (``abs``: y ≥ |x_i − x_k|; ``product``:
+    y = x_i x_k, with the linear part of b|x_i − x_k| moved into ``cx``)."""
     ne = edge_index.size
-    rows = []        # list of (coo matrix over all vars built later, lower, upper)
-    row_blocks = {}
-    r0 = 0
-    if ne:
-        blocks["y"] = slice(nv, nv + ne)
-        cols_c.append(blm * eb[edge_index])
-        lo.append(np.zeros(ne))
-        hi.append(np.ones(ne))
-        integ.append(np.zeros(ne, np.int8))
-        r = np.arange(ne)
-        ii, kk = ei[edge_index], ek[edge_index]
-        if boundary == "abs":
-            # row 2r:   y - x_i + x_k >= 0 ;  row 2r+1: y + x_i - x_k >= 0
-            rr = np.concatenate([2 * r, 2 * r, 2 * r, 2 * r + 1, 2 * r + 1, 2 * r + 1])
-            cc = np.concatenate([nv + r, ii, kk, nv + r, ii, kk])
-            vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), np.ones(ne), np.ones(ne), -np.ones(ne)])
-            rows.append((rr + r0, cc, vv, np.zeros(2 * ne), np.full(2 * ne, np.inf)))
-        else:
-            # product form: z = x_i x_k, rows z - x_i <= 0, z - x_k <= 0; b|x_i-x_k| = b(x_i + x_k - 2z)
-            cols_c[-1] = -2.0 * blm * eb[edge_index]
-            np.add.at(cx, ii, blm * eb[edge_index])
-            np.add.at(cx, kk, blm * eb[edge_index])
-            rr = np.concatenate([2 * r, 2 * r, 2 * r + 1, 2 * r + 1])
-            cc = np.concatenate([nv + r, ii, nv + r, kk])
-            vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), -np.ones(ne)])
-            rows.append((rr + r0, cc, vv, np.full(2 * ne, -np.inf), np.zeros(2 * ne)))
-        row_blocks["boundary"] = slice(r0, r0 + 2 * ne)
-        r0 += 2 * ne
-        nv += ne
+    if not ne:
+        return
+    blm = problem.blm
+    ei, ek, eb = (np.asarray(v) for v in problem.edges)
+    ii, kk = ei[edge_index], ek[edge_index]
+    r = np.arange(ne)
+    if boundary == "abs":
+        y0 = b.cols("y", blm * eb[edge_index], np.zeros(ne), np.ones(ne), integer=False)
+        # row 2r:   y - x_i + x_k >= 0 ;  row 2r+1: y + x_i - x_k >= 0
+        rr = np.concatenate([2 * r, 2 * r, 2 * r, 2 * r + 1, 2 * r + 1, 2 * r + 1])
+        cc = np.concatenate([y0 + r, ii + x0, kk + x0, y0 + r, ii + x0, kk + x0])
+        vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), np.ones(ne), np.ones(ne), -np.ones(ne)])
+        b.rows_("boundary", rr, cc, vv, np.zeros(2 * ne), np.full(2 * ne, np.inf))
+    else:
+        # product form: z = x_i x_k, rows z - x_i <= 0, z - x_k <= 0; b|x_i-x_k| = b(x_i + x_k - 2z)
+        y0 = b.cols("y", -2.0 * blm * eb[edge_index], np.zeros(ne), np.ones(ne), integer=False)
+        np.add.at(cx, ii, blm * eb[edge_index])
+        np.add.at(cx, kk, blm * eb[edge_index])
+        rr = np.concatenate([2 * r, 2 * r, 2 * r + 1, 2 * r + 1])
+        cc = np.concatenate([y0 + r, ii + x0, y0 + r, kk + x0])
+        vv = np.concatenate([np.ones(ne), -np.ones(ne), np.ones(ne), -np.ones(ne)])
+        b.rows_("boundary", rr, cc, vv, np.full(2 * ne, -np.inf), np.zeros(2 * ne))
 
+
+def _target_blocks(b: _Builder, problem) -> dict:
+    """``marxan`` / ``min_set``: target and occurrence rows (with shortfall variables ``s``, ``o``
+    for ``marxan``). Returns the features of each shortfall block."""
+    kind = problem.objective.kind
+    A_feat = problem.amounts.tocsr()
+    m = A_feat.shape[0]
+    T = np.asarray(problem.targets, dtype=np.float64)
+    OT = np.asarray(problem.occ_targets, dtype=np.float64)
     P = problem.feature_penalty_values() if kind == "marxan" else None
-    s_feat = o_feat = z_feat = np.zeros(0, np.int64)
-    Acoo = A_feat.tocoo()
-    occ_coo = (A_feat > 0).astype(np.float64).tocoo()
-    if kind in ("marxan", "min_set"):
-        both = (T > 0) & (OT > 0)
-        for name, vec, mat in (("targets", T, Acoo), ("occurrence", OT, occ_coo)):
-            feats = np.flatnonzero(vec > 0)
-            if not feats.size:
-                continue
-            rmap = np.full(m, -1)
-            rmap[feats] = np.arange(feats.size)
-            keep = rmap[mat.row] >= 0
-            rr, cc, vv = rmap[mat.row[keep]] + r0, mat.col[keep], mat.data[keep]
-            if kind == "marxan":
-                blk = "s" if name == "targets" else "o"
-                blocks[blk] = slice(nv, nv + feats.size)
-                coef = np.asarray(problem.spf)[feats] * P[feats] / vec[feats]
-                coef = np.where(both[feats], coef / 2, coef)
-                cols_c.append(coef)
-                lo.append(np.zeros(feats.size))
-                hi.append(vec[feats].copy())
-                integ.append(np.zeros(feats.size, np.int8))
-                rr = np.concatenate([rr, np.arange(feats.size) + r0])
-                cc = np.concatenate([cc, nv + np.arange(feats.size)])
-                vv = np.concatenate([vv, np.ones(feats.size)])
-                nv += feats.size
-                if blk == "s":
-                    s_feat = feats
-                else:
-                    o_feat = feats
-            rows.append((rr, cc, vv, vec[feats].copy(), np.full(feats.size, np.inf)))
-            row_blocks[name] = slice(r0, r0 + feats.size)
-            r0 += feats.size
-    else:
-        budget = problem.objective.budget
-        if kind == "max_coverage":
-            z_feat = np.flatnonzero(T > 0)
-            offset -= float(w[T <= 0].sum())
-            nz = z_feat.size
-            blocks["z"] = slice(nv, nv + nz)
-            cols_c.append(-w[z_feat])
-            lo.append(np.zeros(nz))
-            hi.append(np.ones(nz))
-            integ.append(np.ones(nz, np.int8))
-            rmap = np.full(m, -1)
-            rmap[z_feat] = np.arange(nz)
-            keep = rmap[Acoo.row] >= 0
-            rr = np.concatenate([rmap[Acoo.row[keep]], np.arange(nz)]) + r0
-            cc = np.concatenate([Acoo.col[keep], nv + np.arange(nz)])
-            vv = np.concatenate([Acoo.data[keep], -T[z_feat]])
-            rows.append((rr, cc, vv, np.zeros(nz), np.full(nz, np.inf)))
-            row_blocks["targets"] = slice(r0, r0 + nz)
-            r0 += nz
-            nv += nz
-        rows.append((np.full(n, r0), np.arange(n), np.asarray(problem.cost, dtype=np.float64),
-                     np.array([-np.inf]), np.array([np.inf if budget is None else float(budget)])))
-        row_blocks["budget"] = slice(r0, r0 + 1)
-        r0 += 1
+    feats_of = {"s": np.zeros(0, np.int64), "o": np.zeros(0, np.int64)}
+    both = (T > 0) & (OT > 0)
+    for name, vec, mat in (("targets", T, A_feat.tocoo()), ("occurrence", OT, (A_feat > 0).astype(np.float64).tocoo())):
+        feats = np.flatnonzero(vec > 0)
+        if not feats.size:
+            continue
+        rmap = np.full(m, -1)
+        rmap[feats] = np.arange(feats.size)
+        keep = rmap[mat.row] >= 0
+        rr, cc, vv = rmap[mat.row[keep]], mat.col[keep], mat.data[keep]
+        if kind == "marxan":
+            blk = "s" if name == "targets" else "o"
+            coef = np.asarray(problem.spf)[feats] * P[feats] / vec[feats]
+            coef = np.where(both[feats], coef / 2, coef)
+            s0 = b.cols(blk, coef, np.zeros(feats.size), vec[feats].copy(), integer=False)
+            rr = np.concatenate([rr, np.arange(feats.size)])
+            cc = np.concatenate([cc, s0 + np.arange(feats.size)])
+            vv = np.concatenate([vv, np.ones(feats.size)])
+            feats_of[blk] = feats
+        b.rows_(name, rr, cc, vv, vec[feats].copy(), np.full(feats.size, np.inf))
+    return feats_of
 
-    if rows:
-        rr = np.concatenate([r[0] for r in rows])
-        cc = np.concatenate([r[1] for r in rows])
-        vv = np.concatenate([r[2] for r in rows])
-        A = sp.csr_matrix((vv, (rr, cc)), shape=(r0, nv))
-        A.sum_duplicates()
-        rl = np.concatenate([r[3] for r in rows])
-        ru = np.concatenate([r[4] for r in rows])
+
+def _coverage_and_budget_blocks(b: _Builder, problem) -> tuple[np.ndarray, float]:
+    """``max_coverage``: ``z_j`` per feature with a target and its row; both max kinds: the budget row.
+    Returns the features of ``z`` and the constant for features without a target."""
+    n = problem.n_units
+    budget = problem.objective.budget
+    z_feat, offset = np.zeros(0, np.int64), 0.0
+    if problem.objective.kind == "max_coverage":
+        T = np.asarray(problem.targets, dtype=np.float64)
+        w = _weights(problem)
+        Acoo = problem.amounts.tocsr().tocoo()
+        z_feat = np.flatnonzero(T > 0)
+        offset -= float(w[T <= 0].sum())
+        nz = z_feat.size
+        z0 = b.cols("z", -w[z_feat], np.zeros(nz), np.ones(nz), integer=True)
+        rmap = np.full(T.size, -1)
+        rmap[z_feat] = np.arange(nz)
+        keep = rmap[Acoo.row] >= 0
+        rr = np.concatenate([rmap[Acoo.row[keep]], np.arange(nz)])
+        cc = np.concatenate([Acoo.col[keep], z0 + np.arange(nz)])
+        vv = np.concatenate([Acoo.data[keep], -T[z_feat]])
+        b.rows_("targets", rr, cc, vv, np.zeros(nz), np.full(nz, np.inf))
+    b.rows_("budget", np.zeros(n, np.int64), np.arange(n), np.asarray(problem.cost, dtype=np.float64),
+            np.array([-np.inf]), np.array([np.inf if budget is None else float(budget)]))
+    return z_feat, offset
+
+
+def compile_problem(problem, *, boundary: str = "abs") -> CompiledModel:
+    """Build the :class:`CompiledModel` of ``problem`` (see the module docstring): the units, then the
+    boundary block, then the target rows (min kinds) or the coverage and budget rows (max kinds)."""
+    kind = problem.objective.kind
+    status = np.asarray(problem.status)
+    fixed_val = np.where(status == 2, 1.0, np.where(status == 3, 0.0, np.nan))
+    cx, offset, edge_index = _unit_costs(problem, fixed_val)
+    b = _Builder()
+    x0 = b.cols("x", cx, np.where(status == 2, 1.0, 0.0), np.where(status == 3, 0.0, 1.0), integer=True)
+    _boundary_block(b, problem, cx, edge_index, x0, boundary)
+    z_feat = np.zeros(0, np.int64)
+    if kind in ("marxan", "min_set"):
+        feats_of = _target_blocks(b, problem)
     else:
-        A = sp.csr_matrix((0, nv))
-        rl = ru = np.zeros(0)
+        feats_of = {"s": np.zeros(0, np.int64), "o": np.zeros(0, np.int64)}
+        z_feat, off = _coverage_and_budget_blocks(b, problem)
+        offset += off
     sign = -1.0 if kind in ("max_utility", "max_coverage") else 1.0
-    model = CompiledModel(c=np.concatenate(cols_c), offset=offset, A=A, row_lower=rl, row_upper=ru,
-                          col_lower=np.concatenate(lo), col_upper=np.concatenate(hi),
-                          integrality=np.concatenate(integ), blocks=blocks, row_blocks=row_blocks,
-                          edge_index=edge_index, sign=sign, boundary_form=boundary)
-    object.__setattr__(model, "_s_feat", s_feat)
-    object.__setattr__(model, "_o_feat", o_feat)
+    model = b.model(offset=offset, edge_index=edge_index, sign=sign, boundary=boundary)
+    object.__setattr__(model, "_s_feat", feats_of["s"])
+    object.__setattr__(model, "_o_feat", feats_of["o"])
     object.__setattr__(model, "_z_feat", z_feat)
     return model

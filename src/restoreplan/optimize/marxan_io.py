@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..core.errors import DataError, InputError, RestorePlanWarning, message
+from ..core.errors import DataError, InputError, RestorePlanWarning, did_you_mean, implausible, message
 from .problem import Problem
 
 __all__ = ["MarxanProject", "problem_from_tables", "read_input_dat", "read_marxan", "read_table", "write_outputs"]
@@ -46,6 +46,20 @@ _DEFAULTS = {"BLM": 0.0, "PROP": 0.5, "RANDSEED": -1, "NUMREPS": 1, "NUMITNS": 1
              "SCENNAME": "output", "PUNAME": "pu.dat", "SPECNAME": "spec.dat", "PUVSPRNAME": "puvspr.dat"}
 
 
+#: Every input.dat keyword of Marxan 4 (and Marxan with Zones); anything else is reported as unknown.
+KNOWN_KEYS = frozenset("""
+VERSION BLM PROP RANDSEED BESTSCORE NUMREPS NUMITNS STARTTEMP COOLFAC NUMTEMP COSTTHRESH THRESHPEN1 THRESHPEN2
+INPUTDIR OUTPUTDIR SPECNAME PUNAME PUVSPRNAME BOUNDNAME BLOCKDEFNAME MATRIXSPORDERNAME PENALTYNAME SCENNAME
+SAVERUN SAVEBEST SAVESUMMARY SAVESCEN SAVETARGMET SAVESUMSOLN SAVELOG SAVESNAPSTEPS SAVESNAPCHANGES
+SAVESNAPFREQUENCY SAVEPENALTY SAVESPEC SAVETOTALAREAS SAVESOLUTIONSMATRIX SOLUTIONSMATRIXHEADERS
+SAVEANNEALINGTRACE ANNEALINGTRACEROWS SAVEITIMPTRACE ITIMPTRACEROWS SAVECLUMP SAVEPUVSPR SAVESPECIESDATA
+RUNMODE MISSLEVEL ITIMPTYPE HEURTYPE CLUMPTYPE VERBOSITY PROBABILITYWEIGHTING ASYMMETRICCONNECTIVITY
+CONNECTIVITYIN PUVSPR PUVSPRORDER COSTSNAME ZONESNAME ZONECOSTNAME ZONEBOUNDCOSTNAME ZONECONTRIBNAME
+ZONECONTRIB2NAME ZONECONTRIB3NAME ZONETARGETNAME ZONETARGET2NAME PULOCKNAME PUZONENAME RELCONNECTIONCOSTNAME
+AVAILABLEZONE NUMZONES OPTIMISATION BLOCKDEF MPMTHRESH PROBMODE PROBABILITY SAVEZONECONNECTIVITYSUM
+""".split())
+
+
 def _text(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -57,21 +71,35 @@ def _text(path: Path) -> str:
 
 
 def read_input_dat(path) -> dict:
-    """Parameters of a Marxan ``input.dat`` (upper-case keys; numbers converted; Marxan defaults)."""
+    """Parameters of a Marxan ``input.dat`` (upper-case keys; numbers converted; Marxan defaults).
+
+    An upper-case keyword Marxan does not know (e.g. a misspelt ``NUMITSN``) is ignored, as Marxan
+    does, but with a :class:`~restoreplan.core.errors.PlausibilityWarning` ("did you mean");
+    a known numeric keyword with a value that is not a number raises :class:`DataError`.
+    """
     path = Path(path)
     params: dict = {}
-    for line in _text(path).split("\n"):
+    for lineno, line in enumerate(_text(path).split("\n"), start=1):
         line = line.strip()
         if not line:
             continue
         m = re.match(r"^([A-Za-z][A-Za-z0-9_]*)[\s,;=]+(.*?)\s*$", line)
         if not m:
             continue
-        key, val = m.group(1).upper(), m.group(2).strip().strip('"')
+        raw_key = m.group(1)
+        key, val = raw_key.upper(), m.group(2).strip().strip('"')
+        if raw_key.isupper() and len(raw_key) > 2 and key not in KNOWN_KEYS:
+            hint = did_you_mean(key, KNOWN_KEYS)
+            implausible(f"{path.name} line {lineno}", "a Marxan keyword", f"unknown keyword {raw_key!r} (ignored)",
+                        (hint + " " if hint else "") + "fix the spelling, or delete the line")
+            continue
         if key in _NUMERIC:
             try:
                 num = float(val.replace(",", "."))
             except ValueError:
+                if raw_key.isupper() and len(val.split()) <= 1:
+                    raise DataError(message(f"{path.name} line {lineno}: {raw_key}", "a number", repr(val),
+                                            f"write a number after {raw_key}, e.g. `{raw_key} {_DEFAULTS.get(key, 1)}`"))
                 continue   # a prose line that starts with a parameter-like word
             params[key] = int(num) if _NUMERIC[key] is int else num
         elif key.isupper() and (" " not in val or key.endswith(("NAME", "DIR"))):
@@ -170,6 +198,12 @@ def problem_from_tables(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFra
     ids = _num(pu, "id", "pu.dat").astype(np.int64)
     cost = _num(pu, "cost", "pu.dat", 1.0)
     status = _num(pu, "status", "pu.dat", 0.0).astype(np.int64)
+    if (cost < 0).any():
+        neg = ids[cost < 0]
+        implausible("pu.dat:cost", "costs ≥ 0", f"{int((cost < 0).sum())} negative cost(s), e.g. units {neg[:5].tolist()}",
+                    "fix the costs; a negative cost makes selecting the unit a gain, so it is always selected")
+    if (~np.isfinite(cost)).any():
+        raise DataError(message("pu.dat:cost", "finite numbers", "inf or NaN costs", "fix those rows"))
     bad = ~np.isin(status, (0, 1, 2, 3))
     if bad.any():
         raise DataError(message("pu.dat:status", "0, 1, 2 or 3", f"{np.unique(status[bad])[:5].tolist()}",
@@ -191,11 +225,17 @@ def problem_from_tables(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFra
     upos = np.clip(upos, 0, p.n_units - 1)
     ok_u = p._sorted_ids[upos] == u_id
     if (~ok_u).any():
-        warnings.warn(f"puvspr.dat: {int((~ok_u).sum())} rows name planning units not in pu.dat; ignored",
-                      RestorePlanWarning, stacklevel=2)
+        implausible("puvspr.dat:pu", "planning-unit ids listed in pu.dat",
+                    f"{int((~ok_u).sum())} row(s) naming other units, e.g. {np.unique(u_id[~ok_u])[:5].tolist()} "
+                    "(ignored)", "fix the ids or add the units to pu.dat")
     if (~ok_f).any():
-        warnings.warn(f"puvspr.dat: {int((~ok_f).sum())} rows name features not in spec.dat; ignored",
-                      RestorePlanWarning, stacklevel=2)
+        implausible("puvspr.dat:species", "feature ids listed in spec.dat",
+                    f"{int((~ok_f).sum())} row(s) naming other features, e.g. {np.unique(s_id[~ok_f])[:5].tolist()} "
+                    "(ignored)", "fix the ids or add the features to spec.dat")
+    if (amt < 0).any() or (~np.isfinite(amt)).any():
+        bad_rows = (np.flatnonzero((amt < 0) | ~np.isfinite(amt))[:5] + 2).tolist()
+        raise DataError(message("puvspr.dat:amount", "finite amounts ≥ 0", f"negative or non-finite amounts in rows {bad_rows}",
+                                "fix those rows (an amount is how much of the feature the unit holds)"))
     keep = ok_f & ok_u
     A = sp.csr_matrix((amt[keep], (f_order[fpos[keep]], p._sorted_pos[upos[keep]])), shape=(fid.size, p.n_units))
     p = p.add_features(A, ids=fid, names=names)
@@ -204,6 +244,17 @@ def problem_from_tables(pu: pd.DataFrame, spec: pd.DataFrame, puvspr: pd.DataFra
     prop = _num(spec, "prop", "spec.dat", 0.0)
     target = np.maximum(_num(spec, "target", "spec.dat", 0.0), 0.0)
     t = np.where(prop > 0, prop * total, target)
+    if (prop > 1).any():
+        implausible("spec.dat:prop", "proportions in [0, 1]", f"prop up to {float(prop.max()):g}",
+                    "give prop as a fraction (0.3 = 30 %)")
+    avail = np.asarray(A[:, status != 3].sum(axis=1)).ravel() if A.shape[1] else np.zeros(fid.size)
+    short = t > avail * (1 + 1e-9) + 1e-12
+    if short.any():
+        j = np.flatnonzero(short)
+        implausible("spec.dat:target", "targets the planning units can reach (≤ the total amount, locked-out units "
+                    "excluded)", f"{int(short.sum())} unreachable target(s), e.g. feature {int(fid[j[0]])} needs "
+                    f"{float(t[j[0]]):g} but only {float(avail[j[0]]):g} exists",
+                    "lower those targets (or use prop); no selection can meet them")
     p = p.absolute_targets(t)
     p = p.occurrence_targets(np.maximum(_num(spec, "targetocc", "spec.dat", 0.0), 0.0))
     spf = _num(spec, "spf", "spec.dat", 1.0)
@@ -253,8 +304,8 @@ def read_marxan(path) -> MarxanProject:
         try:
             bd = read_table(_locate(base, idir, bname), required=("id1", "id2", "boundary"), name="bound.dat")
         except InputError:
-            warnings.warn(f"BOUNDNAME {bname} not found; running without boundaries", RestorePlanWarning,
-                          stacklevel=2)
+            implausible("BOUNDNAME", f"a boundary file {bname} in {base / idir}", "no such file (running without "
+                        "boundaries, so BLM has no effect)", "fix BOUNDNAME or INPUTDIR, or delete the BOUNDNAME line")
     p, prop = problem_from_tables(pu, spec, sv, bd)
     fid = p.feature_ids
     pname = prm.get("PENALTYNAME")

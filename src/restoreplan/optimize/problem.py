@@ -319,10 +319,9 @@ class Problem:
 
     def solver(self, name: str = "auto", **options) -> Problem:
         """Choose the solver (``auto``, ``highs``, ``anneal``) and its options (time_limit, seed, …)."""
-        from .solvers import SOLVERS
+        from .solvers import check_options
 
-        if name not in SOLVERS:
-            raise ConfigError(message("solver", f"one of {sorted(SOLVERS)}", repr(name), "pick a listed solver"))
+        check_options(name, options)
         return dataclasses.replace(self, solver_spec=SolverSpec(name, tuple(sorted(options.items()))))
 
     # ------------------------------------------------------------------ derived

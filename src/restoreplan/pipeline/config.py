@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..core.errors import ConfigError, message
+from ..core.errors import ConfigError, did_you_mean, message
 
 __all__ = ["Study", "StudyInfo", "LayerSpec", "TableSpec", "VectorSpec", "StepSpec", "OutputSpec",
            "load_study", "validate_study", "parse_ref"]
@@ -165,43 +165,116 @@ def _fmt_loc(loc) -> str:
 
 
 def load_study(path: str | Path) -> Study:
-    """Read and structurally validate a study file; ConfigError with every problem found."""
+    """Read and validate the structure of a study file; ConfigError with EVERY problem found.
+
+    When the structure is wrong, the semantic checks of :func:`validate_study` still run on the
+    parts that are right, so one misspelt key does not hide the other problems.
+    """
     path = Path(path)
     if not path.exists():
         raise ConfigError(message("study file", "an existing TOML file", f"no file at {path}", "check the path"))
+    if not path.is_file():
+        raise ConfigError(message("study file", "a TOML file", f"{path} is a folder", "pass the path of the .toml file"))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(message("study file", "a readable TOML file", f"{path}: {e.strerror or e}",
+                                  "check the file's permissions")) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ConfigError(message(str(path), "a UTF-8 text file (TOML)",
+                                  f"bytes that are not UTF-8 at line {line} (byte {e.start})",
+                                  "save the file as UTF-8 (e.g. in your editor: Save with encoding → UTF-8)")) from None
+    if not text.strip():
+        raise ConfigError(message(str(path), "a study: [study], [layers.*] and at least one [[steps]]",
+                                  "an empty file", "write the study; `restoreplan describe METHOD` prints an example step"))
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(message(str(path), "valid TOML", f"a syntax error ({e})", "fix the TOML syntax")) from e
+        raise ConfigError(message(str(path), "valid TOML", f"a syntax error ({e})", "fix the TOML syntax")) from None
     return study_from_dict(raw, base_dir=path.parent.resolve(), source=str(path))
 
 
 def study_from_dict(raw: dict, *, base_dir: str | Path = ".", source: str = "study") -> Study:
-    """Build a :class:`Study` from a dict (structure only; see :func:`validate_study` for the rest)."""
+    """Build a :class:`Study` from a dict (structure only; see :func:`validate_study` for the rest).
+
+    On structural errors the ConfigError lists them all, followed by the semantic problems of the
+    parts that are structurally sound.
+    """
+    from ..core.wording import validation_problems
+
     raw = dict(raw)
     raw["base_dir"] = str(base_dir)
     try:
         return Study.model_validate(raw)
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            loc = _fmt_loc(err["loc"])
-            got = err.get("input")
-            got_s = repr(got) if not isinstance(got, dict) else "a table"
-            problems.append(message(loc or source, err["msg"].lower(), got_s[:80], f"correct `{loc}` in {source}"))
+        problems = validation_problems(e, model=Study, source=source)
+        partial, broken, names = _prune(raw, e)
+        if partial is not None:
+            try:
+                problems += [p for p in validate_study(partial, known_steps=broken, known_names=names)
+                             if p not in problems]
+            except Exception:  # noqa: BLE001 - best effort: the structural problems are reported anyway
+                pass
         raise ConfigError(f"{len(problems)} problem(s) in {source}", problems) from None
 
 
-def validate_study(study: Study, *, check_files: bool = True) -> list[str]:
+def _prune(raw: dict, exc: ValidationError):
+    """The study without its structurally broken parts (and the ids of dropped steps), or None."""
+    import copy
+
+    raw = copy.deepcopy(raw)
+    broken: list[str] = []
+    names: list[str] = []
+    for _ in range(6):
+        try:
+            return Study.model_validate(raw), broken, names
+        except ValidationError as e:
+            errs = e.errors()
+        drop_steps = set()
+        for err in errs:
+            loc = list(err.get("loc", ()))
+            if not loc:
+                return None, broken, names
+            if loc[0] == "steps" and len(loc) >= 2 and isinstance(loc[1], int):
+                drop_steps.add(loc[1])
+                continue
+            # drop the offending entry: a whole layer/table/vector, or the key of [study]/[outputs]
+            cut = loc[:2] if loc[0] in ("layers", "tables", "vectors", "study", "outputs") else loc[:1]
+            if loc[0] in ("layers", "tables", "vectors") and len(loc) >= 2:
+                names.append(str(loc[1]))   # references to it are not reported again
+            node = raw
+            for k in cut[:-1]:
+                node = node.get(k, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict):
+                node.pop(cut[-1], None)
+        if drop_steps and isinstance(raw.get("steps"), list):
+            for i in drop_steps:
+                st = raw["steps"][i] if i < len(raw["steps"]) else None
+                if isinstance(st, dict):
+                    broken.append(str(st.get("id") or st.get("method") or f"steps[{i}]"))
+            raw["steps"] = [st for i, st in enumerate(raw["steps"]) if i not in drop_steps]
+    return None, broken, names
+
+
+def validate_study(study: Study, *, check_files: bool = True, known_steps=(), known_names=()) -> list[str]:
     """Return EVERY semantic problem of a structurally valid study (empty list when valid).
 
     Checks: files exist; every raster is on the template grid (headers only, nothing is loaded);
     methods are registered; parameters validate against each method's model; every input
     reference resolves (layer, year, table, vector, earlier step) and every required input is given.
+    ``known_steps`` / ``known_names``: ids of steps / names of layers, tables or vectors dropped for
+    structural errors (references to them are not reported again).
     """
     from . import registry
+    from ..core.wording import validation_problems
 
     problems: list[str] = []
+    if not study.steps and not known_steps:
+        problems.append(message("steps", "at least one [[steps]] entry (a method to run)", "no steps",
+                                "add a step, e.g. `restoreplan describe class_area` prints one to copy"))
     # files and grids
     template = study.template_name()
     grids = {}
@@ -214,30 +287,34 @@ def validate_study(study: Study, *, check_files: bool = True) -> list[str]:
                     problems.append(message(label, "an existing raster file", f"no file at {fp}",
                                             "fix the path (relative to the study file)"))
                     continue
-                try:
-                    grids[label] = _header_grid(fp)
-                except Exception as e:  # unreadable file
-                    problems.append(message(label, "a GDAL-readable raster", f"{fp}: {e}", "convert it to GeoTIFF"))
+                if not fp.is_file():
+                    problems.append(message(label, "a raster file", f"{fp} is a folder", "point to the raster file itself"))
+                    continue
+                from ..io.raster import header_problems
+
+                g, probs = header_problems(fp, label, kind=spec.kind)
+                problems += probs
+                if g is not None:
+                    grids[label] = g
         for section, specs in (("tables", study.tables), ("vectors", study.vectors)):
             for n, spec in specs.items():
                 fp = study.resolve(spec.path)
                 if not fp.exists():
                     problems.append(message(f"{section}.{n}", "an existing file", f"no file at {fp}", "fix the path"))
-        if study.study.class_scheme.endswith(".csv") and not study.resolve(study.study.class_scheme).exists():
-            problems.append(message("study.class_scheme", "a built-in scheme or an existing CSV",
-                                    f"no file at {study.resolve(study.study.class_scheme)}", "fix the path"))
-        elif not study.study.class_scheme.endswith(".csv"):
-            from ..core.legend import SCHEMES
-
-            if study.study.class_scheme not in SCHEMES:
-                problems.append(message("study.class_scheme", f"a built-in scheme ({', '.join(sorted(SCHEMES))}) "
-                                        "or a CSV code,name,group", repr(study.study.class_scheme),
-                                        "use a built-in name or give the legend as a CSV"))
+                elif section == "tables":
+                    problems += _table_problems(fp, f"tables.{n}")
+                elif fp.is_dir() and fp.suffix.lower() != ".gdb":
+                    problems.append(message(f"vectors.{n}", "a vector file (GeoPackage, shapefile, GeoJSON, "
+                                            "GeoParquet, CSV of points)", f"{fp} is a folder",
+                                            "point to the vector file itself"))
+        problems += _scheme_problems(study)
         problems += _grid_problems(grids, template, study.study.crs)
+    else:
+        problems += _scheme_problems(study, check_files=False)
     if template is not None and template not in study.layers:
         problems.append(message("study.template", "the name of a layer", repr(template), f"use one of {list(study.layers)}"))
     # steps
-    seen: dict[str, registry.MethodSpec] = {}
+    seen: dict[str, registry.MethodSpec] = {k: None for k in known_steps}  # type: ignore[misc]
     for i, step in enumerate(study.steps):
         where = f"steps[{i}] ({step.step_id})"
         if step.step_id in seen:
@@ -251,15 +328,14 @@ def validate_study(study: Study, *, check_files: bool = True) -> list[str]:
         try:
             spec.params.model_validate(step.params)
         except ValidationError as e:
-            for err in e.errors():
-                loc = _fmt_loc(err["loc"])
-                problems.append(message(f"{where}.params.{loc}", err["msg"].lower(), repr(err.get("input"))[:80],
-                                        f"see `restoreplan describe {step.method}`"))
+            problems += validation_problems(e, prefix=f"{where}.params", model=spec.params,
+                                            fix=f"see `restoreplan describe {step.method}`")
         names = {inp.name for inp in spec.inputs}
         for k in step.inputs:
             if k not in names:
+                hint = did_you_mean(k, names)
                 problems.append(message(f"{where}.inputs.{k}", f"one of {sorted(names)}", repr(k),
-                                        f"see `restoreplan describe {step.method}`"))
+                                        (hint + " " if hint else "") + f"see `restoreplan describe {step.method}`"))
         for inp in spec.inputs:
             if inp.name not in step.inputs:
                 if not inp.optional:
@@ -267,6 +343,8 @@ def validate_study(study: Study, *, check_files: bool = True) -> list[str]:
                                             f"add `{inp.name} = \"...\"` to the step's inputs"))
                 continue
             for ref in _refs(step.inputs[inp.name]):
+                if parse_ref(ref)[1] in (*known_steps, *known_names):
+                    continue
                 p = _check_ref(study, ref, seen, inp.kind)
                 if p:
                     problems.append(message(f"{where}.inputs.{inp.name}", p[0], p[1], p[2]))
@@ -329,6 +407,57 @@ def _check_ref(study: Study, ref: str, seen: dict, kind: str):
         return ("a layer, or the id of an EARLIER step", repr(ref),
                 f"layers: {list(study.layers)}; earlier steps: {list(seen)}")
     return ("a valid reference", repr(ref), "see DESIGN.md 'Study-file references'")
+
+
+def _table_problems(fp: Path, label: str) -> list[str]:
+    """A study table must be a readable, non-empty CSV file (checked by reading it; tables are small)."""
+    import pandas as pd
+
+    if fp.is_dir():
+        return [message(label, "a CSV file", f"{fp} is a folder", "point to the .csv file itself")]
+    with open(fp, "rb") as f:
+        head = f.read(4096)
+    if b"\x00" in head or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return [message(label, "a CSV text file", f"{fp} is a binary file (a spreadsheet or archive?)",
+                        "export the table as CSV (comma-separated, UTF-8)")]
+    try:
+        df = pd.read_csv(fp, comment="#")
+    except UnicodeDecodeError:
+        return [message(label, "a UTF-8 CSV file", f"{fp} is not UTF-8 text", "save the table as UTF-8 CSV")]
+    except pd.errors.EmptyDataError:
+        return [message(label, "a CSV with a header line and rows", f"{fp} is empty", "write the table's header and rows")]
+    except Exception as e:  # noqa: BLE001 - any parser failure is a problem with the file
+        return [message(label, "a readable CSV file", f"{fp}: {type(e).__name__}: {str(e).strip()[:120]}",
+                        "save the table as comma-separated UTF-8 CSV")]
+    if df.empty:
+        return [message(label, "a CSV with at least one data row", f"{fp} has a header only", "add the rows")]
+    return []
+
+
+def _scheme_problems(study: Study, *, check_files: bool = True) -> list[str]:
+    """``[study].class_scheme`` must name a built-in scheme or a readable CSV of code,name,group."""
+    from ..core.legend import SCHEMES, ClassTable
+
+    cs = study.study.class_scheme
+    if cs in SCHEMES:
+        return []
+    if not cs.lower().endswith(".csv"):
+        hint = did_you_mean(cs, SCHEMES)
+        return [message("study.class_scheme", f"a built-in scheme ({', '.join(sorted(SCHEMES))}) or a CSV path",
+                        repr(cs), (hint + " " if hint else "") + "use a built-in name, or a CSV with columns code,name,group")]
+    if not check_files:
+        return []
+    fp = study.resolve(cs)
+    if not fp.is_file():
+        return [message("study.class_scheme", "a built-in scheme or an existing CSV", f"no file at {fp}", "fix the path")]
+    try:
+        ClassTable.from_csv(fp)
+    except ConfigError as e:
+        return list(e.problems)
+    except Exception as e:  # noqa: BLE001
+        return [message("study.class_scheme", "a CSV with columns code,name,group", f"{fp}: {type(e).__name__}: {e}",
+                        "save the class table as UTF-8 CSV")]
+    return []
 
 
 def _header_grid(path: Path):

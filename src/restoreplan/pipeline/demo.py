@@ -136,7 +136,7 @@ def run_demo(out: str | Path, *, size: int = 500, seed: int = 0, methods: list[s
             intro += (f"<p>{len(skipped)} registered method(s) do not run in the demo:</p><ul>"
                       + "".join(f"<li><code>{html.escape(k)}</code>: {html.escape(v)}</li>" for k, v in skipped.items())
                       + "</ul>")
-        result = run_study(study, out, seed=seed, progress=progress, workers=workers, chunks=chunks,
+        result = run_study(study, out, seed=seed, progress=progress, workers=workers, chunks=chunks, merge=True,
                            command=f"demo --size {size} --seed {seed}", extra_report={"intro": intro})
         _write_study_toml(raw, out / "demo_study.toml")
     except BaseException:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..core.errors import ConfigError, InputError, message
+from ..core.errors import ConfigError, DataError, InputError, PlausibilityWarning, RestorePlanError, message
 from ..core.grid import check_same_grid
 from ..core.chunked import spill_to
 from ..core.provenance import Manifest
@@ -171,6 +171,11 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
             fp = study.resolve(p)
             label = lname if year is None else f"{lname}@{year}"
             da = read_raster(fp, kind=spec.kind, chunks=chunks, name=label)
+            if not chunks:   # eager means eager: a damaged file fails here, named, not inside a step
+                try:
+                    da = da.load()
+                except Exception as e:  # noqa: BLE001 - GDAL/rasterio read errors of many kinds
+                    raise _read_error(label, fp, e) from None
             if spec.units:
                 da.attrs["units"] = spec.units
             if spec.kind == "categorical" and not ({"class_labels", "class_scheme"} & set(da.attrs)):
@@ -186,18 +191,154 @@ def load_inputs(study: Study, *, chunks: int | None = None, manifest: Manifest |
         check_same_grid(**{tkey: flat[tkey]}, **{k: v for k, v in flat.items() if k != tkey})
     for n, spec in study.tables.items():
         fp = study.resolve(spec.path)
+        if not fp.is_file():
+            raise InputError(message(f"tables.{n}", "a CSV file", f"{fp} is a folder" if fp.is_dir() else
+                                     f"no file at {fp}", "point to the .csv file itself"))
         if manifest is not None:
             manifest.add_input(f"table:{n}", fp)
         try:
             ctx.tables[n] = pd.read_csv(fp, comment="#")
         except Exception as e:
-            raise InputError(message(f"tables.{n}", "a readable CSV", f"{fp}: {e}", "save the table as UTF-8 CSV")) from e
+            raise InputError(message(f"tables.{n}", "a readable CSV", f"{fp}: {e}", "save the table as UTF-8 CSV")) from None
     for n, spec in study.vectors.items():
         fp = study.resolve(spec.path)
         if manifest is not None:
             manifest.add_input(f"vector:{n}", fp)
         ctx.vectors[n] = read_vector(fp, name=f"vectors.{n}")
     return ctx
+
+
+def _read_error(label: str, fp: Path, e: Exception) -> InputError:
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return InputError(message(f"layers.{label}" if not label.startswith("layers.") else label,
+                              "a complete, readable raster", f"{fp}: the pixel data cannot be read ({detail[:200]})",
+                              "re-export or re-download the file (`restoreplan validate` checks every file)"))
+
+
+def _lazy_read_error(study: Study, e: Exception) -> InputError | None:
+    """An InputError naming the input file behind a read error met while computing (chunked reads)."""
+    import rasterio
+
+    chain, x = [], e
+    while x is not None and len(chain) < 6:
+        chain.append(x)
+        x = x.__cause__ or x.__context__
+    text = " ".join(str(c) for c in chain)
+    is_rio = any(isinstance(c, rasterio.errors.RasterioError) or "rasterio" in type(c).__module__ for c in chain)
+    if not is_rio and not isinstance(e, OSError):
+        return None
+    files = [(lname if year is None else f"{lname}@{year}", study.resolve(p))
+             for lname, spec in study.layers.items() for year, p in spec.files().items()]
+    for label, fp in files:
+        if str(fp) in text or fp.name in text:
+            return _read_error(label, fp, e)
+    if not is_rio:
+        return None
+    from ..io.raster import data_problem
+
+    for label, fp in files:   # which file is damaged? the cheap block check tells
+        try:
+            with rasterio.open(fp) as src:
+                bad = data_problem(src, fp)
+        except Exception as oe:  # noqa: BLE001
+            bad = str(oe)
+        if bad:
+            return _read_error(label, fp, RuntimeError(bad))
+    return InputError(message("an input raster", "complete, readable raster files", f"a read error ({text[:200]})",
+                              "run `restoreplan validate` on the study to find the damaged file"))
+
+
+def input_plausibility(study: Study, ctx: Context) -> None:
+    """Warn (:class:`PlausibilityWarning`) about inputs that would give silently wrong answers.
+
+    * a layer (or one year of it) with no valid cell: every total would be 0;
+    * a land-use layer (categorical, used by a step) holding codes the ``class_scheme`` does not define
+      (layers that a ``reclassify`` step recodes follow their mapping's legend and are not checked);
+    * a nodata value equal to a class code of the scheme (the cells of that class would vanish).
+    Computes each layer once (a validity test; unique codes for land-use layers).
+    """
+    import dask
+
+    from ..core.errors import implausible
+    from ..core.legend import SCHEMES, ClassTable
+
+    cs = study.study.class_scheme
+    try:
+        scheme = SCHEMES[cs] if cs in SCHEMES else ClassTable.from_csv(study.resolve(cs))
+        codes = set(scheme.codes)
+    except Exception:  # noqa: BLE001 - reported by validate_study
+        scheme, codes = None, set()
+    landuse, recoded = set(), set()   # a layer that is reclassified follows the mapping's legend, not the scheme
+    for step in study.steps:
+        try:
+            spec = registry.get(step.method)
+        except ConfigError:
+            continue
+        for inp in spec.inputs:
+            doc = inp.doc.lower()
+            is_lu = inp.kind == "categorical" or "lulc" in inp.name or any(
+                w in doc for w in ("land use", "land-use", "land cover", "land-cover"))
+            if is_lu and inp.name in step.inputs:
+                for ref in (step.inputs[inp.name] if isinstance(step.inputs[inp.name], list) else [step.inputs[inp.name]]):
+                    if isinstance(ref, str):
+                        k, name, _ = parse_ref(ref)
+                        if k in ("layer", "name") and name in study.layers and study.layers[name].kind == "categorical":
+                            (recoded if step.method == "reclassify" else landuse).add(name)
+    lazy, keys = [], []
+    for lname, lay in ctx.layers.items():
+        per = lay if isinstance(lay, dict) else {None: lay}
+        for year, da in per.items():
+            label = lname if year is None else f"{lname}@{year}"
+            nod = da.rio.nodata
+            if np.issubdtype(da.dtype, np.integer):
+                valid = (da.data != nod) if nod is not None else None
+            else:
+                valid = np.isfinite(da.data)
+            if valid is not None:
+                lazy.append(valid.any())
+                keys.append(("valid", label, lname, da))
+            if lname in landuse and lname not in recoded and codes:
+                if nod is not None and int(nod) in codes:
+                    implausible(f"layers.{label}", f"a nodata value that is not a class code of `{cs}`",
+                                f"nodata {int(nod)}, which is the code of '{scheme.label(int(nod))}' "
+                                "(those cells are treated as no data)",
+                                "set the file's nodata to an unused value (e.g. gdal_edit.py -a_nodata 255) "
+                                "after recoding any true nodata cells to it")
+                arr = da.data
+                lazy.append(_unique_codes(np.asarray(arr)) if not hasattr(arr, "dask") else _dask_unique(arr))
+                keys.append(("codes", label, lname, da))
+    if not lazy:
+        return
+    vals = dask.compute(*lazy)
+    for (what, label, lname, da), v in zip(keys, vals):
+        if what == "valid" and not bool(v):
+            implausible(f"layers.{label}", "a raster with valid cells",
+                        f"only nodata in {da.attrs.get('source', label)} (nodata = {da.rio.nodata})",
+                        "check the file and its nodata value; every result from it would be 0 or empty")
+        elif what == "codes":
+            nod = da.rio.nodata
+            got = sorted(int(c) for c in np.asarray(v) if nod is None or c != nod)
+            unknown = [c for c in got if c not in codes]
+            if unknown:
+                implausible(f"layers.{label}", f"class codes of the scheme `{cs}` ({sorted(codes)})",
+                            f"code(s) {unknown[:12]} that `{cs}` does not define",
+                            "reclassify the layer (method `reclassify`), set [study].class_scheme to the "
+                            "map's legend, or give a class-table CSV with those codes")
+
+
+def _unique_codes(arr: np.ndarray) -> np.ndarray:
+    """Distinct values of an integer array (a bincount for ≤ 16-bit codes: no sort)."""
+    if arr.dtype.itemsize <= 2 and arr.size:
+        lo = int(np.iinfo(arr.dtype).min)
+        counts = np.bincount((arr.ravel().astype(np.int32) - lo), minlength=1)
+        return np.flatnonzero(counts) + lo
+    return np.unique(arr)
+
+
+def _dask_unique(arr):
+    import dask.array as dska
+
+    return dska.unique(arr)
 
 
 def _check_kind(value, inp: registry.Input, step_id: str):
@@ -269,10 +410,15 @@ def _write_netcdf(obj: xr.DataArray, path: Path) -> Path:
 
 def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, workers: int | None = None,
               scheduler: str | None = None, seed: int | None = None, progress: bool = False,
-              report: bool | None = None, command: str = "run", extra_report: dict | None = None) -> RunResult:
+              report: bool | None = None, command: str = "run", extra_report: dict | None = None,
+              overwrite: bool = False, strict: bool = False, merge: bool = False) -> RunResult:
     """Validate and run a study; write outputs, ``manifest.json`` and (optionally) ``report.html``.
 
     Raises ``ConfigError`` with every problem when the study is invalid (nothing is written).
+    ``out_dir`` must be new or empty; ``overwrite=True`` replaces an existing folder as a whole
+    when the run succeeds (``merge=True``: keep files the run does not rewrite). Implausible inputs
+    (:class:`PlausibilityWarning`: all nodata, values out of range, unknown codes) are warnings,
+    recorded in the manifest; ``strict=True`` makes them errors (``DataError``, nothing written).
     """
     problems = validate_study(study)
     if problems:
@@ -282,64 +428,90 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
     manifest = Manifest(command=command, seed=seed, config=study.model_dump(mode="json"))
     files: dict[str, Path] = {}
     spill = _new_spill_dir(out_dir)
-    ctx = None
-    try:
-        with dask_client(workers, scheduler), spill_to(spill), atomic_dir(out_dir) as tmp:
-            ctx = load_inputs(study, chunks=chunks, manifest=manifest)
-            steps = study.steps
-            bar = None
-            if progress:
-                from tqdm.auto import tqdm
+    with _removed_on_error(spill), atomic_dir(out_dir, overwrite=overwrite, merge=merge) as tmp, \
+            dask_client(workers, scheduler), spill_to(spill):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if strict:
+                warnings.simplefilter("error", PlausibilityWarning)
+            try:
+                ctx = load_inputs(study, chunks=chunks, manifest=manifest)
+                input_plausibility(study, ctx)
+            except PlausibilityWarning as w:
+                raise _strict_error(str(w)) from None
+            except RestorePlanError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                err = _lazy_read_error(study, e)
+                if err is None:
+                    raise
+                raise err from None
+        manifest.data["input_warnings"] = _unique_warnings(caught)
+        for w in manifest.data["input_warnings"]:
+            warnings.warn(w["message"], _warning_class(w["category"]), stacklevel=2)
+        steps = study.steps
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
 
-                bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
-            for step in steps:
-                spec = registry.get(step.method)
-                params = spec.params.model_validate(step.params)
-                kwargs = {}
-                with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
-                    warnings.simplefilter("always")
-                    for inp in spec.inputs:
-                        if inp.name in step.inputs:
-                            val = ctx.resolve(step.inputs[inp.name], inp.kind)
-                            _check_kind(val, inp, step.step_id)
-                            kwargs[inp.name] = val
-                pdict = params.model_dump()
-                if "seed" in spec.params.model_fields and "seed" not in step.params:
-                    pdict["seed"] = seed
-                if bar is not None:
-                    bar.set_description(step.step_id)
-                with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
-                    with warnings.catch_warnings(record=True) as caught:
-                        warnings.simplefilter("always")
-                        result = spec.func(**kwargs, **pdict)
-                    result = _materialize(result)
-                    rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
-                    for w in rec["warnings"]:  # re-emit once each, after recording them for the report
-                        warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
-                    ctx.results[step.step_id] = result
-                    if step.write:
-                        for name, obj in _outputs_of(step.step_id, result):
-                            for f in write_output(name, obj, tmp, raster_format=study.outputs.raster_format):
-                                files[f.name] = out_dir / f.name
-                                manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
-                    rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
-                if bar is not None:
-                    bar.update(1)
+            bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
+        for step in steps:
+            spec = registry.get(step.method)
+            params = spec.params.model_validate(step.params)
+            kwargs = {}
+            with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
+                warnings.simplefilter("always")
+                for inp in spec.inputs:
+                    if inp.name in step.inputs:
+                        val = ctx.resolve(step.inputs[inp.name], inp.kind)
+                        _check_kind(val, inp, step.step_id)
+                        kwargs[inp.name] = val
+            pdict = params.model_dump()
+            if "seed" in spec.params.model_fields and "seed" not in step.params:
+                pdict["seed"] = seed
             if bar is not None:
-                bar.close()
-            do_report = study.outputs.report if report is None else report
-            if do_report:
-                from ..report import build_report
+                bar.set_description(step.step_id)
+            with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    if strict:
+                        warnings.simplefilter("error", PlausibilityWarning)
+                    try:
+                        result = spec.func(**kwargs, **pdict)
+                        result = _materialize(result)
+                    except PlausibilityWarning as w:
+                        raise _strict_error(f"[{step.step_id}] {w}") from None
+                    except RestorePlanError:
+                        raise
+                    except Exception as e:  # noqa: BLE001
+                        err = _lazy_read_error(study, e)
+                        if err is None:
+                            raise
+                        raise err from None
+                rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
+                for w in rec["warnings"]:  # re-emit once each, after recording them for the report
+                    warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
+                ctx.results[step.step_id] = result
+                if step.write:
+                    for name, obj in _outputs_of(step.step_id, result):
+                        for f in _write_checked(study, name, obj, tmp, study.outputs.raster_format):
+                            files[f.name] = out_dir / f.name
+                            manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
+                rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        do_report = study.outputs.report if report is None else report
+        if do_report:
+            from ..report import build_report
 
-                t0 = time.perf_counter()
-                rp_path = build_report(ctx, manifest, tmp, extra=extra_report)
-                files["report.html"] = out_dir / rp_path.name
-                manifest.data["report_seconds"] = round(time.perf_counter() - t0, 3)
-            manifest.write(tmp)
-            files["manifest.json"] = out_dir / "manifest.json"
-    except BaseException:
-        shutil.rmtree(spill, ignore_errors=True)
-        raise
+            t0 = time.perf_counter()
+            rp_path = build_report(ctx, manifest, tmp, extra=extra_report)
+            files["report.html"] = out_dir / rp_path.name
+            manifest.data["report_seconds"] = round(time.perf_counter() - t0, 3)
+        manifest.write(tmp)
+        files["manifest.json"] = out_dir / "manifest.json"
     res = RunResult(out_dir=out_dir, files=files, results=ctx.results, manifest=manifest.data)
     # large lazy results read their checkpoints in the spill folder: it lives as long as the result
     weakref.finalize(res, shutil.rmtree, spill, True)
@@ -349,6 +521,34 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
 def _new_spill_dir(out_dir: Path) -> Path:
     """A fresh folder for the run's checkpoints (chunk stores) in the temporary folder (``TMPDIR``)."""
     return Path(tempfile.mkdtemp(prefix=f"restoreplan-spill-{out_dir.name}-"))
+
+
+@contextlib.contextmanager
+def _removed_on_error(folder: Path):
+    """Remove ``folder`` when the block raises (a failed run leaves no checkpoints behind)."""
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _strict_error(text: str) -> DataError:
+    e = DataError(f"{text} (an error because of --strict)")
+    return e
+
+
+def _write_checked(study: Study, name: str, obj, folder: Path, raster_format: str) -> list[Path]:
+    """write_output, with read errors of lazily read inputs turned into an InputError naming the file."""
+    try:
+        return write_output(name, obj, folder, raster_format=raster_format)
+    except RestorePlanError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        err = _lazy_read_error(study, e)
+        if err is None:
+            raise
+        raise err from None
 
 
 PERSIST_LIMIT_BYTES = 256 * 1024**2

@@ -21,7 +21,6 @@ no cost (NaN — it is locked out of the selection). The unit cancels in C′.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -32,7 +31,7 @@ import xarray as xr
 from ..core.errors import ConfigError, ConstantInputWarning, InputError, message
 from ..core.finalize import finalize
 from ..core.validate import check_aligned, check_raster
-from ..services.classify import classify, jenks_breaks, ring_classes
+from ..services.classify import check_rings, classify, jenks_breaks, ring_classes
 
 __all__ = [
     "DEFAULT_RINGS_M",
@@ -43,7 +42,6 @@ __all__ = [
     "cost_index",
     "eta_kernel",
     "indicator_scores",
-    "jenks_edges",
     "demand_revised_unit_costs",
 ]
 
@@ -102,24 +100,12 @@ def _unit_cost_kernel(lulc: np.ndarray, codes: np.ndarray, costs: np.ndarray) ->
 
 
 # ------------------------------------------------------------------------------------------ scores
-def jenks_edges(x, k: int, *, max_exact: int = 10_000, seed: int = 0) -> np.ndarray:
-    """Jenks edges of ``x`` (:func:`restoreplan.services.classify.jenks_breaks`: exact Fisher DP on a
-    seeded sample of ``max_exact`` values that keeps the min and max). Computes."""
-    return jenks_breaks(x, k, max_exact=max_exact, seed=seed)
-
-
 def _jenks_scores(x: xr.DataArray, k: int, *, max_exact: int, seed: int, mask=None) -> xr.DataArray:
-    """Jenks classes 1..k (0 = nodata) of ``x`` with breaks from the cells of ``mask`` (default all)."""
-    edges = jenks_edges(x if mask is None else x.where(mask), k, max_exact=max_exact, seed=seed)
+    """Jenks classes 1..k (0 = nodata) of ``x`` with breaks from the cells of ``mask`` (default all):
+    :func:`restoreplan.services.classify.jenks_breaks` (exact Fisher DP on a seeded sample of
+    ``max_exact`` values that keeps the min and max). Computes the breaks."""
+    edges = jenks_breaks(x if mask is None else x.where(mask), k, max_exact=max_exact, seed=seed)
     return classify(x.astype(np.float64), edges)
-
-
-def _check_rings(rings_m) -> tuple[float, ...]:
-    r = tuple(float(v) for v in rings_m)
-    if len(r) < 1 or any(b <= a for a, b in itertools.pairwise(r)) or r[0] <= 0:
-        raise ConfigError(message("rings_m", "positive, strictly increasing ring limits (m)", repr(rings_m),
-                                  "e.g. (500, 1000, 1500, 2000)"))
-    return r
 
 
 def indicator_scores(*, k: int = 5, rings_m: Sequence[float] = DEFAULT_RINGS_M, max_exact: int = 10_000,
@@ -156,7 +142,7 @@ def indicator_scores(*, k: int = 5, rings_m: Sequence[float] = DEFAULT_RINGS_M, 
     if not given:
         raise ConfigError(message("indicators", "at least one Table 2 indicator raster", "none",
                                   "pass e.g. slope=..., distance_to_road=..."))
-    r = _check_rings(rings_m)
+    r = check_rings(rings_m)
     first = next(iter(given))
     for n, v in given.items():
         check_raster(v, name=n, crs=False)

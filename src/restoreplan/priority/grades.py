@@ -24,6 +24,7 @@ from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.legend import set_class_labels
 from ..core.validate import check_aligned, check_raster
+from ..core.compute import materialize
 
 __all__ = ["GRADE_LABELS", "NODATA", "REVISION", "aggregation_filter", "demand_revision", "grade_area_table",
            "priority_grades", "revision_kernel"]
@@ -233,7 +234,7 @@ def grade_area_table(grades: xr.DataArray, *, lulc: xr.DataArray | None = None,
     """
     check_raster(grades, name="grades", projected=True)
     a_km2 = cell_area_m2(grades, name="grades") / 1e6
-    g = np.asarray(grades.data.compute() if hasattr(grades.data, "compute") else grades.data)
+    g = materialize(grades)
     nod = grades.rio.nodata if grades.rio.nodata is not None else NODATA
     on = (g != nod) & (g > 0)
     total = int(on.sum())
@@ -246,7 +247,7 @@ def grade_area_table(grades: xr.DataArray, *, lulc: xr.DataArray | None = None,
         return pd.DataFrame(rows)
     if lulc.rio.crs is not None and grades.rio.crs is not None:
         check_aligned(grades=grades, lulc=lulc)
-    lu = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
+    lu = materialize(lulc)
     names = dict(classes or {})
     for k in (3, 2, 1):
         sel = on & (g == k)

@@ -32,15 +32,12 @@ import xarray as xr
 from ..core.errors import ConfigError, DataError, message
 from ..core.finalize import like_raster
 from ..core.validate import check_aligned, check_raster
+from ..core.compute import materialize
 
 __all__ = ["NODATA", "grid_boundaries", "marxan_priority", "planning_unit_table"]
 
 NODATA = 255
 
-
-def _np(da: xr.DataArray) -> np.ndarray:
-    d = da.data
-    return np.asarray(d.compute() if hasattr(d, "compute") else d)
 
 
 def _blocks(a: np.ndarray, p: int, fill) -> np.ndarray:
@@ -105,14 +102,14 @@ def planning_unit_table(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataAr
     least one valid cell; ``attrs`` hold the PU grid shape.
     """
     p = int(pu_size)
-    lu = _np(lulc)
+    lu = materialize(lulc)
     nod = lulc.rio.nodata
     valid = np.ones(lu.shape, bool) if nod is None else lu != nod
     built = valid & np.isin(lu, list(built_up_codes))
-    pr = _np(pora)
+    pr = materialize(pora)
     is_pora = valid & (pr == 1)
-    e = _np(eta).astype(np.float64)
-    am = np.nan_to_num(_np(amount).astype(np.float64), nan=0.0)
+    e = materialize(eta).astype(np.float64)
+    am = np.nan_to_num(materialize(amount).astype(np.float64), nan=0.0)
     if (am[is_pora] < 0).any():
         raise DataError(message("amount", "non-negative ES supply in PoRA cells", "negative values",
                                 "clip the supply at 0 (e.g. water balance) before the selection"))
@@ -240,7 +237,7 @@ def marxan_priority(pora: xr.DataArray, eta: xr.DataArray, amount: xr.DataArray,
     sel_grid[units["row"].to_numpy()[x], units["col"].to_numpy()[x]] = 1
     ny, nx = lulc.sizes["y"], lulc.sizes["x"]
     cells = np.repeat(np.repeat(sel_grid, pu_size, 0), pu_size, 1)[:ny, :nx]
-    lu = _np(lulc)
+    lu = materialize(lulc)
     nod = lulc.rio.nodata
     valid = np.ones(lu.shape, bool) if nod is None else lu != nod
     if exclude_built_up_cells:

@@ -19,6 +19,7 @@ from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.legend import set_class_labels
 from ..core.validate import check_aligned, check_raster
+from ..core.compute import eligible_cells, materialize
 
 __all__ = ["DEFAULT_CUTS", "priority_tiers", "rank_order", "tier_labels", "tier_table", "top_cells"]
 
@@ -68,16 +69,6 @@ def _check_cuts(cuts) -> tuple[float, ...]:
     return c
 
 
-def _np(da: xr.DataArray) -> np.ndarray:
-    return np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
-
-
-def _eligible(index: xr.DataArray, mask: xr.DataArray | None) -> np.ndarray:
-    ok = ~np.isnan(_np(index).astype(np.float64))
-    if mask is not None:
-        m = _np(mask)
-        ok &= (m == 1) if m.dtype != bool else m
-    return ok
 
 
 def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
@@ -119,13 +110,13 @@ def priority_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
         for i in range(index.sizes[group_dim]):
             sl = index.isel({group_dim: i})
             mk = mask.isel({group_dim: i}) if (mask is not None and group_dim in mask.dims) else mask
-            parts.append(_tier_kernel(_np(sl), _eligible(sl, mk), c))
+            parts.append(_tier_kernel(materialize(sl), eligible_cells(sl, mk), c))
         arr = np.stack(parts)
         out = xr.DataArray(arr, dims=(group_dim, "y", "x"),
                            coords={group_dim: index[group_dim].values if group_dim in index.coords else
                                    np.arange(index.sizes[group_dim]), "y": index.y, "x": index.x})
     else:
-        arr = _tier_kernel(_np(index), _eligible(index, mask), c)
+        arr = _tier_kernel(materialize(index), eligible_cells(index, mask), c)
         out = xr.DataArray(arr, dims=("y", "x"), coords={"y": index.y, "x": index.x})
     out = finalize(out, like=index, name=name, units="tier", cuts=",".join(f"{x:g}" for x in c),
                    ties="stable row-major")
@@ -249,14 +240,14 @@ def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Se
             cnt, ben = _tier_sums(tt, ev, len(c))
             rows += _table_rows(g, c, cnt, ben if ev is not None else None, km2)
             continue
-        t = _np(tt)
+        t = materialize(tt)
         e = None
         if esv is not None:
             if g is not None and group_dim in esv.dims:
                 ev = esv.sel({group_dim: g}) if group_dim in esv.coords else esv.isel({group_dim: i})
             else:
                 ev = esv
-            e = np.nan_to_num(_np(ev).astype(np.float64), nan=0.0)
+            e = np.nan_to_num(materialize(ev).astype(np.float64), nan=0.0)
         total = float(e[t > 0].sum()) if e is not None else np.nan
         cum_cells, cum_b = 0, 0.0
         lo = 0.0

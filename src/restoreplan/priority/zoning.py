@@ -17,6 +17,7 @@ from affine import Affine
 
 from ..core.errors import ConfigError, message
 from ..core.finalize import finalize
+from ..core.compute import materialize
 from ..core.legend import set_class_labels
 from .tiers import tier_labels
 
@@ -66,10 +67,10 @@ def aco_on_blocks(index: xr.DataArray, *, mask: xr.DataArray | None = None, bloc
     if lazy:
         idx, elig, bmean = _lazy_block_mean(index, mask, block, min_eligible_share)
     else:
-        idx = np.asarray(index.data, dtype=np.float64)
+        idx = materialize(index, dtype=np.float64)
         elig = ~np.isnan(idx)
         if mask is not None:
-            m = np.asarray(mask.data.compute() if hasattr(mask.data, "compute") else mask.data)
+            m = materialize(mask)
             elig &= (m == 1) if m.dtype != bool else m
         bmean, _ = block_mean(idx, elig, block, min_eligible_share)
     t = index.rio.transform()

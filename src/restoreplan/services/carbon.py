@@ -25,6 +25,7 @@ from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 from ._fast import finish
 from ._lulc_lookup import reclassify, table_by_code
+from ..core.compute import materialize
 
 __all__ = [
     "POOLS",
@@ -41,8 +42,25 @@ POOLS = ("c_above", "c_below", "c_soil", "c_dead")
 
 
 def pool_table(pools: pd.DataFrame, *, name: str = "pools") -> pd.DataFrame:
-    """Validate a pools table (``lucode, c_above, c_below, c_soil, c_dead``; any case) and index it by code."""
-    return table_by_code(pools, name=name, required=POOLS)
+    """Validate a pools table (``lucode, c_above, c_below, c_soil, c_dead``; any case) and index it by code.
+
+    Pools are carbon stocks, ≥ 0 t/ha: negative values warn (:class:`PlausibilityWarning`).
+    """
+    from ..core.errors import implausible
+
+    df = table_by_code(pools, name=name, required=POOLS)
+    vals = df[list(POOLS)].apply(pd.to_numeric, errors="coerce")
+    neg = vals < 0
+    if neg.to_numpy().any():
+        cells = [f"{c}={plain_num(vals.at[i, c])} (lucode {i})" for i in vals.index for c in POOLS if neg.at[i, c]]
+        implausible(name, "carbon pools ≥ 0 t/ha", f"negative value(s): {', '.join(cells[:6])}",
+                    "fix the table; a stock cannot be negative (use carbon_change for losses)")
+    return df
+
+
+def plain_num(v) -> str:
+    """A number as text without numpy's repr."""
+    return f"{float(v):g}"
 
 
 def carbon_density_by_class(pools: pd.DataFrame, *, name: str = "pools") -> pd.Series:
@@ -61,7 +79,7 @@ def _storage_kernel(lulc: np.ndarray, codes: np.ndarray, dens: np.ndarray, nodat
 
 
 def carbon_storage(lulc: xr.DataArray, pools: pd.DataFrame, *, nep: xr.DataArray | None = None,
-                   name: str = "c_storage") -> xr.DataArray:
+                   name: str = "c_storage", pools_name: str = "pools") -> xr.DataArray:
     """Carbon stored per pixel, t ha⁻¹ (float32, NaN where ``lulc`` is nodata).
 
     Parameters
@@ -71,6 +89,7 @@ def carbon_storage(lulc: xr.DataArray, pools: pd.DataFrame, *, nep: xr.DataArray
     nep : optional NEP (or NPP) raster on the grid of ``lulc``; when given the density is scaled by
         the spatial factor NEP(x)/mean(NEP) (mean over pixels valid in both layers).
     name : name of the result.
+    pools_name : how messages name the pools table (e.g. ``carbon_pools_path``).
 
     Raises
     ------
@@ -83,7 +102,7 @@ def carbon_storage(lulc: xr.DataArray, pools: pd.DataFrame, *, nep: xr.DataArray
     float32 as InVEST does (identical to InVEST 3.20 per pixel). Range: ≥ 0 for non-negative pools.
     """
     check_raster(lulc, name="lulc", kind="categorical", crs=False)
-    dens = carbon_density_by_class(pools)
+    dens = carbon_density_by_class(pools, name=pools_name)
     codes = dens.index.to_numpy(np.int64)
     vals = dens.to_numpy(np.float32)
     out = xr.apply_ufunc(_storage_kernel, lulc, kwargs={"codes": codes, "dens": vals, "nodata": lulc.rio.nodata,
@@ -159,5 +178,5 @@ def carbon_totals(**densities: xr.DataArray) -> pd.Series:
     for key, da in densities.items():
         area = cell_area_m2(da, name=key)
         s = da.astype(np.float64).sum(skipna=True)
-        out[key] = float(s.compute() if hasattr(s, "compute") else s) * area / 10000.0
+        out[key] = float(materialize(s)) * area / 10000.0
     return pd.Series(out, name="total_t", dtype=np.float64)

@@ -31,6 +31,7 @@ from ..core.errors import (
 from ..core.finalize import finalize
 from ..core.legend import set_class_labels
 from ..core.validate import check_raster
+from ..core.compute import as_float, materialize
 
 __all__ = [
     "CLASS_NODATA",
@@ -249,8 +250,8 @@ def _check_k(k: int, lo: int = 1) -> int:
 def _values_of(x) -> np.ndarray:
     """Float numpy values of an array or DataArray (integer nodata -> NaN); computes dask input."""
     if isinstance(x, xr.DataArray):
-        data = _float_view(x).data
-        return np.asarray(data.compute() if hasattr(data, "compute") else data)
+        data = as_float(x).data
+        return materialize(data)
     return np.asarray(x, dtype=np.float64)
 
 
@@ -370,14 +371,6 @@ def edge_labels(edges, k: int, units: str | None = None, *, names: Sequence[str]
     return out
 
 
-def _float_view(x: xr.DataArray) -> xr.DataArray:
-    if np.issubdtype(x.dtype, np.floating):
-        return x
-    nod = x.rio.nodata if ("x" in x.dims and "y" in x.dims) else None
-    xf = x.astype(np.float64)
-    return xf.where(x != nod) if nod is not None else xf
-
-
 def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name: str | None = None) -> xr.DataArray:
     r"""Classify values into classes 1..K by ``edges`` (right-closed intervals).
 
@@ -414,7 +407,7 @@ def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name
     if e.ndim != 1 or e.size < 2 or not np.all(np.isfinite(e)) or np.any(np.diff(e) < 0):
         raise ConfigError(message("edges", "at least 2 finite, non-decreasing edges", repr(list(edges)),
                                   "sort the edges and include the lower and upper bounds"))
-    out = xr.apply_ufunc(_classify_kernel, _float_view(x), kwargs={"edges": e, "clip": clip},
+    out = xr.apply_ufunc(_classify_kernel, as_float(x), kwargs={"edges": e, "clip": clip},
                          dask="parallelized", output_dtypes=[np.uint8 if e.size - 1 < 255 else np.uint16])
     return _finish_classes(out, x, name or f"{x.name or 'x'}_class", edges=",".join(f"{v:.10g}" for v in e),
                            labels=edge_labels(e, e.size - 1, x.attrs.get("units")))
@@ -422,7 +415,7 @@ def classify(x: xr.DataArray, edges: Sequence[float], *, clip: bool = True, name
 
 def _lazy_edges(x: xr.DataArray, fn, k: int, **kw) -> xr.DataArray:
     """Edges as a 1-D DataArray along ``edge``: numpy now, or a one-chunk dask array for dask input."""
-    xf = _float_view(x)
+    xf = as_float(x)
     if xf.chunks is None:
         e = fn(np.asarray(xf.data), k, pad=True, **kw)
         return xr.DataArray(e, dims="edge")
@@ -435,7 +428,7 @@ def _lazy_edges(x: xr.DataArray, fn, k: int, **kw) -> xr.DataArray:
 
 def _classes_from_edges(x: xr.DataArray, edges: xr.DataArray, k: int) -> xr.DataArray:
     dtype = np.uint8 if k < 255 else np.uint16
-    return xr.apply_ufunc(_classify_kernel, _float_view(x), edges, input_core_dims=[[], ["edge"]],
+    return xr.apply_ufunc(_classify_kernel, as_float(x), edges, input_core_dims=[[], ["edge"]],
                           dask="parallelized", output_dtypes=[dtype])
 
 
@@ -527,7 +520,8 @@ def ring_labels(rings_m: Sequence[float]) -> dict[int, str]:
     return out
 
 
-def _check_rings(rings_m: Sequence[float]) -> np.ndarray:
+def check_rings(rings_m: Sequence[float]) -> np.ndarray:
+    """``rings_m`` as a float64 array after checking it: finite, positive, strictly increasing (m)."""
     r = np.asarray(rings_m, dtype=np.float64)
     if r.ndim != 1 or r.size == 0 or np.any(r <= 0) or np.any(np.diff(r) <= 0) or not np.all(np.isfinite(r)):
         raise ConfigError(message("rings_m", "positive, strictly increasing ring limits in metres",
@@ -556,8 +550,8 @@ def ring_classes(distance: xr.DataArray, *, rings_m: Sequence[float] = (500.0, 1
         :math:`n + 1` for :math:`\ge r_n`; 0 = nodata.
     """
     check_raster(distance, name="distance", crs=False)
-    r = _check_rings(rings_m)
-    out = xr.apply_ufunc(_ring_kernel, _float_view(distance), kwargs={"rings": r},
+    r = check_rings(rings_m)
+    out = xr.apply_ufunc(_ring_kernel, as_float(distance), kwargs={"rings": r},
                          dask="parallelized", output_dtypes=[np.uint8])
     return _finish_classes(out, distance, name or f"{distance.name or 'distance'}_ring",
                            rings_m=",".join(f"{v:g}" for v in r), labels=ring_labels(r))
@@ -591,7 +585,7 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
     cell size as sampling); features outside the study area still count. With no feature at
     all every valid cell is in the outermost ring (and a warning is issued).
     """
-    r = _check_rings(rings_m)
+    r = check_rings(rings_m)
     if not isinstance(features, xr.DataArray):
         if like is None:
             raise ConfigError(message("like", "a grid template for vector features", "None",
@@ -603,7 +597,7 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
     check_raster(features, name="features", projected=True)
     t = features.rio.transform()
     dy, dx = abs(t.e), abs(t.a)
-    f = _float_view(features)
+    f = as_float(features)
     d = xr.apply_ufunc(_edt_kernel, f, input_core_dims=[["y", "x"]], output_core_dims=[["y", "x"]],
                        kwargs={"dy": dy, "dx": dx}, dask="parallelized", output_dtypes=[np.float64],
                        dask_gufunc_kwargs={"allow_rechunk": True})

@@ -45,6 +45,7 @@ from ..core.validate import check_aligned, check_raster
 from ._edt import edt_px
 from ._fast import close_to, finish, row_blocks
 from ._lulc_lookup import reclassify, reclassify_many, table_by_code
+from ..core.compute import materialize
 
 __all__ = [
     "EXP_DECAY_CONSTANT",
@@ -362,8 +363,8 @@ def habitat_rarity(lulc: xr.DataArray, baseline: xr.DataArray) -> tuple[pd.DataF
     check_raster(baseline, name="baseline", kind="categorical", crs=False)
     if lulc.rio.crs is not None and baseline.rio.crs is not None:
         check_aligned(lulc=lulc, baseline=baseline)
-    cur = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
-    bas = np.asarray(baseline.data.compute() if hasattr(baseline.data, "compute") else baseline.data)
+    cur = materialize(lulc)
+    bas = materialize(baseline)
     bvalid = np.ones(bas.shape, bool) if baseline.rio.nodata is None else bas != baseline.rio.nodata
     cvalid = np.ones(cur.shape, bool) if lulc.rio.nodata is None else cur != lulc.rio.nodata
     cb, nb = _counts(bas[bvalid])

@@ -58,10 +58,16 @@ def load_args(path: str | os.PathLike, *, key: str = "args") -> tuple[dict, Path
     path = Path(path)
     if not path.exists():
         raise InputError(message("ARGS.json", "an existing InVEST datastack JSON", f"no file at {path}", "check the path"))
+    if path.is_dir():
+        raise InputError(message("ARGS.json", "an InVEST datastack JSON file", f"{path} is a folder",
+                                 "pass the .json file itself"))
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(message("ARGS.json", "a UTF-8 JSON file", f"{path} is not UTF-8 text",
+                                  "save the datastack as UTF-8")) from None
     except json.JSONDecodeError as e:
-        raise ConfigError(message("ARGS.json", "valid JSON", f"{path}: {e}", "fix the JSON syntax")) from e
+        raise ConfigError(message("ARGS.json", "valid JSON", f"{path}: {e}", "fix the JSON syntax")) from None
     if not isinstance(doc, dict) or not isinstance(doc.get(key), dict):
         keys = list(doc) if isinstance(doc, dict) else type(doc).__name__
         raise ConfigError(message("ARGS.json", f"an object with an `{key}` object (InVEST datastack)", f"keys {keys}",
@@ -175,17 +181,38 @@ class Raster:
 
 def read_band(path: str | os.PathLike, *, name: str) -> Raster:
     """Read band 1 of a raster with its native dtype."""
+    from ..core.errors import implausible
+    from ..io.raster import crs_unit_problem
+
     if not Path(path).exists():
         raise InputError(message(name, "an existing raster", f"no file at {path}", "check the path"))
+    if Path(path).is_dir():
+        raise InputError(message(name, "a raster file", f"{path} is a folder", "point to the raster file itself"))
     try:
         with rasterio.open(path) as src:
             arr = src.read(1)
             grid = Grid(src.transform, (src.height, src.width), src.crs)
             nod = src.nodata
-    except rasterio.errors.RasterioIOError as e:
-        raise InputError(message(name, "a GDAL-readable raster", f"{path}: {e}", "convert it to GeoTIFF")) from e
+    except (rasterio.errors.RasterioError, OSError) as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        size = Path(path).stat().st_size
+        raise InputError(message(name, "a complete GDAL-readable raster (e.g. GeoTIFF)",
+                                 f"{path}: " + ("an empty (0-byte) file" if size == 0 else f"unreadable ({detail[:160]})"),
+                                 "re-export or re-download the file")) from None
+    unit = crs_unit_problem(grid.crs)
+    if unit:
+        raise InputError(message(name, "a projected CRS in metres (InVEST distances and areas are in metres)", unit,
+                                 "reproject the raster to a metre-based CRS, e.g. gdalwarp -t_srs EPSG:326NN"))
     if nod is not None and np.issubdtype(arr.dtype, np.integer):
         nod = int(nod) if float(nod).is_integer() else nod
+    if np.issubdtype(arr.dtype, np.floating):
+        valid = np.isfinite(arr) if nod is None or (isinstance(nod, float) and math.isnan(nod)) else \
+            np.isfinite(arr) & ~close_to(arr, nod)
+    else:
+        valid = arr != nod if nod is not None else np.ones(arr.shape, bool)
+    if not valid.any():
+        implausible(name, "a raster with valid cells", f"only nodata in {path} (nodata = {nod})",
+                    "check the file and its nodata value; every result from it would be empty")
     return Raster(arr, grid, nod, str(path))
 
 
@@ -338,9 +365,10 @@ def csv_text(rows: list[list], header: list[str]) -> str:
     return buf.getvalue()
 
 
-def output_folder(out_dir):
-    """Context manager: a temporary folder replacing ``out_dir``'s files only on success."""
-    return atomic_dir(out_dir)
+def output_folder(out_dir, *, overwrite: bool = False):
+    """Context manager: a temporary folder that becomes ``out_dir`` only on success (new or empty
+    ``out_dir``, or ``overwrite=True`` to replace it whole; see :func:`restoreplan.io.atomic_dir`)."""
+    return atomic_dir(out_dir, overwrite=overwrite)
 
 
 def read_vector_any(path, *, name: str):

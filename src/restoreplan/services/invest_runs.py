@@ -50,7 +50,7 @@ def _close(a: np.ndarray, v: float) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ carbon
-def run_carbon(args: dict, out_dir, *, fast: bool = True) -> dict[str, Path]:
+def run_carbon(args: dict, out_dir, *, fast: bool = True, overwrite: bool = False) -> dict[str, Path]:
     """InVEST Carbon: ``c_storage_bas``, ``c_storage_alt``, ``c_change_bas_alt``, ``npv_alt`` (+ summary CSV)."""
     problems: list[str] = []
     require(args, ["lulc_bas_path", "carbon_pools_path"], problems)
@@ -81,7 +81,7 @@ def run_carbon(args: dict, out_dir, *, fast: bool = True) -> dict[str, Path]:
     dens = {}
     for k, r in scen.items():
         da = as_dataarray(r.data, r.grid, nodata=r.nodata, name=f"lulc_{k}")
-        dens[k] = _carbon.carbon_storage(da, pools).values
+        dens[k] = _carbon.carbon_storage(da, pools, pools_name="carbon_pools_path").values
     grid = scen["bas"].grid
     area = abs(grid.transform.a * grid.transform.e)
     summary = []
@@ -109,7 +109,7 @@ def run_carbon(args: dict, out_dir, *, fast: bool = True) -> dict[str, Path]:
     for label, arr, nod, units, fname in summary:
         total = float(np.sum(arr[~_close(arr, nod)], dtype=np.float64))
         rows.append([label, total * area / 10000, units, fname])
-    with output_folder(out_dir) as tmp:
+    with output_folder(out_dir, overwrite=overwrite) as tmp:
         w = RasterWriter(tmp, fast=fast)
         w.write_many(rasters)
         w.write_text(f"raster_values_summary{sfx}.csv", csv_text(rows, ["Raster", "Total", "Units", "Filename"]))
@@ -125,7 +125,7 @@ def _hq_target_grid(cur: Grid) -> Grid:
     return warp_grid(cur.bounds, (px, -px), cur.crs)
 
 
-def run_habitat_quality(args: dict, out_dir, *, fast: bool = True) -> dict[str, Path]:
+def run_habitat_quality(args: dict, out_dir, *, fast: bool = True, overwrite: bool = False) -> dict[str, Path]:
     """InVEST Habitat Quality: ``deg_sum_*``, ``quality_*`` (c/f/b), ``rarity_*`` (.tif + .csv)."""
     problems: list[str] = []
     require(args, ["lulc_cur_path", "threats_table_path", "sensitivity_table_path"], problems)
@@ -202,7 +202,7 @@ def run_habitat_quality(args: dict, out_dir, *, fast: bool = True) -> dict[str, 
         rasters.append((f"quality_{s}{sfx}.tif", encode(ds["quality"].values, F32_MAX), grid, F32_MAX))
     for s, (table, ras) in rarity.items():
         rasters.append((f"rarity_{s}{sfx}.tif", encode(ras.values, F32_MIN), grid, F32_MIN))
-    with output_folder(out_dir) as tmp:
+    with output_folder(out_dir, overwrite=overwrite) as tmp:
         w = RasterWriter(tmp, fast=fast)
         w.write_many(rasters)
         for s, (table, ras) in rarity.items():
@@ -258,7 +258,7 @@ def _results_csv(zones, id_field: str, table: pd.DataFrame, extra_cols: list[str
     return "\n".join(lines) + "\n"
 
 
-def run_annual_water_yield(args: dict, out_dir, *, fast: bool = True) -> dict[str, Path]:
+def run_annual_water_yield(args: dict, out_dir, *, fast: bool = True, overwrite: bool = False) -> dict[str, Path]:
     """InVEST Annual Water Yield: ``fractp``, ``aet``, ``wyield`` and the (sub)watershed result CSVs."""
     problems: list[str] = []
     req = ["lulc_path", "depth_to_root_rest_layer_path", "precipitation_path", "pawc_path", "eto_path",
@@ -349,7 +349,7 @@ def run_annual_water_yield(args: dict, out_dir, *, fast: bool = True) -> dict[st
     for nm in ("wyield", "aet"):
         arr = ds[nm].values
         rasters.append((f"{nm}{sfx}.tif", encode(arr, _AWY_NODATA, arr.dtype), grid, _AWY_NODATA))
-    with output_folder(out_dir) as tmp:
+    with output_folder(out_dir, overwrite=overwrite) as tmp:
         w = RasterWriter(tmp, fast=fast)
         w.write_many(rasters)
         for id_field, zones, fname, tab, extra in tables:

@@ -28,9 +28,10 @@ import xarray as xr
 
 from ..core.errors import ConfigError, NodataWarning, message
 from ..core.grid import cell_area_m2
-from ..core.validate import check_aligned, check_raster
+from ..core.validate import check_aligned, check_raster, warn_out_of_range
 from ._fast import finish, row_blocks
 from ._lulc_lookup import reclassify_many, table_by_code
+from ..core.compute import materialize
 
 __all__ = [
     "biophysical_frame",
@@ -138,6 +139,14 @@ def water_yield(lulc: xr.DataArray, precipitation: xr.DataArray, et0: xr.DataArr
                "pawc": pawc}
     for nm, da in rasters.items():
         check_raster(da, name=nm, kind="continuous", crs=False)
+    pawc = warn_out_of_range(pawc, name="pawc", lo=0.0, hi=1.0, unit="(a fraction)",
+                             fix="give PAWC as a fraction 0–1 (divide a 0–100 % raster by 100)")
+    precipitation = warn_out_of_range(precipitation, name="precipitation", lo=0.0, unit="mm/a",
+                                      fix="precipitation cannot be negative; check the file and its nodata value")
+    et0 = warn_out_of_range(et0, name="et0", lo=0.0, unit="mm/a",
+                            fix="reference ET cannot be negative; check the file and its nodata value")
+    root_restricting_depth = warn_out_of_range(root_restricting_depth, name="root_restricting_depth", lo=0.0,
+                                               unit="mm", fix="depths cannot be negative; check the file and its nodata")
     if lulc.rio.crs is not None and all(d.rio.crs is not None for d in rasters.values()):
         check_aligned(lulc=lulc, **rasters)
     if not seasonality_z > 0:
@@ -229,7 +238,7 @@ def zonal_means(values: dict[str, xr.DataArray], zones, *, like: xr.DataArray, s
     """
     if zones.crs is not None and like.rio.crs is not None and zones.crs != like.rio.crs:
         zones = zones.to_crs(like.rio.crs)
-    arrays = {k: np.asarray(v.data.compute() if hasattr(v.data, "compute") else v.data) for k, v in values.items()}
+    arrays = {k: materialize(v) for k, v in values.items()}
     n = len(zones)
     lab = _zone_labels(zones, like)
     cols: dict[str, np.ndarray] = {}
@@ -331,7 +340,7 @@ def water_balance(precipitation: xr.DataArray, et: xr.DataArray, *, runoff: xr.D
 def count_negative(balance: xr.DataArray) -> int:
     """Number of cells with a negative water balance; warns (``NodataWarning``) when > 0. **Computes.**"""
     n = (balance < 0).sum()
-    n = int(n.compute() if hasattr(n, "compute") else n)
+    n = int(materialize(n))
     if n:
         warnings.warn(f"{n} cell(s) have a negative water balance (P < R + ET)", NodataWarning, stacklevel=2)
     return n

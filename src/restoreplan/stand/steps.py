@@ -47,7 +47,8 @@ class StandScenarioParams(Params):
     """Parameters of ``stand_scenarios``."""
 
     dust_days_per_year: float = Field(DEFAULT_DUST_DAYS, gt=0, le=366,
-                                      description="leaf-on days converting kg/hm²/d to t/a (the Dashihe study implies ≈191.5)",
+                                      description="leaf-on days converting kg/hm²/d to t/a (default fitted to the "
+                                                  "Dashihe stand study's Table 4: set your site's own)",
                                       json_schema_extra={"units": "d/a"})
     intensive: Literal["site", "area_weighted"] = Field(
         "site", description="LAI and Shannon of stand-based scenarios: site values or area-weighted stand means")

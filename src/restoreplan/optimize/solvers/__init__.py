@@ -127,14 +127,49 @@ def _solve_auto(problem, time_limit=None, deadline=None, seed=0, **kw):
 SOLVERS = {"auto": _solve_auto, "highs": _solve_highs, "anneal": _solve_anneal}
 
 
+def solver_options(name: str) -> set[str]:
+    """The option names accepted by solver ``name``.
+
+    Every solver accepts the options of all solvers (so one option set can be tried with each; the
+    ones a solver does not use are ignored), but a name no solver knows is an error.
+    """
+    import inspect
+
+    from .anneal import solve_anneal
+    from .highs import solve_highs
+
+    def names(f):
+        return {p.name for p in inspect.signature(f).parameters.values()
+                if p.kind == p.KEYWORD_ONLY or (p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "problem")}
+
+
+    return names(solve_highs) | names(solve_anneal) | {"time_limit", "deadline", "seed"}
+
+
+def check_options(name: str, options) -> None:
+    """Raise ``ConfigError`` naming every option the solver does not know (with "did you mean")."""
+    from ...core.errors import did_you_mean
+
+    if name not in SOLVERS:
+        raise ConfigError(message("solver", f"one of {sorted(SOLVERS)}", repr(name), "pick a listed solver"))
+    known = solver_options(name)
+    bad = [k for k in options if k not in known]
+    if bad:
+        hints = "; ".join(f"{k}: {did_you_mean(k, known) or 'no close match'}" for k in bad)
+        raise ConfigError(message(f"solver options ({name})", f"options among {sorted(known)}",
+                                  f"unknown option(s) {bad}", f"{hints}; fix the spelling or remove them"))
+
+
 def solve(problem, **overrides) -> Solution:
-    """Solve ``problem`` with its configured solver (:meth:`Problem.solver`), options overridden by ``overrides``."""
+    """Solve ``problem`` with its configured solver (:meth:`Problem.solver`), options overridden by ``overrides``.
+
+    Unknown option names raise ``ConfigError`` (a misspelt ``time_limt`` is never silently ignored).
+    """
     spec = problem.solver_spec
     opts = spec.opts()
     opts.update(overrides)
     name = opts.pop("solver", spec.name)
-    if name not in SOLVERS:
-        raise ConfigError(message("solver", f"one of {sorted(SOLVERS)}", repr(name), "pick a listed solver"))
+    check_options(name, opts)
     t0 = time.perf_counter()
     sol = SOLVERS[name](problem, **opts)
     if not sol.runtime:

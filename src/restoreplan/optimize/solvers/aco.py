@@ -33,6 +33,7 @@ import xarray as xr
 from numba import njit
 
 from ...core.errors import ConfigError, DataError, InfeasibleError, message
+from ...core.compute import eligible_cells, materialize
 
 __all__ = [
     "AcoResult",
@@ -61,6 +62,15 @@ def _weight(tau_c, eta_c, alpha, beta):
     return t * e
 
 
+@njit(inline="always", cache=True)
+def _neighbour(c, d, ny, nx):
+    """Index of the ``d``-th of the 8 neighbours of cell ``c`` on an ``ny`` × ``nx`` grid, -1 outside."""
+    rr, qq = c // nx + _DY[d], c % nx + _DX[d]
+    if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
+        return -1
+    return rr * nx + qq
+
+
 @njit(cache=True)
 def _take(c, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alpha, beta, ny, nx, reweigh):
     """Select cell ``c``: drop it from the frontier, count it for its 8 neighbours and put the eligible
@@ -74,12 +84,10 @@ def _take(c, sel, k, elig, in_front, front, pos, nfront, wf, tau, idx, lam, alph
         pos[last] = p
         nfront -= 1
         in_front[c] = 0
-    r, q = c // nx, c % nx
     for d in range(8):
-        rr, qq = r + _DY[d], q + _DX[d]
-        if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
+        nb = _neighbour(c, d, ny, nx)
+        if nb < 0:
             continue
-        nb = rr * nx + qq
         k[nb] += 1
         if elig[nb] and not sel[nb]:
             if reweigh:
@@ -181,13 +189,9 @@ def _update_tau(tau, elig, sel, rho, deposit, diffusion, tau_min, tau_max, ny, n
     for c in range(ncell):
         if sel[c]:
             tau[c] += deposit
-            r, q = c // nx, c % nx
             for d in range(8):
-                rr, qq = r + _DY[d], q + _DX[d]
-                if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
-                    continue
-                nb = rr * nx + qq
-                if not sel[nb] and elig[nb]:
+                nb = _neighbour(c, d, ny, nx)
+                if nb >= 0 and not sel[nb] and elig[nb]:
                     extra[nb] = 1
     for c in range(ncell):
         if extra[c]:
@@ -204,12 +208,10 @@ def _selected_k(sel, ny, nx):
     k = np.zeros(ncell, np.int32)
     for c in range(ncell):
         if sel[c]:
-            r, q = c // nx, c % nx
             for d in range(8):
-                rr, qq = r + _DY[d], q + _DX[d]
-                if rr < 0 or rr >= ny or qq < 0 or qq >= nx:
-                    continue
-                k[rr * nx + qq] += 1
+                nb = _neighbour(c, d, ny, nx)
+                if nb >= 0:
+                    k[nb] += 1
     return k
 
 
@@ -451,16 +453,6 @@ def compare_with_rank(index: np.ndarray, eligible: np.ndarray | None, result: Ac
 
 
 # ------------------------------------------------------------------------------------ DataArray API
-def _np(da: xr.DataArray) -> np.ndarray:
-    return np.asarray(da.data.compute() if hasattr(da.data, "compute") else da.data)
-
-
-def _eligible(index: xr.DataArray, mask: xr.DataArray | None) -> np.ndarray:
-    ok = ~np.isnan(_np(index).astype(np.float64))
-    if mask is not None:
-        m = _np(mask)
-        ok &= (m == 1) if m.dtype != bool else m
-    return ok
 
 
 def aco_zoning(index: xr.DataArray, *, mask: xr.DataArray | None = None, share_pct: float | None = None,
@@ -473,8 +465,8 @@ def aco_zoning(index: xr.DataArray, *, mask: xr.DataArray | None = None, share_p
     """
     from ...core.finalize import finalize
 
-    idx = _np(index).astype(np.float64)
-    elig = _eligible(index, mask)
+    idx = materialize(index).astype(np.float64)
+    elig = eligible_cells(index, mask)
     if (share_pct is None) == (n_cells is None):
         raise ConfigError(message("share_pct / n_cells", "exactly one of them", f"{share_pct!r} / {n_cells!r}",
                                   "give the target as a share of the eligible area or as a cell count"))
@@ -504,8 +496,8 @@ def aco_tiers(index: xr.DataArray, *, mask: xr.DataArray | None = None,
     c = [float(x) for x in cuts]
     if not c or any(b <= a for a, b in zip(c, c[1:])) or c[0] <= 0 or c[-1] >= 100:
         raise ConfigError(message("cuts", "increasing percentages in (0, 100)", repr(cuts), "e.g. (5, 15, 30, 45)"))
-    idx = _np(index).astype(np.float64)
-    elig = _eligible(index, mask)
+    idx = materialize(index).astype(np.float64)
+    elig = eligible_cells(index, mask)
     n_elig = int(elig.sum())
     tiers = np.zeros(idx.shape, np.uint8)
     locked = np.zeros(idx.shape, bool)

@@ -4,24 +4,34 @@ Solves :math:`\\min c^\\top v + c_0` s.t. :math:`r^L \\le Av \\le r^U`, :math:`l
 :math:`x \\in \\{0,1\\}^n` by branch and cut, and reports the incumbent, the dual bound and the
 relative gap :math:`(z - z_{LB})/|z|`.
 
-Time limit: HiGHS' own ``time_limit`` is set to what is left of the budget, *and* the run happens in
-a solver thread watched by the caller: at the deadline the solve is cancelled through HiGHS' user
-interrupt callbacks (simplex, IPM and MIP), and the best incumbent seen by the improving-solution
-callback (or the warm start) is returned. A warm start (``warm_start=x``) is passed to HiGHS as a
-feasible solution (all auxiliaries completed optimally for that ``x``).
+Time limit: HiGHS' own ``time_limit`` is set to what is left of the budget, and HiGHS' interrupt
+checks (simplex, IPM and MIP) stop it at the deadline; the best incumbent seen by the
+improving-solution callback (or the warm start) and the best dual bound are returned. The run is
+in-process and blocking (no solver is left running after the call), except for large time-limited
+models, where HiGHS runs in a fresh worker process (:mod:`._highs_run`, started by
+:mod:`subprocess`, so it inherits no thread of the caller) that is killed at the deadline: HiGHS' root
+LP and some of its heuristics do not reach an interrupt check for minutes on such models.
+A warm start (``warm_start=x``) is passed to HiGHS as a feasible solution (all auxiliaries completed
+optimally for that ``x``).
 """
 
 from __future__ import annotations
 
-import threading
+import dataclasses
+import os
+import pickle
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from ...core.errors import InfeasibleError, SolverError, message
 from ..compile import compile_problem
+from . import _highs_run
 
 __all__ = ["highs_available", "solve_highs"]
 
@@ -68,37 +78,81 @@ def _scaling(model) -> tuple[np.ndarray, np.ndarray]:
     return R, U
 
 
-def _lp(model):
-    """The HiGHS LP of the compiled model, scaled by :func:`_scaling`."""
-    import highspy
-
+def lp_arrays(model, relax: bool = False) -> dict:
+    """The model handed to HiGHS as plain arrays, scaled by :func:`_scaling` (see :func:`._highs_run.run`)."""
     R, U = _scaling(model)
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.n_vars
-    lp.num_row_ = model.n_rows
-    lp.col_cost_ = np.asarray(model.c, dtype=np.float64) * U
-    lp.col_lower_ = np.asarray(model.col_lower, dtype=np.float64) / U
-    lp.col_upper_ = np.asarray(model.col_upper, dtype=np.float64) / U
-    rl, ru = np.asarray(model.row_lower, dtype=np.float64) * R, np.asarray(model.row_upper, dtype=np.float64) * R
-    lp.row_lower_ = np.where(np.isinf(rl), -highspy.kHighsInf, rl).astype(np.float64)
-    lp.row_upper_ = np.where(np.isinf(ru), highspy.kHighsInf, ru).astype(np.float64)
-    lp.offset_ = float(model.offset)
     csc = (sp.diags(R) @ model.A @ sp.diags(U)).tocsc()
     csc.sort_indices()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    lp.a_matrix_.num_col_ = model.n_vars
-    lp.a_matrix_.num_row_ = model.n_rows
-    lp.integrality_ = [highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous
-                       for k in model.integrality]
-    return lp
+    return {"col_cost": np.asarray(model.c, dtype=np.float64) * U,
+            "col_lower": np.asarray(model.col_lower, dtype=np.float64) / U,
+            "col_upper": np.asarray(model.col_upper, dtype=np.float64) / U,
+            "row_lower": np.asarray(model.row_lower, dtype=np.float64) * R,
+            "row_upper": np.asarray(model.row_upper, dtype=np.float64) * R,
+            "offset": float(model.offset),
+            "a_start": csc.indptr.astype(np.int32), "a_index": csc.indices.astype(np.int32),
+            "a_value": csc.data.astype(np.float64),
+            "integrality": None if relax else np.asarray(model.integrality, dtype=bool)}
 
 
 def _start(model, problem, x) -> list:
     """HiGHS column values (scaled, see :func:`_scaling`) of the selection ``x`` with optimal auxiliaries."""
     return (model.complete(x, problem) / _scaling(model)[1]).tolist()
+
+
+def _options(*, seed, gap, heuristic_effort, threads, verbose, time_left) -> dict:
+    """HiGHS options of one solve (``time_left`` None: no time limit)."""
+    opts = {"output_flag": bool(verbose), "random_seed": int(seed) % 2147483647, "mip_rel_gap": float(gap),
+            "mip_abs_gap": 1e-6, "mip_heuristic_effort": float(heuristic_effort)}
+    if threads:
+        opts["threads"] = int(threads)
+    if time_left is not None:
+        opts["time_limit"] = max(0.01, time_left)
+    return opts
+
+
+def _anneal_start(problem, deadline, t0, seed):
+    """Warm start for a large boundary model: annealing on 30 % of the budget, the LP bound beside.
+
+    HiGHS' own heuristics find nothing useful in minutes on such models, and its root LP does not
+    finish within typical budgets: the interior-point LP bound (valid when stopped early) runs in a
+    thread beside the annealing, so the reported gap means something. Returns ``(x, lp_future)``.
+    """
+    from .anneal import solve_anneal
+    from .lns import lp_lower_bound
+
+    pool = ThreadPoolExecutor(1)
+    lp_future = pool.submit(lp_lower_bound, problem, deadline=deadline)
+    pool.shutdown(wait=False)
+    pre = solve_anneal(problem, deadline=t0 + 0.3 * (deadline - t0), seed=seed, restarts=2, lns=False)
+    return pre.x, lp_future
+
+
+def _status(highs_status: str, gap: float, gap_v: float) -> str:
+    """``optimal`` / ``optimal_within_gap`` when HiGHS proved optimality (within ``gap``), else ``time_limit``."""
+    if highs_status != "Optimal":
+        return "time_limit"
+    return "optimal_within_gap" if gap > 0 and gap_v > 1e-9 else "optimal"
+
+
+def _solution(problem, model, x, bound, status, t0, solver):
+    """The :class:`Solution` of selection ``x`` (objective re-scored on the compiled model)."""
+    from . import Solution
+
+    obj = model.objective(model.complete(x, problem))
+    gap_v = (obj - bound) / max(abs(obj), 1e-12) if np.isfinite(bound) else np.nan
+    return Solution(problem=problem, x=x, objective=model.sign * obj, status=status, bound=bound,
+                    gap=max(0.0, gap_v) if np.isfinite(gap_v) else np.nan,
+                    runtime=time.perf_counter() - t0, solver=solver)
+
+
+def _infeasible():
+    return InfeasibleError(message("problem", "a feasible model", "HiGHS reports infeasible",
+                                   "check locked units, budget and hard targets (presolve_check)"))
+
+
+def _no_incumbent(found: str):
+    return SolverError(message("highs", "a feasible solution within the time limit", found,
+                               "raise time_limit or give warm_start (e.g. from the anneal solver)"))
 
 
 def solve_highs(problem, *, time_limit: float | None = None, gap: float = 1e-4, seed: int = 0,
@@ -110,7 +164,7 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 1e-4, 
     Parameters
     ----------
     time_limit : float, optional
-        Wall-clock seconds for the whole call (compile + solve), enforced by a watchdog.
+        Wall-clock seconds for the whole call (compile + solve).
     gap : float
         Relative MIP gap at which HiGHS stops and reports "optimal" (default 1e-4, HiGHS' own default;
         0 = exact proof).
@@ -126,150 +180,90 @@ def solve_highs(problem, *, time_limit: float | None = None, gap: float = 1e-4, 
     relax : bool
         Solve the LP relaxation only (its objective is a lower bound; ``x`` is the rounded LP point).
     isolate : bool, optional
-        Run HiGHS in a forked child process that is killed at the deadline (default, where ``fork`` is
-        available, for time-limited models with more than 10,000 unfixed variables: HiGHS' root LP
-        and some of its heuristics do not poll the interrupt callbacks, so a thread cannot always be stopped).
+        Run HiGHS in a worker process that is killed at the deadline (default, on POSIX, for
+        time-limited models with more than 10,000 unfixed variables). Otherwise HiGHS runs in this
+        thread and stops at its next interrupt check after the deadline.
 
     The dual bound is tracked while HiGHS runs (MIP interrupt callback), so a run stopped at the
     deadline still reports the best proven bound and gap.
     """
-    import highspy
-
-    from . import Solution
-
     t0 = time.perf_counter()
     if deadline is None:
         deadline = t0 + time_limit if time_limit is not None else None
-    engine = "highs"
-    lp_future = None
+    engine, lp_future = "highs", None
     if isinstance(warm_start, str) and warm_start == "auto":
         warm_start = None
         from . import auto_strategy
 
         if deadline is not None and not relax and auto_strategy(problem, None) == "anneal" \
                 and problem.objective.kind in ("marxan", "min_set"):
-            # large boundary model: HiGHS' own heuristics find nothing useful in minutes, so spend 30 %
-            # of the budget on annealing and hand its best selection to HiGHS as the incumbent
-            from .anneal import solve_anneal
-
-            from .lns import lp_lower_bound
-
-            # HiGHS' root LP does not finish on such models within typical budgets: the interior
-            # point LP bound (valid when stopped early) runs beside, so the reported gap means something
-            pool = ThreadPoolExecutor(1)
-            lp_future = pool.submit(lp_lower_bound, problem, deadline=deadline)
-            pool.shutdown(wait=False)
-            pre = solve_anneal(problem, deadline=t0 + 0.3 * (deadline - t0), seed=seed, restarts=2, lns=False)
-            warm_start = pre.x
+            warm_start, lp_future = _anneal_start(problem, deadline, t0, seed)
             engine = "highs+anneal-start"
     model = compile_problem(problem) if model is None else model
-    n = problem.n_units
+    x0 = None if warm_start is None else (np.asarray(warm_start) > 0.5).astype(np.float64)
     if isolate is None:
         n_open = int(np.count_nonzero(np.asarray(model.col_lower) < np.asarray(model.col_upper)))
-        isolate = deadline is not None and not relax and n_open > 10_000 and _can_fork()
+        isolate = deadline is not None and not relax and n_open > 10_000 and _can_isolate()
+    payload = {"lp": lp_arrays(model, relax=relax), "n": problem.n_units,
+               "start": None if x0 is None else _start(model, problem, x0),
+               "options": _options(seed=seed, gap=gap, heuristic_effort=heuristic_effort, threads=threads,
+                                   verbose=verbose, time_left=None)}
     if isolate and deadline is not None:
-        sol = _solve_isolated(problem, model, warm_start, deadline, t0, engine,
-                              {"seed": seed, "gap": gap, "threads": threads, "verbose": verbose,
-                               "heuristic_effort": heuristic_effort})
-        return _with_lp_bound(sol, lp_future)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(verbose))
-    h.setOptionValue("random_seed", int(seed) % 2147483647)
-    h.setOptionValue("mip_rel_gap", float(gap))
-    h.setOptionValue("mip_abs_gap", 1e-6)
-    h.setOptionValue("mip_heuristic_effort", float(heuristic_effort))
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    lp = _lp(model)
-    if relax:
-        lp.integrality_ = []
-    h.passModel(lp)
+        payload["options"]["time_limit"] = max(0.01, deadline - time.perf_counter() - 0.3)
+        sol = _solve_isolated(problem, model, payload, x0, deadline, t0, engine + " (isolated)", gap)
+    else:
+        if deadline is not None:
+            payload["options"]["time_limit"] = max(0.01, (deadline - time.perf_counter()) * 0.97 - 0.05)
+        sol = _solve_in_process(problem, model, payload, x0, deadline, t0, engine, gap, relax)
+    return _with_lp_bound(sol, lp_future)
+
+
+def _solve_in_process(problem, model, payload, x0, deadline, t0, engine, gap, relax):
+    """HiGHS in this thread, stopped by its interrupt checks at ``deadline``."""
+    from . import Solution
+
     best = {"x": None, "obj": np.inf, "bound": np.nan}
-    lock = threading.Lock()
-    if warm_start is not None:
-        x0 = (np.asarray(warm_start) > 0.5).astype(np.float64)
-        v0 = model.complete(x0, problem)
-        sol = highspy.HighsSolution()
-        sol.col_value = _start(model, problem, x0)
-        sol.value_valid = True
-        h.setSolution(sol)
-        best = {"x": x0.astype(np.int8), "obj": model.objective(v0), "bound": np.nan}
+    if x0 is not None:
+        best = {"x": x0.astype(np.int8), "obj": model.objective(model.complete(x0, problem)), "bound": np.nan}
 
-    def _improving(e):
+    def _improving(xs, _b):
         # HiGHS may report the objective of its presolved model: re-score the selection ourselves
-        xs = (np.asarray(e.data_out.mip_solution)[:n] > 0.5).astype(np.int8)
         obj = model.objective(model.complete(xs, problem))
-        with lock:
-            if obj < best["obj"]:
-                best["obj"] = obj
-                best["x"] = xs
+        if obj < best["obj"]:
+            best["obj"], best["x"] = obj, xs
 
-    def _track_bound(e):
-        b = float(e.data_out.mip_dual_bound)
+    def _track_bound(b):
         if np.isfinite(b) and not b <= best["bound"]:   # the largest bound so far (nan-safe)
             best["bound"] = b
 
-    if not relax:
-        h.cbMipImprovingSolution.subscribe(_improving)
-        h.cbMipInterrupt.subscribe(_track_bound)
-    h.HandleUserInterrupt = True
-    if deadline is not None:
-        left = deadline - time.perf_counter()
-        h.setOptionValue("time_limit", max(0.01, left * 0.97 - 0.05))
-    thread = h.startSolve()
-    timed_out = False
-    if deadline is None:
-        h.wait()
-    else:
-        budget = max(deadline - t0, 0.0)
-        done, _ = h.wait(max(0.0, deadline - time.perf_counter()))
-        if not done:
-            timed_out = True
-            h.cancelSolve()
-            done, _ = h.wait(max(0.2, 0.02 * budget))
-            if not done:   # HiGHS is in a phase without interrupt checks; return what we have
-                return _with_lp_bound(_from_incumbent(problem, model, best, t0,
-                                                      "time_limit (solver thread still stopping)",
-                                                      best["bound"], thread=thread, highs=h), lp_future)
-    status = h.getModelStatus()
-    info = h.getInfo()
-    ms = h.modelStatusToString(status)
-    if status == highspy.HighsModelStatus.kInfeasible:
-        raise InfeasibleError(message("problem", "a feasible model", "HiGHS reports infeasible",
-                                      "check locked units, budget and hard targets (presolve_check)"))
+    stop = None if deadline is None else (lambda: time.perf_counter() >= deadline)
+    try:
+        out = _highs_run.run(payload, on_incumbent=_improving, on_bound=_track_bound, should_stop=stop)
+    except RuntimeError as e:
+        raise SolverError(message("highs", "a HiGHS run without error", str(e),
+                                  "check the solver options (e.g. threads) or run with verbose=True")) from None
+    if out["status"] == "Infeasible":
+        raise _infeasible()
     if relax:
-        v = np.asarray(h.getSolution().col_value)
-        obj = float(info.objective_function_value)
-        x = (v[:n] > 0.5).astype(np.int8)
+        obj = out["objective"]
+        x = out["x"] if out["x"] is not None else np.zeros(problem.n_units, dtype=np.int8)
         return Solution(problem=problem, x=x, objective=model.sign * obj, status="relaxation", bound=obj,
                         gap=np.nan, runtime=time.perf_counter() - t0, solver="highs-lp")
-    sol = h.getSolution()
-    if info.primal_solution_status >= 1 and len(sol.col_value) >= n:
-        x = (np.asarray(sol.col_value)[:n] > 0.5).astype(np.int8)
-        obj = float(info.objective_function_value)
-        if best["x"] is not None and best["obj"] < obj - 1e-9:
-            x, obj = best["x"], best["obj"]
+    x = out["x"]
+    if x is not None:
+        if best["x"] is not None and best["obj"] < out["objective"] - 1e-9:
+            x = best["x"]
     elif best["x"] is not None:
-        x, obj = best["x"], best["obj"]
+        x = best["x"]
     else:
-        raise SolverError(message("highs", "a feasible solution within the time limit", f"status {ms}",
-                                  "raise time_limit or give warm_start (e.g. from the anneal solver)"))
-    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else best["bound"]
-    obj = model.objective(model.complete(x, problem))
-    gap_v = (obj - bound) / max(abs(obj), 1e-12) if np.isfinite(bound) else np.nan
-    st = "optimal" if status == highspy.HighsModelStatus.kOptimal and not timed_out else "time_limit"
-    if status == highspy.HighsModelStatus.kOptimal and gap > 0:
-        st = "optimal_within_gap" if gap_v > 1e-9 else "optimal"
-    sol = Solution(problem=problem, x=x, objective=model.sign * obj, status=st, bound=bound,
-                   gap=max(0.0, gap_v) if np.isfinite(gap_v) else np.nan,
-                   runtime=time.perf_counter() - t0, solver=engine)
-    return _with_lp_bound(sol, lp_future)
+        raise _no_incumbent(f"status {out['status']}")
+    bound = out["bound"] if np.isfinite(out["bound"]) else best["bound"]
+    sol = _solution(problem, model, x, bound, "time_limit", t0, engine)
+    return dataclasses.replace(sol, status=_status(out["status"], gap, sol.gap if np.isfinite(sol.gap) else 0.0))
 
 
 def _with_lp_bound(sol, lp_future):
     """``sol`` with the better of its own bound and the LP bound computed beside it (if any)."""
-    import dataclasses
-
     if lp_future is None:
         return sol
     try:
@@ -283,128 +277,58 @@ def _with_lp_bound(sol, lp_future):
     return dataclasses.replace(sol, bound=lb, gap=max(0.0, gap))
 
 
-def _from_incumbent(problem, model, best, t0, status, bound, thread=None, highs=None):
-    from . import Solution
-
-    if best["x"] is None:
-        raise SolverError(message("highs", "a feasible solution within the time limit",
-                                  "no incumbent when the time limit was reached",
-                                  "raise time_limit or give warm_start (e.g. from the anneal solver)"))
-    x = best["x"]
-    obj = model.objective(model.complete(x, problem))
-    gap = (obj - bound) / max(abs(obj), 1e-12) if np.isfinite(bound) else np.nan
-    sol = Solution(problem=problem, x=x, objective=model.sign * obj, status=status, bound=bound,
-                   gap=max(0.0, gap) if np.isfinite(gap) else np.nan,
-                   runtime=time.perf_counter() - t0, solver="highs")
-    if highs is not None:   # keep the Highs object alive until its thread has stopped
-        _ZOMBIES.append((thread, highs))
-    return sol
+def _can_isolate() -> bool:
+    """The worker process needs ``pass_fds`` (POSIX) and a Python executable to start."""
+    return os.name == "posix" and bool(sys.executable)
 
 
-_ZOMBIES: list = []
+def _solve_isolated(problem, model, payload, x0, deadline, t0, engine, gap):
+    """HiGHS in a fresh worker process, killed at ``deadline``; returns the best selection it reported."""
+    from multiprocessing.connection import Connection
 
-
-def _can_fork() -> bool:
-    import multiprocessing as mp
-
-    return "fork" in mp.get_all_start_methods()
-
-
-def _child(conn, problem, model, warm_start, time_limit, opts):
-    """Forked child: solve with HiGHS and stream improving selections to the parent."""
-    import highspy
-
-    n = problem.n_units
-    try:   # a forked child inherits the parent's HiGHS scheduler state but not its worker threads
-        highspy.Highs.resetGlobalScheduler(True)
-    except AttributeError:  # pragma: no cover - older highspy
-        pass
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(opts["verbose"]))
-    h.setOptionValue("mip_abs_gap", 1e-6)
-    h.setOptionValue("random_seed", int(opts["seed"]) % 2147483647)
-    h.setOptionValue("mip_rel_gap", float(opts["gap"]))
-    h.setOptionValue("mip_heuristic_effort", float(opts["heuristic_effort"]))
-    h.setOptionValue("time_limit", max(0.01, time_limit))
-    if opts["threads"]:
-        h.setOptionValue("threads", int(opts["threads"]))
-    h.passModel(_lp(model))
-    if warm_start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = _start(model, problem, warm_start)
-        sol.value_valid = True
-        h.setSolution(sol)
-
-    def _improving(e):
-        xs = (np.asarray(e.data_out.mip_solution)[:n] > 0.5).astype(np.int8)
-        conn.send(("inc", xs.tobytes(), float(e.data_out.mip_dual_bound)))
-
-    last = [0.0, -np.inf]
-
-    def _bound(e):   # report a better dual bound at most every 0.25 s
-        b = float(e.data_out.mip_dual_bound)
-        now = time.perf_counter()
-        if np.isfinite(b) and b > last[1] and now - last[0] > 0.25:
-            last[0], last[1] = now, b
-            conn.send(("bound", None, b))
-
-    h.cbMipImprovingSolution.subscribe(_improving)
-    h.cbMipInterrupt.subscribe(_bound)
-    h.run()
-    info = h.getInfo()
-    sol = h.getSolution()
-    xs = (np.asarray(sol.col_value)[:n] > 0.5).astype(np.int8) if len(sol.col_value) >= n else None
-    conn.send(("end", h.modelStatusToString(h.getModelStatus()), None if xs is None else xs.tobytes(),
-               float(info.mip_dual_bound)))
-    conn.close()
-
-
-def _solve_isolated(problem, model, warm_start, deadline, t0, engine, opts):
-    """HiGHS in a forked process, killed at ``deadline``; returns the best selection it reported."""
-    import multiprocessing as mp
-
-    from . import Solution
-
-    ctx = mp.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    x0 = None if warm_start is None else (np.asarray(warm_start) > 0.5).astype(np.float64)
-    proc = ctx.Process(target=_child, args=(child, problem, model, x0, deadline - time.perf_counter() - 0.3, opts),
-                       daemon=True)
-    proc.start()
-    child.close()
+    r, w = os.pipe()
+    proc = subprocess.Popen([sys.executable, str(Path(_highs_run.__file__)), str(w)], stdin=subprocess.PIPE,
+                            stdout=None if payload["options"]["output_flag"] else subprocess.DEVNULL,
+                            pass_fds=(w,), close_fds=True)
+    os.close(w)
+    conn = Connection(r, writable=False)
     best = {"x": None if x0 is None else x0.astype(np.int8), "obj": np.inf}
     if x0 is not None:
         best["obj"] = model.objective(model.complete(x0, problem))
     status, bound = "time_limit", np.nan
-    while True:
-        left = deadline - time.perf_counter()
-        if left <= 0 or not parent.poll(max(0.0, left)):
-            break
+    try:
         try:
-            msg = parent.recv()
-        except EOFError:
-            break
-        b = msg[-1]
-        if np.isfinite(b):
-            bound = b if np.isnan(bound) else max(bound, b)
-        if msg[1] is not None and msg[0] in ("inc", "end"):
-            xs = np.frombuffer(msg[-2] if msg[0] == "end" else msg[1], dtype=np.int8).copy()
-            obj = model.objective(model.complete(xs, problem))
-            if obj < best["obj"]:
-                best = {"x": xs, "obj": obj}
-        if msg[0] == "end":
-            status = "optimal" if msg[1] == "Optimal" else "time_limit"
-            break
-    if proc.is_alive():
-        proc.kill()
-    proc.join(1.0)
-    parent.close()
+            proc.stdin.write(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass   # the worker died at start: reported below as "no incumbent" (its stderr says why)
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0 or not conn.poll(max(0.0, left)):
+                break
+            try:
+                msg = conn.recv()
+            except EOFError:
+                break
+            b = msg[-1]
+            if np.isfinite(b):
+                bound = b if np.isnan(bound) else max(bound, b)
+            if msg[1] is not None and msg[0] in ("inc", "end"):
+                xs = np.frombuffer(msg[-2] if msg[0] == "end" else msg[1], dtype=np.int8).copy()
+                obj = model.objective(model.complete(xs, problem))
+                if obj < best["obj"]:
+                    best = {"x": xs, "obj": obj}
+            if msg[0] == "end":
+                status = msg[1]
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        conn.close()
+    if status == "Infeasible":
+        raise _infeasible()
     if best["x"] is None:
-        raise SolverError(message("highs", "a feasible solution within the time limit",
-                                  "no incumbent when the time limit was reached",
-                                  "raise time_limit or give warm_start (e.g. from the anneal solver)"))
-    obj = best["obj"]
-    gap_v = (obj - bound) / max(abs(obj), 1e-12) if np.isfinite(bound) else np.nan
-    return Solution(problem=problem, x=best["x"], objective=model.sign * obj, status=status, bound=bound,
-                    gap=max(0.0, gap_v) if np.isfinite(gap_v) else np.nan, runtime=time.perf_counter() - t0,
-                    solver=engine + " (isolated)")
+        raise _no_incumbent("no incumbent when the time limit was reached")
+    sol = _solution(problem, model, best["x"], bound, "time_limit", t0, engine)
+    return dataclasses.replace(sol, status=_status(status, gap, sol.gap if np.isfinite(sol.gap) else 0.0))

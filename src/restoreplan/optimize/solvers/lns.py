@@ -57,37 +57,23 @@ def lp_lower_bound(problem, *, deadline: float | None = None, model=None, solver
 
     Returns ``nan`` if no dual information is available by the deadline.
     """
-    import highspy
-
-    from .highs import _lp, _scaling
+    from . import _highs_run
+    from .highs import _scaling, lp_arrays
 
     model = compile_problem(problem) if model is None else model
     if model.sign < 0:
         return np.nan
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    lp = _lp(model)
-    lp.integrality_ = []
-    h.passModel(lp)
-    h.setOptionValue("solver", solver)
-    h.setOptionValue("run_crossover", "off")
-    h.setOptionValue("threads", 1)
-    h.HandleUserInterrupt = True
+    opts = {"output_flag": False, "solver": solver, "run_crossover": "off", "threads": 1}
     if deadline is not None:
-        h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter() - 0.2))
-    h.startSolve()
-    if deadline is None:
-        h.wait()
-    else:
-        done, _ = h.wait(max(0.0, deadline - time.perf_counter()))
-        if not done:
-            h.cancelSolve()
-            done, _ = h.wait(0.5)
-            if not done:
-                return np.nan
-    sol = h.getSolution()
-    y = np.asarray(sol.row_dual)
-    if y.size != model.n_rows or not np.isfinite(y).all():
+        opts["time_limit"] = max(0.01, deadline - time.perf_counter() - 0.2)
+    stop = None if deadline is None else (lambda: time.perf_counter() >= deadline)
+    try:
+        out = _highs_run.run({"lp": lp_arrays(model, relax=True), "n": 0, "options": opts, "start": None},
+                             should_stop=stop)
+    except RuntimeError:
+        return np.nan
+    y = out["row_dual"]
+    if y is None or y.size != model.n_rows or not np.isfinite(y).all():
         return np.nan
     return dual_bound(model, y * _scaling(model)[0])   # duals of the scaled rows -> original rows
 

@@ -14,7 +14,6 @@ are computed so that the timings mean something.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -183,13 +182,7 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
     if problems:
         raise ConfigError(problems[0], problems)
     res = DemandRevisedResult()
-    P, T = res.products, res.timings
-
-    def timed(label, fn, *args, **kwargs):
-        t0 = time.perf_counter()
-        out = fn(*args, **kwargs)
-        T[label] = round(time.perf_counter() - t0, 3)
-        return out
+    P, timed = res.products, res.timed
 
     lu = {y: _year_slice(lulc, y) for y in yrs}
     last = lu[yrs[-1]]
@@ -237,10 +230,8 @@ def demand_revised_priority(lulc: xr.DataArray, *, unit_cost: Mapping[int, float
             from ...services.demand import poi_demand_classes, poi_density
 
             def dem():
-                dens = poi_density(poi, like=last, radius_m=poi_radius_m)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    return _load(dens), _load(poi_demand_classes(dens, 3))
+                dens = _load(poi_density(poi, like=last, radius_m=poi_radius_m))
+                return dens, _load(poi_demand_classes(dens, 3))
 
             P["poi_density"], demand_class = timed("poi density + classes", dem)
         else:
