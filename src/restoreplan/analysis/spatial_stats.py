@@ -45,8 +45,6 @@ def neighbour_sum(a: np.ndarray, contiguity: Literal["queen", "rook"] = "queen")
 def morans_i_array(x: np.ndarray, *, contiguity: Literal["queen", "rook"] = "queen",
                    transform: Literal["r", "b"] = "r", alternative: str = "two-sided") -> dict:
     """Moran's I, E[I], Var[I] (normality), z and p of a 2-D array (NaN = nodata). Pure numpy kernel."""
-    from scipy import stats
-
     x = np.asarray(x, dtype=np.float64)
     valid = ~np.isnan(x)
     k = neighbour_sum(valid, contiguity) * valid
@@ -82,18 +80,7 @@ def morans_i_array(x: np.ndarray, *, contiguity: Literal["queen", "rook"] = "que
         na = neighbour_sum(a, contiguity)
         s1 = 0.5 * float((kf * a * a + 2.0 * a * na + neighbour_sum(a * a, contiguity) * valid).sum())
         s2 = float((np.where(valid, 1.0 + na, 0.0) ** 2).sum())
-    i_val = (n / w_sum) * num / m2
-    e = -1.0 / (n - 1)
-    var = (n * n * s1 - n * s2 + 3.0 * w_sum * w_sum) / ((n * n - 1.0) * w_sum * w_sum) - e * e
-    zval = (i_val - e) / np.sqrt(var) if var > 0 else np.nan
-    if alternative == "two-sided":
-        p = 2.0 * stats.norm.sf(abs(zval))
-    elif alternative == "greater":
-        p = stats.norm.sf(zval)
-    else:
-        p = stats.norm.cdf(zval)
-    return {"I": i_val, "expected": e, "variance": var, "z": zval, "p": float(p), "n": n, "W": w_sum,
-            "islands": n_islands}
+    return _moran_result(n, w_sum, num, m2, s1, s2, alternative, n_islands)
 
 
 def morans_i(x: xr.DataArray, *, contiguity: Literal["queen", "rook"] = "queen",
@@ -208,7 +195,6 @@ def _moran_block(xb, *, mean, contiguity, transform, offset=None):
 def _morans_i_lazy(x, *, contiguity, transform, alternative) -> dict:
     """Moran's I of a 2-D dask array without gathering it: 2 passes of block sums (halo 2)."""
     import dask.array as dsa
-    from scipy import stats
 
     from ..core.chunked import block_reduce
 
@@ -233,6 +219,14 @@ def _morans_i_lazy(x, *, contiguity, transform, alternative) -> dict:
         warnings.warn("morans_i: the raster is constant over its valid cells; I is undefined",
                       ConstantInputWarning, stacklevel=3)
         return nan_result
+    return _moran_result(n, w_sum, num, m2, s1, s2, alternative, n_islands)
+
+
+def _moran_result(n, w_sum, num, m2, s1, s2, alternative, n_islands) -> dict:
+    """Moran's I, its expectation and variance under randomization/normality (Cliff & Ord), z and p,
+    from the sums n, W = Σw, Σ w z z, m2 = Σ z², S1 and S2."""
+    from scipy import stats
+
     i_val = (n / w_sum) * num / m2
     e = -1.0 / (n - 1)
     var = (n * n * s1 - n * s2 + 3.0 * w_sum * w_sum) / ((n * n - 1.0) * w_sum * w_sum) - e * e

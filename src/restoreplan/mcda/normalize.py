@@ -97,7 +97,7 @@ def normalize_many(arrays: dict[str, xr.DataArray], methods: dict[str, str]) -> 
     lazy = any(v.chunks is not None for v in arrays.values())
     if not lazy:
         return {k: normalize(v, method=methods[k], name=k) for k, v in arrays.items()}
-    xfs = {k: _as_float(v) for k, v in arrays.items()}
+    xfs = {k: as_float(v) for k, v in arrays.items()}
     stats = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -113,17 +113,6 @@ def normalize_many(arrays: dict[str, xr.DataArray], methods: dict[str, str]) -> 
         out[k] = _apply(arrays[k], xf, stats[2 * i], stats[2 * i + 1], method=methods[k], dims=tuple(xf.dims),
                         name=k)
     return out
-
-
-def _as_float(x: xr.DataArray) -> xr.DataArray:
-    """Float copy of ``x`` with integer nodata (``.rio.nodata``) turned into NaN."""
-    if np.issubdtype(x.dtype, np.floating):
-        return x
-    nod = x.rio.nodata if ("x" in x.dims and "y" in x.dims) else None
-    xf = x.astype(np.float64)
-    if nod is not None:
-        xf = xf.where(x != nod)
-    return xf
 
 
 def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",

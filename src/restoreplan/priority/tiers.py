@@ -227,42 +227,16 @@ def tier_table(tiers: xr.DataArray, *, esv: xr.DataArray | None = None, cuts: Se
         check_aligned(tiers=tiers, esv=esv)
     groups = list(tiers[group_dim].values) if group_dim in tiers.dims else [None]
     rows = []
-    lazy = bool(tiers.chunks) or bool(esv is not None and esv.chunks)
     for i, g in enumerate(groups):
         tt = tiers.isel({group_dim: i}) if g is not None else tiers
-        if lazy:
-            ev = None
-            if esv is not None:
-                if g is not None and group_dim in esv.dims:
-                    ev = esv.sel({group_dim: g}) if group_dim in esv.coords else esv.isel({group_dim: i})
-                else:
-                    ev = esv
-            cnt, ben = _tier_sums(tt, ev, len(c))
-            rows += _table_rows(g, c, cnt, ben if ev is not None else None, km2)
-            continue
-        t = materialize(tt)
-        e = None
+        ev = None
         if esv is not None:
             if g is not None and group_dim in esv.dims:
                 ev = esv.sel({group_dim: g}) if group_dim in esv.coords else esv.isel({group_dim: i})
             else:
                 ev = esv
-            e = np.nan_to_num(materialize(ev).astype(np.float64), nan=0.0)
-        total = float(e[t > 0].sum()) if e is not None else np.nan
-        cum_cells, cum_b = 0, 0.0
-        lo = 0.0
-        for k, hi in enumerate(c, start=1):
-            sel = t == k
-            n = int(sel.sum())
-            b = float(e[sel].sum()) if e is not None else np.nan
-            cum_cells += n
-            cum_b += b
-            row = {"tier": k, "stage": f"{hi:g}%", "band": f"{lo:g}–{hi:g}%", "cells": n, "area_km2": n * km2,
-                   "cum_area_km2": cum_cells * km2, "benefit": b, "cum_benefit": cum_b,
-                   "share_pct": 100.0 * b / total if total else np.nan,
-                   "cum_share_pct": 100.0 * cum_b / total if total else np.nan}
-            rows.append(row if g is None else {"group": g, **row})
-            lo = hi
+        cnt, ben = _tier_sums(tt, ev, len(c))     # one block reduction (numpy: one block)
+        rows += _table_rows(g, c, cnt, ben if ev is not None else None, km2)
     return pd.DataFrame(rows)
 
 
