@@ -55,8 +55,7 @@ def morans_i_array(x: np.ndarray, *, contiguity: Literal["queen", "rook"] = "que
                       NodataWarning, stacklevel=3)
         valid &= ~islands
     n = int(valid.sum())
-    nan_result = {"I": np.nan, "expected": np.nan, "variance": np.nan, "z": np.nan, "p": np.nan,
-                  "n": n, "W": np.nan, "islands": n_islands}
+    nan_result = _undefined(n, n_islands)
     if n < 3:
         warnings.warn(f"morans_i: only {n} valid cell(s) with neighbours; I is undefined", NodataWarning,
                       stacklevel=3)
@@ -206,8 +205,7 @@ def _morans_i_lazy(x, *, contiguity, transform, alternative) -> dict:
     if n_islands:
         warnings.warn(f"morans_i: {n_islands} cell(s) without a valid neighbour (islands) were dropped",
                       NodataWarning, stacklevel=3)
-    nan_result = {"I": np.nan, "expected": np.nan, "variance": np.nan, "z": np.nan, "p": np.nan,
-                  "n": n, "W": np.nan, "islands": n_islands}
+    nan_result = _undefined(n, n_islands)
     if n < 3:
         warnings.warn(f"morans_i: only {n} valid cell(s) with neighbours; I is undefined", NodataWarning,
                       stacklevel=3)
@@ -239,3 +237,9 @@ def _moran_result(n, w_sum, num, m2, s1, s2, alternative, n_islands) -> dict:
         p = stats.norm.cdf(zval)
     return {"I": i_val, "expected": e, "variance": var, "z": zval, "p": float(p), "n": n, "W": w_sum,
             "islands": n_islands}
+
+
+def _undefined(n: int, n_islands: int) -> dict:
+    """The result when Moran's I is undefined (fewer than 3 cells, or a constant raster)."""
+    return {"I": np.nan, "expected": np.nan, "variance": np.nan, "z": np.nan, "p": np.nan,
+            "n": n, "W": np.nan, "islands": n_islands}

@@ -434,18 +434,9 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
             warnings.simplefilter("always")
             if strict:
                 warnings.simplefilter("error", PlausibilityWarning)
-            try:
+            with _as_study_errors(study):
                 ctx = load_inputs(study, chunks=chunks, manifest=manifest)
                 input_plausibility(study, ctx)
-            except PlausibilityWarning as w:
-                raise _strict_error(str(w)) from None
-            except RestorePlanError:
-                raise
-            except Exception as e:  # noqa: BLE001
-                err = _lazy_read_error(study, e)
-                if err is None:
-                    raise
-                raise err from None
         manifest.data["input_warnings"] = _unique_warnings(caught)
         for w in manifest.data["input_warnings"]:
             warnings.warn(w["message"], _warning_class(w["category"]), stacklevel=2)
@@ -476,18 +467,9 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
                     warnings.simplefilter("always")
                     if strict:
                         warnings.simplefilter("error", PlausibilityWarning)
-                    try:
+                    with _as_study_errors(study, where=f"[{step.step_id}] "):
                         result = spec.func(**kwargs, **pdict)
                         result = _materialize(result)
-                    except PlausibilityWarning as w:
-                        raise _strict_error(f"[{step.step_id}] {w}") from None
-                    except RestorePlanError:
-                        raise
-                    except Exception as e:  # noqa: BLE001
-                        err = _lazy_read_error(study, e)
-                        if err is None:
-                            raise
-                        raise err from None
                 rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
                 for w in rec["warnings"]:  # re-emit once each, after recording them for the report
                     warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
@@ -531,6 +513,24 @@ def _removed_on_error(folder: Path):
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def _as_study_errors(study, where: str = ""):
+    """A plausibility warning made an error by ``--strict`` becomes a :class:`DataError` saying so;
+    a damaged file met while reading lazily becomes an ``InputError`` naming it; restoreplan's
+    own errors pass through unchanged."""
+    try:
+        yield
+    except PlausibilityWarning as w:
+        raise _strict_error(f"{where}{w}") from None
+    except RestorePlanError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        err = _lazy_read_error(study, e)
+        if err is None:
+            raise
+        raise err from None
 
 
 def _strict_error(text: str) -> DataError:
