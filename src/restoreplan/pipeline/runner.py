@@ -539,22 +539,16 @@ def _strict_error(text: str) -> DataError:
 
 
 def _write_checked(study: Study, name: str, obj, folder: Path, raster_format: str) -> list[Path]:
-    """write_output, with read errors of lazily read inputs turned into an InputError naming the file."""
-    try:
+    """write_output, with read errors of lazily read inputs turned into an InputError naming the file
+    (and, under --strict, a plausibility warning met while a lazy result is written into an error)."""
+    with _as_study_errors(study, where=f"[{name}] "):
         return write_output(name, obj, folder, raster_format=raster_format)
-    except RestorePlanError:
-        raise
-    except Exception as e:  # noqa: BLE001
-        err = _lazy_read_error(study, e)
-        if err is None:
-            raise
-        raise err from None
 
 
-PERSIST_LIMIT_BYTES = 256 * 1024**2
+IN_MEMORY_LIMIT_BYTES = 256 * 1024**2   # a step result this small is computed and kept in memory
 
 
-def _materialize(result, limit_bytes: int = PERSIST_LIMIT_BYTES):
+def _materialize(result, limit_bytes: int = IN_MEMORY_LIMIT_BYTES):
     """Compute a step's lazy outputs together, once, so that writing them and later steps reuse them.
 
     Up to ``limit_bytes`` in all they are persisted in memory (``dask.persist``); larger results are
