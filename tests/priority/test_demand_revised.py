@@ -281,24 +281,11 @@ def test_registered_steps():
 
 def test_demand_revised_priority_on_demo_region():
     from restoreplan.datasets import demo_region
-    from restoreplan.priority.demand_revised import demand_revised_priority
     from restoreplan.priority.demand_revised.report import demand_revised_report
-    from restoreplan.tables import load_table
+    from restoreplan.testing import demand_revised_on_region
 
     r = demo_region(size=120, seed=0)
-    L = r.layers
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = demand_revised_priority(
-            r.series("lulc"), unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
-            threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
-            threat_classes={"construction": (5,), "cropland": (1,)}, static_threats={"roads": L["threat_roads"]},
-            half_saturation=0.3, biophysical=load_table("awy_biophysical_6class"), precipitation=L["precipitation"],
-            et0=L["et0"], root_restricting_depth=L["soil_depth"], pawc=L["pawc"],
-            drivers={k: L[k] for k in ("gdp", "population", "slope", "distance_to_river", "distance_to_road",
-                                       "distance_to_settlement")},
-            poi=r.vectors["poi"], poi_radius_m=3000.0, pu_size=8, blm=0.5, solver="auto", time_limit=5.0,
-            min_area_km2=0.05)
+    res = demand_revised_on_region(r, pu_size=8)
     p = res.products
     assert set(p["pora"]) == {"cs", "hs", "wh"}
     for s in ("cs", "hs", "wh"):

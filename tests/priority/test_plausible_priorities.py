@@ -132,22 +132,9 @@ def test_keeping_construction_land_reproduces_the_degenerate_tiers(demo):
 
 
 def test_demo_demand_revised_grades_are_not_one_class(demo):
-    from restoreplan.priority.cost import demand_revised_unit_costs
-    from restoreplan.priority.demand_revised import demand_revised_priority
+    from restoreplan.testing import demand_revised_on_region
 
-    L = demo.layers
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = demand_revised_priority(
-            demo.series("lulc"), unit_cost=demand_revised_unit_costs(1.0), pools=load_table("carbon_pools_6class"),
-            threats_table=load_table("hq_threats_6class"), sensitivity=load_table("hq_sensitivity_6class"),
-            threat_classes={"construction": (5,), "cropland": (1,)}, static_threats={"roads": L["threat_roads"]},
-            half_saturation=0.3, biophysical=load_table("awy_biophysical_6class"), precipitation=L["precipitation"],
-            et0=L["et0"], root_restricting_depth=L["soil_depth"], pawc=L["pawc"],
-            drivers={k: L[k] for k in ("gdp", "population", "slope", "distance_to_river", "distance_to_road",
-                                       "distance_to_settlement")},
-            poi=demo.vectors["poi"], poi_radius_m=3000.0, pu_size=10, blm=0.5, solver="auto", time_limit=5.0,
-            min_area_km2=0.05)
+    res = demand_revised_on_region(demo, pu_size=10)
     p = res.products
     _assert_grades_vary(p["grade_revised"])
     d = p["demand_class"].values[demo.layers["lulc"][2020].values != 255]
