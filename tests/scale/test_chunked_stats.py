@@ -74,3 +74,53 @@ def test_normalize_clip_percentiles_dask_equals_numpy(over):
     got = got.compute()
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.values, want.values)
+
+
+# ---------------------------------------------------------------------------------------------
+# exact distance transform in strips
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,density,sampling,chunks", [
+    ((37, 53), 0.01, (30.0, 30.0), (10, 16)),     # edge chunks of 7 rows and 5 columns
+    ((64, 41), 0.002, (30.0, 20.0), (20, 7)),     # anisotropic cells, very sparse targets
+    ((50, 50), 0.3, (1.0, 1.0), (13, 50)),
+    ((29, 31), 0.0, (10.0, 10.0), (8, 8)),        # a single target cell
+])
+def test_edt_strips_equal_scipy(shape, density, sampling, chunks):
+    from scipy import ndimage
+
+    from restoreplan.core.edt import edt_dask
+
+    rng = np.random.default_rng(7)
+    t = rng.random(shape) < density
+    t[3, 5] = True
+    for dtype in (np.float32, np.float64):
+        want = ndimage.distance_transform_edt(~t, sampling=sampling).astype(dtype)
+        got = edt_dask(dsa.from_array(t, chunks=chunks), *sampling, dtype=dtype).compute()
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-12 if dtype == np.float64 else 1e-7, atol=0)
+
+
+def test_edt_strips_no_target_is_inf():
+    from restoreplan.core.edt import edt_dask
+
+    got = edt_dask(dsa.zeros((12, 9), bool, chunks=5), 1.0, 1.0).compute()
+    assert np.isinf(got).all()
+
+
+@pytest.mark.parametrize("cap", [None, 95.0])
+def test_distance_to_classes_dask_equals_numpy(cap, tmp_path):
+    from restoreplan.core.chunked import spill_to
+    from restoreplan.core.spatial import distance_to_classes
+
+    rng = np.random.default_rng(11)
+    lulc = rng.choice(np.array([1, 2, 3, 4, 255], np.uint8), size=(41, 38), p=[0.4, 0.3, 0.25, 0.01, 0.04])
+    da = _grid(lulc).rio.write_nodata(255)
+    want = distance_to_classes(da, classes=[4], max_distance_m=cap)
+    with spill_to(tmp_path / "spill"):
+        lazy = distance_to_classes(da.chunk({"y": 9, "x": 16}), classes=[4], max_distance_m=cap)
+        assert lazy.chunks is not None
+        got = lazy.compute()
+    assert got.dtype == want.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(got.values), lulc == 255)
+    np.testing.assert_allclose(got.values, want.values, rtol=1e-7, atol=0)
