@@ -1,10 +1,10 @@
 """Province-scale run: the supply–demand zoning chain (Sun et al. 2025) plus InVEST-parity carbon,
 habitat quality and water yield on a synthetic region of N cells, out of core.
 
-Run:  python benchmarks/scale.py --cells 100000000 [--workers K] [--threads 2] [--chunk 2048] --json
+Run:  python benchmarks/scale.py --cells 100000000 [--workers K] [--threads 2] [--chunk 1024] --json
 
 The region is generated chunk by chunk (:func:`restoreplan.datasets.tiled.tiled_region`: every
-chunk a seeded pure function of its position) and checkpointed once to Zarr; every later stage
+chunk a seeded pure function of its position) and checkpointed once (chunk stores); every later stage
 reads checkpoints, runs per chunk (halos for neighbourhood methods), computes global statistics
 as reductions (min–max, entropy sums, exact rank cuts for the tiers, Moran's I block sums, class
 counts) and writes its maps as COGs streamed chunk by chunk. Peak memory is the resident set of the
