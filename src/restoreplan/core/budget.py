@@ -14,10 +14,12 @@ heap to the kernel as soon as more than ``M_TRIM_THRESHOLD`` (dynamically ≈ 2 
 seen, ≤ 64 MB) is free, and serves blocks above ``M_MMAP_THRESHOLD`` with a fresh ``mmap``; either
 way the next block faults every page in again (zero-filled by the kernel: system time).
 :func:`tune_allocator` fixes ``M_MMAP_THRESHOLD`` at 32 MB (glibc's maximum: blocks up to 2048²
-float64 stay on the heap) and ``M_TRIM_THRESHOLD`` at ``trim_mb`` (default 128 MB: a few freed blocks
+float64 stay on the heap) and ``M_TRIM_THRESHOLD`` at ``trim_mb`` (default 512 MB: freed blocks
 are kept for reuse), so a pass reuses its pages. The cost is at most ``trim_mb`` of freed memory
-kept per malloc arena. It is a no-op outside glibc (macOS, Windows, musl). Measured on the
-10^7-cell benchmark (``benchmarks/scale.py``, chunk 1024): minor page faults 3.6 M → 1.5 M.
+kept per malloc arena (the 10^7-cell run's peak rose by ~0.1–0.2 GB). It is a no-op outside glibc
+(macOS, Windows, musl). Measured on the 10^7-cell benchmark (``benchmarks/scale.py``, chunk 1024):
+minor page faults 3.6 M → 1.5 M (trim 512 MB; 3.0 M with 128 MB), system time 18.7 s → 12.1 s.
+Not set by ``restoreplan run``: a study near a memory limit keeps glibc's defaults.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def thread_budget(threads: int = 1) -> None:
         numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
 
 
-def tune_allocator(trim_mb: int = 128) -> bool:
+def tune_allocator(trim_mb: int = 512) -> bool:
     """Keep block-sized temporaries on the malloc heap (glibc only); True if the settings took.
 
     See the module docstring: ``M_MMAP_THRESHOLD`` = 32 MB, ``M_TRIM_THRESHOLD`` = ``trim_mb``,
