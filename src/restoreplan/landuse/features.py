@@ -28,7 +28,8 @@ from ..core.spatial import edt_kernel, horn_slope_kernel
 from ..core.validate import check_aligned
 from .drivers import class_share_kernel
 
-__all__ = ["ConstraintWarning", "DERIVABLE", "constraint_mask", "driver_layers", "feature_matrix"]
+__all__ = ["ConstraintWarning", "DERIVABLE", "FeatureRows", "constraint_mask", "driver_layers", "feature_matrix",
+           "feature_rows"]
 
 DERIVABLE = ("slope", "distance", "share")
 
@@ -145,6 +146,47 @@ def feature_matrix(layers: list[np.ndarray], valid: np.ndarray) -> tuple[np.ndar
         layers[j] = None
     layers.clear()
     return X, ok
+
+
+class FeatureRows:
+    """The (rows × features) matrix of :func:`feature_matrix`, gathered on demand from the layers.
+
+    ``X[idx]`` returns the float32 features of rows ``idx`` (positions among the usable cells,
+    i.e. the True cells of ``ok`` in raster order), ``len(X)`` the number of usable cells. Only the
+    requested rows are ever copied: a random-forest sample or one block of cells to predict costs
+    ``len(idx) × n_features × 4`` bytes, never a full-grid matrix (which at 10^8 cells and 18
+    drivers would be 7.2 GB on top of the layers).
+    """
+
+    def __init__(self, layers: list[np.ndarray], ok: np.ndarray):
+        self.layers = layers
+        self.cells = np.flatnonzero(ok)
+        self.shape = (len(self.cells), len(layers))
+        self.dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, idx) -> np.ndarray:
+        return gather_rows(self.layers, self.cells[idx])
+
+
+def gather_rows(layers: list[np.ndarray], cells: np.ndarray) -> np.ndarray:
+    """(len(cells), n_layers) float32 matrix of the flat layers at the flat cell indices ``cells``."""
+    cells = np.asarray(cells)
+    X = np.empty((cells.size, len(layers)), dtype=np.float32)
+    for j, lay in enumerate(layers):
+        X[:, j] = lay[cells]
+    return X
+
+
+def feature_rows(layers: list[np.ndarray], valid: np.ndarray) -> tuple[FeatureRows, np.ndarray]:
+    """Like :func:`feature_matrix` (same rows, same order, same values) without building the matrix:
+    ``(FeatureRows, ok)``, the layers are kept and gathered from block by block."""
+    ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
+    for data in layers:
+        ok &= np.isfinite(data)
+    return FeatureRows(layers, ok), ok
 
 
 def constraint_mask(constraint: xr.DataArray, like: xr.DataArray, valid: np.ndarray, *,
