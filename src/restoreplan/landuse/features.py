@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 
 from ..core.errors import AlignmentError, ConfigError, InputError, RestorePlanWarning, message
-from ..core.spatial import edt_kernel, horn_slope_kernel
+from ..core.spatial import _slope_blocks, edt_kernel
 from ..core.validate import check_aligned
 from .drivers import class_share_kernel
 
@@ -112,7 +112,7 @@ def driver_layers(drivers, like: xr.DataArray, codes: np.ndarray, valid: np.ndar
     if "slope" in derive and elevation is not None and elevation in user:
         z = layers[out_names.index(elevation)].reshape(ny, nx)
         out_names.append(f"slope_of_{elevation}")
-        layers.append(horn_slope_kernel(z, dy, dx, "degrees").reshape(-1))
+        layers.append(_slope_blocks(z, dy, dx, "degrees").reshape(-1))  # row bands: small float64 temporaries
     if "distance" in derive:
         far = np.float32(np.hypot(ny * dy, nx * dx))
         for c in classes:
