@@ -26,9 +26,9 @@ import xarray as xr
 from ..core.errors import AlignmentError, ConfigError, InputError, RestorePlanWarning, message
 from ..core.spatial import _slope_blocks, edt_kernel
 from ..core.validate import check_aligned
-from .drivers import class_share_kernel
+from .drivers import class_share_counts
 
-__all__ = ["ConstraintWarning", "DERIVABLE", "FeatureRows", "constraint_mask", "driver_layers", "feature_matrix",
+__all__ = ["ConstraintWarning", "DERIVABLE", "FeatureRows", "ShareLayer", "constraint_mask", "driver_layers", "feature_matrix",
            "feature_rows"]
 
 DERIVABLE = ("slope", "distance", "share")
@@ -121,14 +121,49 @@ def driver_layers(drivers, like: xr.DataArray, codes: np.ndarray, valid: np.ndar
             out_names.append(f"distance_to_{int(c)}")
             layers.append(d.reshape(-1))
     if "share" in derive:
-        shares = class_share_kernel(codes, valid, np.asarray(classes), share_radius)
+        counts, n = class_share_counts(codes, valid, np.asarray(classes), share_radius)
+        vflat = np.asarray(valid, dtype=bool).reshape(-1)
         for k, c in enumerate(classes):
             out_names.append(f"share_of_{int(c)}")
-            layers.append(shares[k].reshape(-1))
+            layers.append(ShareLayer(counts[k].reshape(-1), n.reshape(-1), vflat))
     if not layers:
         raise ConfigError(message("drivers", "at least one driver layer (or derived drivers)", "none",
                                   "pass driver rasters or keep derive=('slope', 'distance', 'share')"))
     return list(user), out_names, layers
+
+
+class ShareLayer:
+    """A class-share driver kept as window counts (uint8, or uint16 for windows over 255 cells).
+
+    ``layer[cells]`` gives the float32 shares of those cells, exactly the values of
+    :func:`~restoreplan.landuse.drivers.class_share_kernel` (count / valid cells in the window,
+    NaN on nodata cells), at 1–2 bytes per cell instead of 4 (the window size of valid cells is
+    shared by the classes).
+    """
+
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, counts: np.ndarray, n: np.ndarray, valid: np.ndarray):
+        self.counts, self.n, self.valid = counts, n, valid
+        self.shape = counts.shape
+
+    @property
+    def finite(self) -> np.ndarray:
+        return self.valid
+
+    def __getitem__(self, cells) -> np.ndarray:
+        cells = np.asarray(cells)
+        if cells.dtype == bool:
+            cells = np.flatnonzero(cells)
+        n = self.n[cells].astype(np.float32)
+        n[n == 0] = 1.0
+        out = (self.counts[cells] / n).astype(np.float32)
+        out[~self.valid[cells]] = np.nan
+        return out
+
+
+def _finite(layer) -> np.ndarray:
+    return layer.finite if isinstance(layer, ShareLayer) else np.isfinite(layer)
 
 
 def feature_matrix(layers: list[np.ndarray], valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +174,7 @@ def feature_matrix(layers: list[np.ndarray], valid: np.ndarray) -> tuple[np.ndar
     """
     ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
     for data in layers:
-        ok &= np.isfinite(data)
+        ok &= _finite(data)
     X = np.empty((int(ok.sum()), len(layers)), dtype=np.float32)
     for j in range(len(layers)):
         X[:, j] = layers[j][ok]
@@ -160,7 +195,8 @@ class FeatureRows:
 
     def __init__(self, layers: list[np.ndarray], ok: np.ndarray):
         self.layers = layers
-        self.cells = np.flatnonzero(ok)
+        cells = np.flatnonzero(ok)
+        self.cells = cells.astype(np.int32) if ok.size < 2**31 else cells   # 4 bytes per usable cell
         self.shape = (len(self.cells), len(layers))
         self.dtype = np.dtype(np.float32)
 
@@ -185,7 +221,7 @@ def feature_rows(layers: list[np.ndarray], valid: np.ndarray) -> tuple[FeatureRo
     ``(FeatureRows, ok)``, the layers are kept and gathered from block by block."""
     ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
     for data in layers:
-        ok &= np.isfinite(data)
+        ok &= _finite(data)
     return FeatureRows(layers, ok), ok
 
 

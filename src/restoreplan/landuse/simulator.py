@@ -308,9 +308,9 @@ class LandUseSimulator:
         """
         return self._predict(lulc_start, drivers)
 
-    def _predict(self, lulc_start, drivers=None, need: np.ndarray | None = None) -> xr.DataArray:
+    def _predict(self, lulc_start, drivers=None, need: np.ndarray | None = None, codes=None) -> xr.DataArray:
         self._check_fitted()
-        a, ma = as_codes(lulc_start, name="lulc_start")
+        a, ma = as_codes(lulc_start, name="lulc_start") if codes is None else codes
         X, ok, _, _ = self._features(self._fit_drivers if drivers is None else drivers, lulc_start, a, ma,
                                      self.classes_)
         return self._probability(X, ok, a, lulc_start, need=need)
@@ -389,8 +389,7 @@ class LandUseSimulator:
         a, ma = as_codes(lulc_start, name="lulc_start")
         classes = self.classes_
         K = len(classes)
-        pos = np.searchsorted(classes, a)
-        pos = np.clip(pos, 0, K - 1)
+        pos = np.clip(np.searchsorted(classes, a), 0, K - 1).astype(np.int16)   # class index, 2 B per cell
         known = classes[pos] == a
         if np.any(ma & ~known):
             bad = sorted(set(np.unique(a[ma & ~known]).tolist()))
@@ -422,7 +421,7 @@ class LandUseSimulator:
         if allowed is not None:
             need &= np.asarray(allowed, dtype=bool)
         if drivers is not None:
-            prob = self._predict(lulc_start, drivers, need=need)
+            prob = self._predict(lulc_start, drivers, need=need, codes=(a, ma))
         elif probability is not None:
             if list(probability.dims) != ["class", "y", "x"] or not np.array_equal(probability["class"], classes):
                 raise DataError(message("probability", f"a (class, y, x) array over classes {classes.tolist()}",
@@ -431,7 +430,7 @@ class LandUseSimulator:
             prob = probability
         elif _fingerprint(a, ma) != self._fit_start and (self.derive or self.start_class_feature
                                                          or self.exclude_own_class):
-            prob = self._predict(lulc_start, need=need)
+            prob = self._predict(lulc_start, need=need, codes=(a, ma))
         elif "_development_probability" in self.__dict__:
             prob = self._development_probability
         else:
