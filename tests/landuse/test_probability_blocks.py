@@ -96,3 +96,28 @@ def test_n_jobs_defaults_to_the_thread_budget_and_does_not_change_results(region
     np.testing.assert_array_equal(s1.values, s2.values)
     with pytest.raises(ConfigError, match="n_jobs"):
         lu.LandUseSimulator(n_jobs=0)._threads()
+
+
+def test_share_layers_are_compact_counts_with_the_kernel_values():
+    from restoreplan.landuse.drivers import class_share_counts, class_share_kernel
+    from restoreplan.landuse.features import ShareLayer
+
+    rng = np.random.default_rng(1)
+    codes = rng.integers(1, 5, (700, 90))      # more rows than one band: band edges are exercised
+    valid = rng.random(codes.shape) > 0.1
+    classes = np.array([1, 2, 3, 4])
+    counts, n = class_share_counts(codes, valid, classes, 2)
+    assert counts.dtype == np.uint8 and n.dtype == np.uint8
+    assert class_share_counts(codes, valid, classes, 8)[0].dtype == np.uint16     # 17² > 255
+    shares = class_share_kernel(codes, valid, classes, 2)
+    # reference: direct window sums (zero outside the map)
+    pv = np.pad(valid, 2)
+    pc = np.pad(valid & (codes == 3), 2)
+    win = lambda m: sum(m[dy:dy + codes.shape[0], dx:dx + codes.shape[1]] for dy in range(5) for dx in range(5))
+    ref = (win(pc) / np.maximum(win(pv), 1)).astype(np.float32)
+    ref[~valid] = np.nan
+    np.testing.assert_array_equal(shares[2], ref)
+    lay = ShareLayer(counts[2].reshape(-1), n.reshape(-1), valid.reshape(-1))
+    cells = np.array([0, 91, 5000, codes.size - 1])
+    np.testing.assert_array_equal(lay[cells], ref.reshape(-1)[cells])
+    assert lay[cells].dtype == np.float32
