@@ -281,7 +281,8 @@ class LandUseSimulator:
             raise ConfigError(message("block_cells", "a block size ≥ 1 cell", repr(self.block_cells),
                                       "use the default 1048576"))
         pf = np.full((ny * nx, K), np.nan, dtype=np.float32)
-        pos = np.arange(len(X)) if need is None else np.flatnonzero(np.asarray(need).reshape(-1)[X.cells])
+        pos = (np.arange(len(X)) if need is None
+               else np.flatnonzero(np.asarray(need).reshape(-1)[X.cells])).astype(X.cells.dtype)
         flat = codes.reshape(-1)
         step = int(self.block_cells)
         for s in range(0, len(pos), step):
