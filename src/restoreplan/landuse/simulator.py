@@ -105,7 +105,7 @@ class LandUseSimulator:
         machine's thread budget (:func:`restoreplan.services._fast.thread_budget`: dask's
         ``num_workers`` setting or the CPU count, 1 inside a dask task), so a run under
         ``--workers N`` or on a dask worker does not oversubscribe. Results do not depend on it.
-    block_cells : cells per block of the probability computation (≥ 1; default 2^20): features
+    block_cells : cells per block of the probability computation (≥ 1; default 2^18): features
         are gathered and P is predicted block by block, so the transient memory is
         ``block_cells × n_features × 4`` bytes and no full-grid feature matrix exists.
     seed : int or ``np.random.SeedSequence``; the only source of randomness.
@@ -136,7 +136,7 @@ class LandUseSimulator:
                  step: float | None = None, step_iterations: int = 50, max_iter: int = 300,
                  complete_demand: bool = True, stall_tau: float = 1e-3, stall_frac: float = 1e-3,
                  neighborhood_weights: Mapping[int, float] | None = None, n_jobs: int | None = None,
-                 block_cells: int = 1 << 20, seed: int | np.random.SeedSequence = 0):
+                 block_cells: int = 1 << 18, seed: int | np.random.SeedSequence = 0):
         self.neighborhood = neighborhood
         self.derive = derive
         self.elevation = elevation
@@ -279,7 +279,7 @@ class LandUseSimulator:
         K = len(self.classes_)
         if int(self.block_cells) < 1:
             raise ConfigError(message("block_cells", "a block size ≥ 1 cell", repr(self.block_cells),
-                                      "use the default 1048576"))
+                                      "use the default 262144"))
         pf = np.full((ny * nx, K), np.nan, dtype=np.float32)
         pos = (np.arange(len(X)) if need is None
                else np.flatnonzero(np.asarray(need).reshape(-1)[X.cells])).astype(X.cells.dtype)
