@@ -231,6 +231,16 @@ def _iterate(st: _Run, it, key, flat, p, nbc, tm, w, counts, demand, shape, half
     return s_now
 
 
+def _complete_residual(st: _Run, it, flat, p, nbc, tm, w, counts, demand, shape, half, inv_window) -> int:
+    """``complete_demand``: the residual by :func:`_complete`, recorded in the history; returns Σ|G|."""
+    completed = _complete(st.cand, flat, p, nbc, tm, w, counts, demand, shape[0], shape[1], half, inv_window)
+    st.changed += completed
+    s_now = int(np.abs(demand - counts).sum())
+    st.history.append({"iteration": it, "changed": completed, "seeds": 0, "sum_abs_gap": s_now,
+                       "tau_scale": 0.0, "candidates": len(st.cand), "seconds": 0.0, "completion": True})
+    return s_now
+
+
 def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allowed: np.ndarray | None = None,
                   conversion: np.ndarray | None = None, weights: np.ndarray | None = None,
                   neighborhood: int = 3, mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3,
@@ -317,11 +327,7 @@ def cars_allocate(lu: np.ndarray, prob: np.ndarray, demand: np.ndarray, *, allow
                 reason = stop
                 break
         if complete_demand and s_prev > 0 and len(st.cand):
-            completed = _complete(st.cand, flat, p, nbc, tm, w, counts, demand, ny, nx, half, inv_window)
-            st.changed += completed
-            s_prev = int(np.abs(demand - counts).sum())
-            st.history.append({"iteration": it, "changed": completed, "seeds": 0, "sum_abs_gap": s_prev,
-                               "tau_scale": 0.0, "candidates": len(st.cand), "seconds": 0.0, "completion": True})
+            s_prev = _complete_residual(st, it, flat, p, nbc, tm, w, counts, demand, (ny, nx), half, inv_window)
             if s_prev == 0:
                 reason += "; residual demand allocated by ranking"
     finally:
