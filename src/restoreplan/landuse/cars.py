@@ -10,9 +10,9 @@ r"""Cellular automata that allocate class demand on a map, and the probability-r
 * :func:`ranking_allocate`: P alone, no neighbourhood — the baseline both CAs are measured against.
 
 Measured (same P, demand and water constraint; benchmarks/landuse_wuhan.py): FoM of frontier /
-ranking / CARS on Wuhan 2003 → 2013 0.2241 / 0.2206 / 0.1967, 2003 → 2010 fit and 2010 → 2013
-simulation 0.1334 / 0.1291 / 0.1289, a second region (south half, 2005 → 2010) 0.0827 / 0.0792 /
-0.0419; on synthetic clustered growth with forest-like tied P (tests/landuse/test_frontier.py,
+ranking / CARS on Wuhan 2003 → 2013 0.2241 / 0.2206 / 0.1965, 2003 → 2010 fit and 2010 → 2013
+simulation 0.1334 / 0.1291 / 0.1290, a second region (south half, 2005 → 2010) 0.0827 / 0.0792 /
+0.0443; on synthetic clustered growth with forest-like tied P (tests/landuse/test_frontier.py,
 300 × 300) 0.74–0.78 / 0.17–0.18 / 0.30–0.33. Stronger neighbourhood terms (P·(Ω + 1/(n²−1))^α
 for α ∈ {0.25, 0.5, 1, 2}, windows 5 × 5 and 7 × 7, P·(1 + β·Ω_new) for β ≥ 1, a smoothed P)
 lowered FoM on the real regions: once P carries distance and class-share drivers, a strong

@@ -77,7 +77,7 @@ class LandUseSimulator:
         with roulette, random patch seeds and the decreasing threshold (Liang et al. 2021, Comput.
         Environ. Urban Syst. 85:101569). Measured on Wuhan 2003 → 2013 in-sample, 2003 → 2010 →
         2013 out-of-sample and a second region: "frontier" beats probability ranking at equal demand
-        and P by 0.003–0.004 FoM, "cars" trails it by up to 0.04 (the noise of r < P acceptance).
+        and P by 0.003–0.004 FoM, "cars" trails it by up to 0.035 (the noise of r < P acceptance).
     frontier_iterations, tie_weight : T and ε of "frontier" (10 and 10⁻³: ε is below the 1/n_trees
         resolution of the forests' P, so the neighbourhood never overrides P).
     neighborhood : odd window size n of the neighbourhood effect Ω (3 → 3×3, centre excluded; PLUS 3).
