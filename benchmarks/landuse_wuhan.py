@@ -15,7 +15,8 @@ derived by the simulator). Cases:
 * ``seeds``      — the in-sample case for seeds 0..4 (FoM spread).
 
 Every case prints :func:`restoreplan.landuse.validate_simulation`: FoM, Kappa, OA, Kappa
-simulation and Kappa of change for the simulation, the probability-ranking baseline (same P,
+simulation and Kappa of change for the simulation (the default frontier CA; PLUS's CARS with
+``--set allocation='"cars"'``), the probability-ranking baseline (same P,
 demand and constraint, no CA) and the null "no change" map, plus seconds of fit and simulate and
 peak RSS. Demand = observed end counts on the cells valid in both maps; constraint =
 constraints/WaterWuhan.tif (0 = open water, locked). Run (timings: also note ``uptime``):
@@ -85,7 +86,7 @@ def run_case(train: tuple[int, int], sim: tuple[int, int], seed: int, params: di
             "table": table.round(4).reset_index().to_dict(orient="records"),
             "seconds_prepare": t_prep, "seconds_fit": t_fit, "seconds_simulate": t_sim,
             "cpu_seconds_to_end_of_simulate": cpu.ru_utime + cpu.ru_stime,
-            "cars_iterations": simulated.attrs["cars_iterations"], "cars_stop": simulated.attrs["cars_stop_reason"],
+            "allocation": simulated.attrs["allocation"], "cars_iterations": simulated.attrs["cars_iterations"], "cars_stop": simulated.attrs["cars_stop_reason"],
             "peak_rss_mb_fit_simulate": rss, "sha256": digest, "load_after": os.getloadavg()[0],
             "driver_contribution": model.driver_contribution_.round(3).to_dict(orient="index")}
 
@@ -105,15 +106,15 @@ def _fmt(r: dict) -> str:
     head = (f"train {r['train'][0]}→{r['train'][1]}, simulate {r['simulate'][0]}→{r['simulate'][1]}{where}, "
             f"seed {r['seed']}")
     lines = [head]
-    for nm, t in (("CA (CARS)", sim), ("ranking", rank), ("no change", null)):
+    for nm, t in ((f"CA ({r.get('allocation', 'cars')})", sim), ("ranking", rank), ("no change", null)):
         if t is None:
             continue
-        lines.append(f"    {nm:10s} FoM {t['fom']:.4f}  Kappa {t['kappa']:.4f}  OA {t['overall_accuracy']:.4f}  "
+        lines.append(f"    {nm:14s} FoM {t['fom']:.4f}  Kappa {t['kappa']:.4f}  OA {t['overall_accuracy']:.4f}  "
                      f"Ksim {t['kappa_simulation']:.4f}  Kchange {t['kappa_change']:.4f}  "
                      f"(A {t['A']}, B {t['B']}, C {t['C']}, D {t['D']})")
     lines.append(f"    CA − ranking FoM {sim['fom'] - rank['fom']:+.4f} | fit {r['seconds_fit']:.1f} s, simulate "
                  f"{r['seconds_simulate']:.1f} s (fit+simulate {r['seconds_fit'] + r['seconds_simulate']:.1f} s, "
-                 f"CPU {r['cpu_seconds_to_end_of_simulate']:.1f} s), CARS {r['cars_iterations']} it "
+                 f"CPU {r['cpu_seconds_to_end_of_simulate']:.1f} s), CA {r['cars_iterations']} it "
                  f"({r['cars_stop']}) | peak RSS {r['peak_rss_mb_fit_simulate']:.0f} MB | load {r['load_after']:.1f} "
                  f"| sha256 {r['sha256']}")
     return "\n".join(lines)

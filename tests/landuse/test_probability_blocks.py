@@ -64,7 +64,7 @@ def test_block_size_does_not_change_fit_probability_or_simulation(region):
 
 
 def test_simulate_uses_p_only_where_the_allocation_can_act(region):
-    """P restricted to free cells of shrinking classes gives the map the full P gives."""
+    """P restricted to free cells of shrinking classes gives the map the full P gives, for every allocation."""
     first, last, drivers = region
     demand = _demand_from(last)
     water = (first != 4).rio.write_crs(first.rio.crs)
@@ -76,7 +76,7 @@ def test_simulate_uses_p_only_where_the_allocation_can_act(region):
     assert np.isfinite(full.values).sum() > 0
     same = sim.simulate(first, demand=demand, constraint=water, probability=full)
     np.testing.assert_array_equal(fast.values, same.values)
-    for alloc in ("ranking",):
+    for alloc in ("ranking", "cars"):
         r1 = sim.simulate(first, demand=demand, constraint=water, allocation=alloc, probability=full)
         sim2 = _sim().fit(first, last, drivers)
         r2 = sim2.simulate(first, demand=demand, constraint=water, allocation=alloc)

@@ -153,3 +153,7 @@ def test_validate_simulation_rows_and_baselines(synthetic_pair):
     assert t.loc["simulation", "fom"] == pytest.approx(f.fom) and t.loc["simulation", "kappa"] == pytest.approx(f.kappa)
     rk = sim.simulate(start, demand=demand, constraint=water, allocation="ranking")
     assert t.loc["probability_ranking", "fom"] == pytest.approx(lu.figure_of_merit(start, end, rk).fom)
+    assert t.attrs["simulation_allocation"] == "frontier" and "model.simulate" in t.attrs["ranking_baseline"]
+    cars = sim.simulate(start, demand=demand, constraint=water, allocation="cars")
+    t2 = lu.validate_simulation(start, end, cars, ranking=rk)
+    assert t2.attrs["simulation_allocation"] == "cars" and t2.attrs["ranking_baseline"] == "passed by the caller"

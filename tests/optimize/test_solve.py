@@ -134,10 +134,11 @@ def test_highs_honours_time_limit_small():
 @settings(max_examples=15, deadline=None)
 @given(small_problems(), st.sampled_from([1e7, 3e9]))
 def test_huge_targets_are_scaled_without_changing_the_answer(p, factor):
-    """Amounts (and so targets) ×1e7…3e9 trigger the row/column scaling handed to HiGHS; with the
+    """Amounts (and so targets) ×1e7…3e9 trigger the row/column scaling handed to HiGHS once a target
+    exceeds ``LARGE``; with the
     feature penalties scaled to keep SPF·P/T the same, the optimum and the LP bound are unchanged."""
     from restoreplan.optimize.compile import compile_problem
-    from restoreplan.optimize.solvers.highs import _scaling
+    from restoreplan.optimize.solvers.highs import LARGE, _scaling
     from restoreplan.optimize.solvers.lns import lp_lower_bound
 
     p = p.feature_penalties(p.feature_penalty_values()).marxan_objective()
@@ -150,9 +151,9 @@ def test_huge_targets_are_scaled_without_changing_the_answer(p, factor):
     if (fb > 0).any():
         ids = np.asarray(p.ids)[fb > 0]
         big = big.add_boundary(ids, ids, fb[fb > 0])
-    if (np.asarray(big.targets) > 0).any():
-        R, U = _scaling(compile_problem(big))
-        assert (R != 1).any() or (U != 1).any()
+    # the scaling applies exactly when a target exceeds LARGE (a small target ×1e7 may stay below)
+    R, U = _scaling(compile_problem(big))
+    assert ((R != 1).any() or (U != 1).any()) == bool((np.asarray(big.targets) > LARGE).any())
     a = p.solver("highs", gap=0).solve(force=True)
     b = big.solver("highs", gap=0).solve(force=True)
     assert b.objective == pytest.approx(a.objective, rel=1e-6, abs=1e-6)

@@ -1,7 +1,8 @@
-"""Land-use change: Markov demand, PLUS LEAS + CARS simulation, validation.
+"""Land-use change: Markov demand, PLUS LEAS + cellular-automaton simulation, validation.
 
 * :func:`transition_matrix`, :func:`markov_demand`, :func:`project_counts` — Markov demand.
-* :class:`LandUseSimulator` — ``fit(lulc_start, lulc_end, drivers)`` then ``simulate(...)``.
+* :class:`LandUseSimulator` — ``fit(lulc_start, lulc_end, drivers)`` then ``simulate(...)`` (the frontier CA
+  by default, PLUS's CARS with ``allocation="cars"``; :mod:`restoreplan.landuse.cars`).
 * :func:`figure_of_merit`, :func:`kappa`, :func:`confusion_matrix` — accuracy of a simulation;
   :func:`validate_simulation` — FoM, Kappa, OA, Kappa simulation beside the null and ranking baselines.
 * :mod:`restoreplan.landuse.drivers` — slope, distances and soil layers for the driver stack.

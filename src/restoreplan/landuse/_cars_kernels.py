@@ -259,3 +259,18 @@ def rank_assign(order_cells, order_class, lu, counts, demand):
         lu[i] = c
         changed += 1
     return changed
+
+
+@nb.njit(parallel=True, cache=True)
+def frontier_scores(cand, lu, prob, nbc, tm, k, weight, eps, inv_window, out):
+    """Score of class ``k`` for every candidate: ``P_ik + eps·w_k·Ω_ik`` with Ω_ik the share of
+    ``k`` in the window (centre excluded) on the *current* map; −1 where the conversion is not
+    admissible (already ``k``, forbidden by the conversion matrix, or P_ik ≤ 0 / NaN)."""
+    for j in nb.prange(cand.shape[0]):
+        i = cand[j]
+        s = lu[i]
+        p = prob[i, k]
+        if s == k or tm[s, k] == 0 or not (p > 0.0):
+            out[j] = -1.0
+        else:
+            out[j] = p + eps * weight * nbc[i, k] * inv_window

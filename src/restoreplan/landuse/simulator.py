@@ -28,7 +28,7 @@ from ..core.finalize import like_raster
 from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
-from .cars import cars_allocate, ranking_allocate
+from .cars import cars_allocate, frontier_allocate, ranking_allocate
 from .features import DERIVABLE, constraint_mask, driver_layers, feature_rows
 from .leas import expansion_kernel, fit_leas, predict_leas
 from .markov import _crosstab_kernel, _row_normalise, as_transition_frame, largest_remainder_round
@@ -65,11 +65,22 @@ def _check_nodata(da: xr.DataArray, codes: np.ndarray, *, name: str) -> None:
 
 
 class LandUseSimulator:
-    """PLUS land-use simulation: LEAS random forests (fit) and the CARS cellular automaton (simulate).
+    """PLUS land-use simulation: LEAS random forests (fit) and a cellular automaton (simulate).
 
     Parameters
     ----------
-    neighborhood : odd window size n of the CARS neighbourhood effect (3 → 3×3, centre excluded; PLUS 3).
+    allocation : the cellular automaton of :meth:`simulate`. "frontier" (default,
+        :func:`~restoreplan.landuse.cars.frontier_allocate`): the demand in ``frontier_iterations``
+        equal shares, each taken by the highest P_ik + ε·w_k·Ω_ik(t) on the map updated after every
+        share — deterministic, the dynamic neighbourhood orders cells of equal P, so growth fronts
+        propagate. "cars" (:func:`~restoreplan.landuse.cars.cars_allocate`): PLUS's stochastic CARS
+        with roulette, random patch seeds and the decreasing threshold (Liang et al. 2021, Comput.
+        Environ. Urban Syst. 85:101569). Measured on Wuhan 2003 → 2013 in-sample, 2003 → 2010 →
+        2013 out-of-sample and a second region: "frontier" beats probability ranking at equal demand
+        and P by 0.003–0.004 FoM, "cars" trails it by up to 0.035 (the noise of r < P acceptance).
+    frontier_iterations, tie_weight : T and ε of "frontier" (10 and 10⁻³: ε is below the 1/n_trees
+        resolution of the forests' P, so the neighbourhood never overrides P).
+    neighborhood : odd window size n of the neighbourhood effect Ω (3 → 3×3, centre excluded; PLUS 3).
     derive : standard drivers derived from the user drivers and the start map, any of "slope"
         (of the driver named ``elevation``), "distance" (to each class) and "share" (of each class
         in a (2·share_radius+1)² window); see :mod:`restoreplan.landuse.features`. ``()``: none.
@@ -88,6 +99,7 @@ class LandUseSimulator:
         then estimates P(a non-k cell becomes k), the quantity CARS uses); P_kk = 0.
     start_class_feature : add the start class code as a driver (trees split it as a nominal
         variable), so forests learn source-specific expansion. Off in PLUS.
+    The parameters from ``mu`` to ``stall_frac`` apply to ``allocation="cars"`` only.
     mu : PLUS "patch expansion coefficient" μ: weight r·μ of the random patch-seed term of a cell
         with no neighbour of the class (PLUS default 0.1).
     delta : PLUS "patch generation threshold", the decay factor δ of the decreasing threshold
@@ -136,7 +148,9 @@ class LandUseSimulator:
                  step: float | None = None, step_iterations: int = 50, max_iter: int = 300,
                  complete_demand: bool = True, stall_tau: float = 1e-3, stall_frac: float = 1e-3,
                  neighborhood_weights: Mapping[int, float] | None = None, n_jobs: int | None = None,
-                 block_cells: int = 1 << 18, seed: int | np.random.SeedSequence = 0):
+                 block_cells: int = 1 << 18, seed: int | np.random.SeedSequence = 0,
+                 allocation: Literal["frontier", "cars"] = "frontier",
+                 frontier_iterations: int = 10, tie_weight: float = 1e-3):
         self.neighborhood = neighborhood
         self.derive = derive
         self.elevation = elevation
@@ -164,6 +178,9 @@ class LandUseSimulator:
         self.n_jobs = n_jobs
         self.block_cells = block_cells
         self.seed = seed
+        self.allocation = allocation
+        self.frontier_iterations = frontier_iterations
+        self.tie_weight = tie_weight
 
     # ------------------------------------------------------------------ helpers
     def get_params(self) -> dict:
@@ -351,10 +368,10 @@ class LandUseSimulator:
                  orientation: Literal["from_rows", "from_columns"] | None = None,
                  drivers: Mapping[str, xr.DataArray] | xr.Dataset | None = None,
                  probability: xr.DataArray | None = None,
-                 allocation: Literal["cars", "ranking"] = "cars",
+                 allocation: Literal["frontier", "cars", "ranking"] | None = None,
                  seed: int | np.random.SeedSequence | None = None,
                  time_label=None, name: str = "lulc_simulated") -> xr.DataArray:
-        """Allocate ``demand`` (class code → cells) on ``lulc_start`` with CARS.
+        """Allocate ``demand`` (class code → cells) on ``lulc_start`` with the cellular automaton.
 
         Parameters
         ----------
@@ -372,21 +389,25 @@ class LandUseSimulator:
         drivers : new user driver rasters; the fitted forests predict P from them.
         probability : a (class, y, x) development probability to use instead (e.g. from
             :meth:`predict_probability`); exclusive with ``drivers``.
-        allocation : "cars" (the cellular automaton) or "ranking" (the no-CA baseline:
+        allocation : "frontier" or "cars" (the cellular automata, see the class docstring; default
+            the model's ``allocation``) or "ranking" (the no-CA baseline:
             :func:`~restoreplan.landuse.cars.ranking_allocate`, same P, demand and constraint).
-        seed : overrides the CARS part of the model's seed.
+        seed : overrides the CARS part of the model's seed ("frontier" and "ranking" draw no random numbers).
         time_label : if given, the result gets a length-1 ``time`` dim with this label.
 
         Returns
         -------
         DataArray on the grid of ``lulc_start``, its dtype and nodata. ``attrs`` hold the CARS
-        diagnostics (iterations, stop reason, residual gaps as "code:gap" pairs, seconds).
+        diagnostics (``allocation``; iterations, stop reason, residual gaps as "code:gap" pairs, seconds
+        under ``cars_*`` names for every allocation).
         """
         self._check_fitted()
         check_raster(lulc_start, name="lulc_start", kind="categorical")
         check_aligned(lulc_start=lulc_start, fit_lulc_start=self._fit_maps[0])
-        if allocation not in ("cars", "ranking"):
-            raise ConfigError(message("allocation", "'cars' or 'ranking'", repr(allocation), "choose one"))
+        allocation = self.allocation if allocation is None else allocation
+        if allocation not in ("frontier", "cars", "ranking"):
+            raise ConfigError(message("allocation", "'frontier', 'cars' or 'ranking'", repr(allocation),
+                                      "choose one"))
         a, ma = as_codes(lulc_start, name="lulc_start")
         classes = self.classes_
         K = len(classes)
@@ -446,6 +467,11 @@ class LandUseSimulator:
             s_cars = seed
         if allocation == "ranking":
             res = ranking_allocate(lu, pf, dvec, allowed=allowed, conversion=tm)
+        elif allocation == "frontier":
+            res = frontier_allocate(lu, pf, dvec, allowed=allowed, conversion=tm,
+                                    weights=self.neighborhood_weights_.to_numpy(), neighborhood=self.neighborhood,
+                                    iterations=self.frontier_iterations, tie_weight=self.tie_weight,
+                                    n_threads=self._threads())
         else:
             res = cars_allocate(lu, pf, dvec, allowed=allowed, conversion=tm,
                                 weights=self.neighborhood_weights_.to_numpy(), neighborhood=self.neighborhood,
@@ -463,7 +489,7 @@ class LandUseSimulator:
                          cars_residual_gap=";".join(f"{int(c)}:{int(g)}" for c, g in zip(classes, res.residual_gap)))
         copy_legend(lulc_start, da)   # the simulated map keeps the land-use legend of the start map
         if not res.converged:
-            warnings.warn(f"{'CARS' if allocation == 'cars' else 'ranking'} stopped ({res.stop_reason}) after "
+            warnings.warn(f"{ {'cars': 'CARS', 'frontier': 'the frontier CA'}.get(allocation, 'ranking')} stopped ({res.stop_reason}) after "
                           f"{res.iterations} iterations with residual gaps "
                           f"{dict(zip(classes.tolist(), res.residual_gap.tolist()))}", ConvergenceWarning,
                           stacklevel=2)

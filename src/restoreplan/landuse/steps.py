@@ -58,7 +58,7 @@ class SimulationParams(Params):
                   Input("observed", "categorical", "forecast only: land use at T2 + steps·Δ to score it",
                         optional=True)),
           outputs=("simulated", "demand", "driver_contribution", "accuracy"),
-          formula="LEAS: P_ik = RF_k(drivers); CARS: OP_ik = P_ik·Ω_ik·D_k with patch seeds, roulette, τ = δ^d·r1",
+          formula="LEAS: P_ik = RF_k(drivers); CA: demand in T shares, each to the highest P_ik + ε·w_k·Ω_ik(t)",
           example={"inputs": {"start": "lulc@2000", "end": "lulc@2010",
                               "drivers": {"dem": "dem", "population": "population",
                                           "distance_to_road": "distance_to_road"}},

@@ -271,8 +271,17 @@ def validate_simulation(start: xr.DataArray, observed: xr.DataArray, simulated: 
 
     A simulation has skill over persistence when its ``kappa_simulation`` (and ``kappa_change``)
     exceed the null model's 0, and its CA earns its place when its FoM exceeds the ranking's.
+
+    What the ranking row compares: with ``model``, the ranking is ``model.simulate(start, ...,
+    allocation="ranking")``, i.e. the development probability that ``model.simulate`` would use
+    from ``start`` (the same P as a simulation made by that call without ``drivers`` or
+    ``probability``), the same demand and constraint, allocated without neighbourhood. A simulation
+    made with its own ``probability``/``drivers`` needs its ranking passed as ``ranking`` for an
+    equal-P comparison. ``attrs`` of the table name the simulation's allocation
+    (``simulation_allocation``) and how the ranking was made (``ranking_baseline``).
     """
-    if ranking is None and model is not None:
+    rasters_from_model = ranking is None and model is not None
+    if rasters_from_model:
         import warnings
 
         if demand is None:
@@ -295,4 +304,9 @@ def validate_simulation(start: xr.DataArray, observed: xr.DataArray, simulated: 
     rows["no_change"] = _scores(s0, o, s0)
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "model"
+    out.attrs["simulation_allocation"] = str(simulated.attrs.get("allocation", "unknown"))
+    out.attrs["ranking_baseline"] = (
+        "none" if ranking is None else
+        "model.simulate(start, allocation='ranking'): the model's P from start, same demand and constraint, "
+        "no neighbourhood" if rasters_from_model else "passed by the caller")
     return out
