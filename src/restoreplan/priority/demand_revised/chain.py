@@ -88,8 +88,11 @@ def land_use_threats(lulc: xr.DataArray, threats_table: pd.DataFrame, *, threat_
                       AssumptionWarning, stacklevel=2)
         tt = tt[~tt["threat"].isin(drop)] if "threat" in tt.columns else tt.drop(index=drop)
     keep = list(tt["threat"]) if "threat" in tt.columns else list(tt.index)
-    thr = {**threat_rasters(lulc, {t: c for t, c in cls.items() if t in keep}),
-           **{t: r for t, r in stat.items() if t in keep and t not in cls}}
+    thr = threat_rasters(lulc, {t: c for t, c in cls.items() if t in keep})
+    for t, r in stat.items():
+        if t in keep and t not in cls:
+            thr[t] = r.copy()
+            thr[t].encoding = {}   # an output of its own: not the file encoding of the input it was read from
     return thr, tt
 
 
