@@ -247,11 +247,11 @@ def land_use_threats_step(lulc, threats_table, static_threats=None, *, threat_cl
 @register("uniform_demand_class", group="priority", backends=_BACKENDS,
           inputs=(Input("like", "raster", "grid template; its nodata cells get 0"),),
           outputs=("demand_class",),
-          formula="d = 1 (low) on every valid cell, 0 = nodata (no POI: an assumption)",
+          formula="d = 1 (low) on every valid cell, 0 = nodata (no points of interest: an assumption)",
           units={"demand_class": "class"},
           example={"inputs": {"like": "lulc@2020"}, "params": {}})
 def uniform_demand_class_step(like):
-    """Demand class 1 (low) on every valid cell, for a region without POI data (with an AssumptionWarning)."""
+    """Demand class 1 (low) on every valid cell, for a region without points-of-interest data (with an AssumptionWarning)."""
     return uniform_demand_class(like)
 
 
