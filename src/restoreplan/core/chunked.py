@@ -18,6 +18,12 @@ summed). Ranks (top-x % tiers) use :func:`rank_cuts`, a histogram scheme with ex
 
 Memory is O(B + extract_limit + n_rows) besides one block per thread; the cost is one pass per
 refinement level (2–3 for continuous data, B = 65,536).
+
+Percentiles (:func:`quantiles`, used by ``normalize(clip_percentiles=...)``) use the same
+refinement for the order statistics they need: with n valid values and h = (n − 1)·q, the
+``floor(h)``-th smallest value v_i comes from the histogram refinement, the next one v_{i+1} from one
+more pass (the count of values ≤ v_i and the smallest value above it), and the result is numpy's
+linear interpolation between them (identical to ``numpy.nanquantile``, default method).
 """
 
 from __future__ import annotations
@@ -33,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-__all__ = ["block_reduce", "checkpoint", "class_counts", "is_lazy", "rank_cuts", "spill_dir", "spill_to",
-           "top_rank_mask"]
+__all__ = ["block_reduce", "checkpoint", "class_counts", "is_lazy", "order_statistics", "quantiles", "rank_cuts",
+           "spill_dir", "spill_to", "top_rank_mask"]
 
 _SPILL: contextvars.ContextVar[Path | None] = contextvars.ContextVar("restoreplan_spill", default=None)
 
@@ -409,3 +415,77 @@ def top_rank_mask(values: np.ndarray, eligible, cut: tuple[float, int], offset: 
     cols = offset[1] + np.arange(v.shape[1])[None, :]
     flat = rows * ncols + cols
     return ok & ((v > v_k) | ((v == v_k) & (flat <= p_k)))
+
+
+# --------------------------------------------------------------------------------------------
+# exact order statistics and percentiles without a global sort
+# --------------------------------------------------------------------------------------------
+
+def _valid_count(values) -> tuple[int, float, float]:
+    """(n, min, max) of the non-NaN values (one block reduction)."""
+    def _stats(v, offset):
+        v = np.asarray(v, dtype=np.float64)
+        x = v[~np.isnan(v)]
+        if not x.size:
+            return np.array([0.0, np.inf, -np.inf])
+        return np.array([float(x.size), x.min(), x.max()])
+
+    st = block_reduce(_stats, values, combine=lambda xs: np.array(
+        [sum(x[0] for x in xs), min(x[1] for x in xs), max(x[2] for x in xs)]))
+    return int(st[0]), float(st[1]), float(st[2])
+
+
+def order_statistics(values, ranks: Sequence[int], *, bins: int = 65536,
+                     extract_limit: int = 1 << 22) -> tuple[int, list[float]]:
+    """The ``ranks``-th smallest non-NaN values (0-based) of ``values`` (numpy or dask, any shape).
+
+    Returns ``(n, [v_r, ...])`` with n the number of non-NaN values, each ``v_r`` equal to
+    ``np.sort(values[~isnan])[r]``; ranks must lie in [0, n). Histogram refinement as in
+    :func:`rank_cuts` (the r-th smallest is the (n − r)-th largest); memory O(bins + extract_limit).
+    """
+    n, vmin, vmax = _valid_count(values)
+    out = []
+    for r in ranks:
+        r = int(r)
+        if not 0 <= r < n:
+            raise ValueError(f"order_statistics: rank {r} outside [0, {n})")
+        out.append(_kth_largest((values,), n - r, vmin, vmax, bins, extract_limit)[0])
+    return n, out
+
+
+def _next_order_statistic(values, v: float, rank: int) -> float:
+    """The (rank + 1)-th smallest value given the rank-th one ``v`` (one pass: count ≤ v, min > v)."""
+    def _part(a, offset):
+        a = np.asarray(a, dtype=np.float64)
+        a = a[~np.isnan(a)]
+        up = a[a > v]
+        return np.array([float((a <= v).sum()), up.min() if up.size else np.inf])
+
+    st = block_reduce(_part, values, combine=lambda xs: np.array([sum(x[0] for x in xs), min(x[1] for x in xs)]))
+    return v if int(st[0]) >= rank + 2 else float(st[1])
+
+
+def quantiles(values, qs: Sequence[float], *, bins: int = 65536, extract_limit: int = 1 << 22) -> np.ndarray:
+    """``numpy.nanquantile(values, qs)`` (linear interpolation) of numpy or dask ``values``, by passes.
+
+    No sort and no gather: per quantile the two order statistics around h = (n − 1)·q
+    (:func:`order_statistics`, then one pass for the next one), interpolated by numpy itself on
+    the two values so the rounding is numpy's. All-NaN input gives NaN. Result dtype: numpy's
+    (float64 for the float ``qs`` given here).
+    """
+    data = values.data if isinstance(values, xr.DataArray) else values
+    dtype = np.dtype(data.dtype) if np.dtype(data.dtype) == np.float32 else np.dtype(np.float64)
+    qs = [float(q) for q in qs]
+    if any(not 0.0 <= q <= 1.0 for q in qs):
+        raise ValueError(f"quantiles: q must lie in [0, 1], got {qs}")
+    n, vmin, vmax = _valid_count(data)
+    if n == 0:
+        return np.full(len(qs), np.nan)
+    out = []
+    for q in qs:
+        h = (n - 1) * q
+        i = int(np.floor(h))
+        a = _kth_largest((data,), n - i, vmin, vmax, bins, extract_limit)[0]
+        b = a if i + 1 >= n else _next_order_statistic(data, a, i)
+        out.append(np.quantile(np.array([a, b], dtype=dtype), np.array([h - i]))[0])
+    return np.asarray(out)

@@ -25,9 +25,10 @@ gradient). A NaN centre gives NaN. On dask the kernel runs per block with
 ``map_overlap(depth=1, boundary="none")``: inner block edges get the neighbour row/column as halo,
 map edges get the same extrapolation, so numpy and dask give the same values.
 
-Distances are exact Euclidean distance transforms (Maurer et al. 2003 as implemented in
-``scipy.ndimage.distance_transform_edt``), anisotropic cells supported. A global operation: a dask
-input is gathered into one block.
+Distances are exact Euclidean distance transforms, anisotropic cells supported: numpy input by
+``scipy.ndimage.distance_transform_edt`` (Maurer et al. 2003); dask input by the separable two-pass
+scheme of :mod:`restoreplan.core.edt` (column strips, then row strips; exact, memory one strip per
+thread), never gathered into one block.
 """
 
 from __future__ import annotations
@@ -143,22 +144,40 @@ def distance_to_classes(lulc: xr.DataArray, *, classes: Iterable[int] | int, max
     -----
     d(x) = min over cells y with lulc(y) ∈ classes of ‖x − y‖ (cell centres, metres), exact EDT;
     range [0, ∞), capped at ``max_distance_m`` if given. Nodata cells of ``lulc`` are never targets
-    and get NaN. A global operation: a dask input is gathered into one block. If no valid cell
-    holds one of ``classes`` a ``ConfigError`` is raised (there is no distance to report).
+    and get NaN. Dask input stays chunked (exact two-pass scheme, :mod:`restoreplan.core.edt`; one
+    extra pass checks that a target exists). If no valid cell holds one of ``classes`` a
+    ``ConfigError`` is raised (there is no distance to report).
     """
     check_raster(lulc, name="lulc", kind="categorical", projected=True)
     cl = [int(classes)] if np.isscalar(classes) else [int(c) for c in classes]
-    arr = np.asarray(lulc.data.compute() if hasattr(lulc.data, "compute") else lulc.data)
+    data = lulc.transpose("y", "x").data
     nod = lulc.rio.nodata
-    valid = np.ones(arr.shape, bool) if nod is None else arr != np.asarray(nod).astype(arr.dtype)
-    target = np.isin(arr, cl) & valid
-    if not target.any():
+    if hasattr(data, "dask"):
+        import dask.array as dsa
+
+        valid = dsa.ones(data.shape, bool, chunks=data.chunks) if nod is None else data != np.asarray(nod).astype(data.dtype)
+        target = dsa.isin(data, cl) & valid
+        has_target = bool(target.any().compute())
+    else:
+        arr = np.asarray(data)
+        valid = np.ones(arr.shape, bool) if nod is None else arr != np.asarray(nod).astype(arr.dtype)
+        target = np.isin(arr, cl) & valid
+        has_target = bool(target.any())
+    if not has_target:
         raise ConfigError(message("classes", "codes present in `lulc`", f"none of {cl} occurs",
                                   "choose classes that exist in the map"))
     dy, dx = _cell_size(lulc)
-    d = edt_kernel(target, dy, dx)
-    if max_distance_m is not None:
-        d = np.minimum(d, np.float32(max_distance_m))
-    d[~valid] = np.nan
+    if hasattr(data, "dask"):
+        from .edt import edt_dask
+
+        d = edt_dask(target, dy, dx)
+        if max_distance_m is not None:
+            d = dsa.minimum(d, np.float32(max_distance_m))
+        d = dsa.where(valid, d, np.float32(np.nan))
+    else:
+        d = edt_kernel(target, dy, dx)
+        if max_distance_m is not None:
+            d = np.minimum(d, np.float32(max_distance_m))
+        d[~valid] = np.nan
     out = xr.DataArray(d, dims=("y", "x"), coords={"y": lulc.y, "x": lulc.x})
     return finalize(out, like=lulc, name=name, units="m", source=f"distance to class(es) {cl}")

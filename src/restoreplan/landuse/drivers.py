@@ -27,6 +27,7 @@ from ._common import as_codes
 
 __all__ = [
     "class_distances",
+    "class_share_counts",
     "class_share_kernel",
     "class_shares",
     "distance_to_mask",
@@ -94,23 +95,45 @@ def class_shares(lulc: xr.DataArray, *, radius: int = 2, classes: Iterable[int] 
                        for k, c in enumerate(classes)})
 
 
-def class_share_kernel(codes: np.ndarray, valid: np.ndarray, classes: np.ndarray, radius: int) -> np.ndarray:
-    """(K, ny, nx) float32 window shares of ``classes`` (see :func:`class_shares`); box sums by
-    summed-area tables, exact for integer counts."""
+def class_share_counts(codes: np.ndarray, valid: np.ndarray, classes: np.ndarray,
+                       radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """Window counts behind :func:`class_share_kernel`: ``(counts (K, ny, nx), n (ny, nx))``, the
+    cells of each class and the valid cells in the (2r+1)² window; uint8 when the window has at
+    most 255 cells (r ≤ 7), else uint16/uint32. Box sums by summed-area tables over bands of
+    rows (halo r), so the int32 temporaries are band-sized."""
     if radius < 1:
         raise DataError(message("share_radius", "a window radius ≥ 1 cell", repr(radius), "use e.g. 2 (5×5)"))
     w = 2 * radius + 1
+    dt = np.uint8 if w * w <= 255 else (np.uint16 if w * w <= 65535 else np.uint32)
+    ny = codes.shape[0]
+    band = max(256, 4 * radius)
 
-    def box(m: np.ndarray) -> np.ndarray:
-        p = np.pad(m.astype(np.int32), ((radius + 1, radius), (radius + 1, radius)))
-        s = p.cumsum(0).cumsum(1)
-        return s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w]
+    def box(m: np.ndarray, out: np.ndarray) -> None:
+        for r0 in range(0, ny, band):
+            r1 = min(ny, r0 + band)
+            lo, hi = max(0, r0 - radius), min(ny, r1 + radius)
+            p = np.pad(m[lo:hi].astype(np.int32),
+                       ((radius + 1 - (r0 - lo), radius - (hi - r1)), (radius + 1, radius)))
+            s = p.cumsum(0).cumsum(1)
+            out[r0:r1] = s[w:, w:] - s[:-w, w:] - s[w:, :-w] + s[:-w, :-w]
 
-    n = box(valid).astype(np.float32)
+    n = np.empty(codes.shape, dt)
+    box(valid, n)
+    counts = np.empty((len(classes),) + codes.shape, dt)
+    for k, c in enumerate(classes):
+        box(valid & (codes == c), counts[k])
+    return counts, n
+
+
+def class_share_kernel(codes: np.ndarray, valid: np.ndarray, classes: np.ndarray, radius: int) -> np.ndarray:
+    """(K, ny, nx) float32 window shares of ``classes`` (see :func:`class_shares`); box sums by
+    summed-area tables, exact for integer counts (:func:`class_share_counts`)."""
+    counts, nc = class_share_counts(codes, valid, classes, radius)
+    n = nc.astype(np.float32)
     n[n == 0] = 1.0
     out = np.empty((len(classes),) + codes.shape, dtype=np.float32)
-    for k, c in enumerate(classes):
-        out[k] = box(valid & (codes == c)) / n
+    for k in range(len(classes)):
+        out[k] = counts[k] / n
         out[k][~valid] = np.nan
     return out
 

@@ -24,11 +24,12 @@ import numpy as np
 import xarray as xr
 
 from ..core.errors import AlignmentError, ConfigError, InputError, RestorePlanWarning, message
-from ..core.spatial import edt_kernel, horn_slope_kernel
+from ..core.spatial import _slope_blocks, edt_kernel
 from ..core.validate import check_aligned
-from .drivers import class_share_kernel
+from .drivers import class_share_counts
 
-__all__ = ["ConstraintWarning", "DERIVABLE", "constraint_mask", "driver_layers", "feature_matrix"]
+__all__ = ["ConstraintWarning", "DERIVABLE", "FeatureRows", "ShareLayer", "constraint_mask", "driver_layers", "feature_matrix",
+           "feature_rows"]
 
 DERIVABLE = ("slope", "distance", "share")
 
@@ -111,7 +112,7 @@ def driver_layers(drivers, like: xr.DataArray, codes: np.ndarray, valid: np.ndar
     if "slope" in derive and elevation is not None and elevation in user:
         z = layers[out_names.index(elevation)].reshape(ny, nx)
         out_names.append(f"slope_of_{elevation}")
-        layers.append(horn_slope_kernel(z, dy, dx, "degrees").reshape(-1))
+        layers.append(_slope_blocks(z, dy, dx, "degrees").reshape(-1))  # row bands: small float64 temporaries
     if "distance" in derive:
         far = np.float32(np.hypot(ny * dy, nx * dx))
         for c in classes:
@@ -120,14 +121,49 @@ def driver_layers(drivers, like: xr.DataArray, codes: np.ndarray, valid: np.ndar
             out_names.append(f"distance_to_{int(c)}")
             layers.append(d.reshape(-1))
     if "share" in derive:
-        shares = class_share_kernel(codes, valid, np.asarray(classes), share_radius)
+        counts, n = class_share_counts(codes, valid, np.asarray(classes), share_radius)
+        vflat = np.asarray(valid, dtype=bool).reshape(-1)
         for k, c in enumerate(classes):
             out_names.append(f"share_of_{int(c)}")
-            layers.append(shares[k].reshape(-1))
+            layers.append(ShareLayer(counts[k].reshape(-1), n.reshape(-1), vflat))
     if not layers:
         raise ConfigError(message("drivers", "at least one driver layer (or derived drivers)", "none",
                                   "pass driver rasters or keep derive=('slope', 'distance', 'share')"))
     return list(user), out_names, layers
+
+
+class ShareLayer:
+    """A class-share driver kept as window counts (uint8, or uint16 for windows over 255 cells).
+
+    ``layer[cells]`` gives the float32 shares of those cells, exactly the values of
+    :func:`~restoreplan.landuse.drivers.class_share_kernel` (count / valid cells in the window,
+    NaN on nodata cells), at 1–2 bytes per cell instead of 4 (the window size of valid cells is
+    shared by the classes).
+    """
+
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, counts: np.ndarray, n: np.ndarray, valid: np.ndarray):
+        self.counts, self.n, self.valid = counts, n, valid
+        self.shape = counts.shape
+
+    @property
+    def finite(self) -> np.ndarray:
+        return self.valid
+
+    def __getitem__(self, cells) -> np.ndarray:
+        cells = np.asarray(cells)
+        if cells.dtype == bool:
+            cells = np.flatnonzero(cells)
+        n = self.n[cells].astype(np.float32)
+        n[n == 0] = 1.0
+        out = (self.counts[cells] / n).astype(np.float32)
+        out[~self.valid[cells]] = np.nan
+        return out
+
+
+def _finite(layer) -> np.ndarray:
+    return layer.finite if isinstance(layer, ShareLayer) else np.isfinite(layer)
 
 
 def feature_matrix(layers: list[np.ndarray], valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,13 +174,55 @@ def feature_matrix(layers: list[np.ndarray], valid: np.ndarray) -> tuple[np.ndar
     """
     ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
     for data in layers:
-        ok &= np.isfinite(data)
+        ok &= _finite(data)
     X = np.empty((int(ok.sum()), len(layers)), dtype=np.float32)
     for j in range(len(layers)):
         X[:, j] = layers[j][ok]
         layers[j] = None
     layers.clear()
     return X, ok
+
+
+class FeatureRows:
+    """The (rows × features) matrix of :func:`feature_matrix`, gathered on demand from the layers.
+
+    ``X[idx]`` returns the float32 features of rows ``idx`` (positions among the usable cells,
+    i.e. the True cells of ``ok`` in raster order), ``len(X)`` the number of usable cells. Only the
+    requested rows are ever copied: a random-forest sample or one block of cells to predict costs
+    ``len(idx) × n_features × 4`` bytes, never a full-grid matrix (which at 10^8 cells and 18
+    drivers would be 7.2 GB on top of the layers).
+    """
+
+    def __init__(self, layers: list[np.ndarray], ok: np.ndarray):
+        self.layers = layers
+        cells = np.flatnonzero(ok)
+        self.cells = cells.astype(np.int32) if ok.size < 2**31 else cells   # 4 bytes per usable cell
+        self.shape = (len(self.cells), len(layers))
+        self.dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, idx) -> np.ndarray:
+        return gather_rows(self.layers, self.cells[idx])
+
+
+def gather_rows(layers: list[np.ndarray], cells: np.ndarray) -> np.ndarray:
+    """(len(cells), n_layers) float32 matrix of the flat layers at the flat cell indices ``cells``."""
+    cells = np.asarray(cells)
+    X = np.empty((cells.size, len(layers)), dtype=np.float32)
+    for j, lay in enumerate(layers):
+        X[:, j] = lay[cells]
+    return X
+
+
+def feature_rows(layers: list[np.ndarray], valid: np.ndarray) -> tuple[FeatureRows, np.ndarray]:
+    """Like :func:`feature_matrix` (same rows, same order, same values) without building the matrix:
+    ``(FeatureRows, ok)``, the layers are kept and gathered from block by block."""
+    ok = np.asarray(valid, dtype=bool).reshape(-1).copy()
+    for data in layers:
+        ok &= _finite(data)
+    return FeatureRows(layers, ok), ok
 
 
 def constraint_mask(constraint: xr.DataArray, like: xr.DataArray, valid: np.ndarray, *,

@@ -29,7 +29,7 @@ from ..core.legend import copy_legend
 from ..core.validate import check_aligned, check_raster
 from ._common import as_codes
 from .cars import cars_allocate, ranking_allocate
-from .features import DERIVABLE, constraint_mask, driver_layers, feature_matrix
+from .features import DERIVABLE, constraint_mask, driver_layers, feature_rows
 from .leas import expansion_kernel, fit_leas, predict_leas
 from .markov import _crosstab_kernel, _row_normalise, as_transition_frame, largest_remainder_round
 from ..core.compute import materialize
@@ -101,7 +101,13 @@ class LandUseSimulator:
     neighborhood_weights : mapping class → w_k in [0, 1]; default each class's expansion area
         (cells that became k) divided by the largest one (PLUS's recommended dimensionless
         expansion weights; a class without expansion gets 0).
-    n_jobs : threads for the random forests and the CARS kernels.
+    n_jobs : threads for the random forests and the CARS kernels, ≥ 1; default ``None``: the
+        machine's thread budget (:func:`restoreplan.services._fast.thread_budget`: dask's
+        ``num_workers`` setting or the CPU count, 1 inside a dask task), so a run under
+        ``--workers N`` or on a dask worker does not oversubscribe. Results do not depend on it.
+    block_cells : cells per block of the probability computation (≥ 1; default 2^18): features
+        are gathered and P is predicted block by block, so the transient memory is
+        ``block_cells × n_features × 4`` bytes and no full-grid feature matrix exists.
     seed : int or ``np.random.SeedSequence``; the only source of randomness.
 
     The adaptive inertia (driving) coefficient D_k of CARS has no parameter: it starts at 1 and
@@ -112,7 +118,9 @@ class LandUseSimulator:
     --------------------------
     classes_ : class codes (model order). transition_counts_, transition_matrix_ : from → to
     DataFrames. expansion_ : LEAS expansion map. development_probability_ : (class, y, x)
-    float32 P_ik (NaN where a driver is nodata, 0 on cells already of class k).
+    float32 P_ik on the fit's start map (NaN where a driver is nodata, 0 on cells already of
+    class k); computed on first access and kept (fit itself predicts nothing: ``simulate``
+    predicts only the cells its allocation can change).
     driver_contribution_ : DataFrame class × feature, rows sum to 1. neighborhood_weights_ :
     Series w_k. feature_names_in_ : user driver names. feature_names_ : every feature (user and
     derived). leas_ : the fitted forests. fit_seconds_ : LEAS wall time (s).
@@ -127,8 +135,8 @@ class LandUseSimulator:
                  mu: float = 0.1, delta: float = 0.9, sigma_r1: float = 0.3, seed_cap: float = 1e-4,
                  step: float | None = None, step_iterations: int = 50, max_iter: int = 300,
                  complete_demand: bool = True, stall_tau: float = 1e-3, stall_frac: float = 1e-3,
-                 neighborhood_weights: Mapping[int, float] | None = None, n_jobs: int = 2,
-                 seed: int | np.random.SeedSequence = 0):
+                 neighborhood_weights: Mapping[int, float] | None = None, n_jobs: int | None = None,
+                 block_cells: int = 1 << 18, seed: int | np.random.SeedSequence = 0):
         self.neighborhood = neighborhood
         self.derive = derive
         self.elevation = elevation
@@ -154,6 +162,7 @@ class LandUseSimulator:
         self.stall_frac = stall_frac
         self.neighborhood_weights = neighborhood_weights
         self.n_jobs = n_jobs
+        self.block_cells = block_cells
         self.seed = seed
 
     # ------------------------------------------------------------------ helpers
@@ -173,6 +182,16 @@ class LandUseSimulator:
             raise ConfigError(message("LandUseSimulator", "a fitted model", "fit() was not called",
                                       "call sim.fit(lulc_start, lulc_end, drivers) first"))
 
+    def _threads(self) -> int:
+        from ..services._fast import thread_budget
+
+        if self.n_jobs is None:
+            return thread_budget()
+        if int(self.n_jobs) < 1:
+            raise ConfigError(message("n_jobs", "a thread count ≥ 1 (or None for the machine's budget)",
+                                      repr(self.n_jobs), "use n_jobs=None"))
+        return int(self.n_jobs)
+
     def _features(self, drivers, like, codes, valid, classes):
         user, names, layers = driver_layers(drivers, like, codes, valid, classes, derive=self.derive,
                                             elevation=self.elevation, share_radius=self.share_radius,
@@ -180,7 +199,7 @@ class LandUseSimulator:
         if self.start_class_feature:
             names.append("start_class")
             layers.append(np.where(valid, codes, -1).astype(np.float32).reshape(-1))
-        X, ok = feature_matrix(layers, valid)
+        X, ok = feature_rows(layers, valid)
         del layers
         return X, ok, user, names
 
@@ -221,10 +240,11 @@ class LandUseSimulator:
                        min_samples_per_class=self.min_samples_per_class,
                        max_samples_per_class=self.max_samples_per_class, n_estimators=self.n_estimators,
                        max_features=self.max_features, min_samples_leaf=self.min_samples_leaf,
-                       exclude_own_class=self.exclude_own_class, n_jobs=self.n_jobs, seed=s_leas)
+                       exclude_own_class=self.exclude_own_class, n_jobs=self._threads(), seed=s_leas)
         self.leas_ = res
-        self.development_probability_ = self._probability(X, ok, a, lulc_start)
         del X
+        self.__dict__.pop("_development_probability", None)
+        self._fit_maps = (lulc_start, lulc_end)
         self.driver_contribution_ = res.contribution
         self._fit_drivers = drivers
         self._fit_start = _fingerprint(a, ma)
@@ -239,13 +259,37 @@ class LandUseSimulator:
         self.fit_seconds_ = time.perf_counter() - t0
         return self
 
-    def _probability(self, X, ok, codes, like) -> xr.DataArray:
+    @property
+    def development_probability_(self) -> xr.DataArray:
+        """(class, y, x) float32 P on the fit's start map (cells valid in both fit maps); computed
+        on first access with the fitted forests and the fit's drivers, then kept."""
+        self._check_fitted()
+        if "_development_probability" not in self.__dict__:
+            start, end = self._fit_maps
+            a, ma = as_codes(start, name="lulc_start")
+            _, mb = as_codes(end, name="lulc_end")
+            X, ok, _, _ = self._features(self._fit_drivers, start, a, ma & mb, self.classes_)
+            self._development_probability = self._probability(X, ok, a, start)
+        return self._development_probability
+
+    def _probability(self, X, ok, codes, like, need: np.ndarray | None = None) -> xr.DataArray:
+        """P on the usable cells (``ok``) — only those also in ``need`` when given (others NaN) —
+        predicted block by block from the lazily gathered features ``X``."""
         ny, nx = like.sizes["y"], like.sizes["x"]
         K = len(self.classes_)
+        if int(self.block_cells) < 1:
+            raise ConfigError(message("block_cells", "a block size ≥ 1 cell", repr(self.block_cells),
+                                      "use the default 262144"))
         pf = np.full((ny * nx, K), np.nan, dtype=np.float32)
-        rows = np.flatnonzero(ok)
-        predict_leas(self.leas_, X, out=pf, rows=rows,
-                     start=codes.reshape(-1)[rows] if self.exclude_own_class else None)
+        pos = (np.arange(len(X)) if need is None
+               else np.flatnonzero(np.asarray(need).reshape(-1)[X.cells])).astype(X.cells.dtype)
+        flat = codes.reshape(-1)
+        step = int(self.block_cells)
+        for s in range(0, len(pos), step):
+            blk = pos[s:s + step]
+            rows = X.cells[blk]
+            predict_leas(self.leas_, X[blk], out=pf, rows=rows,
+                         start=flat[rows] if self.exclude_own_class else None, chunk_rows=step)
         cube = np.moveaxis(pf.reshape(ny, nx, K), -1, 0)  # view: (class, y, x)
         da = xr.DataArray(cube, dims=("class", "y", "x"),
                           coords={"class": self.classes_, "y": like.y, "x": like.x}, name="development_probability")
@@ -263,11 +307,14 @@ class LandUseSimulator:
 
         The derived drivers are re-derived from ``lulc_start``; ``drivers`` default to those of fit.
         """
+        return self._predict(lulc_start, drivers)
+
+    def _predict(self, lulc_start, drivers=None, need: np.ndarray | None = None, codes=None) -> xr.DataArray:
         self._check_fitted()
-        a, ma = as_codes(lulc_start, name="lulc_start")
+        a, ma = as_codes(lulc_start, name="lulc_start") if codes is None else codes
         X, ok, _, _ = self._features(self._fit_drivers if drivers is None else drivers, lulc_start, a, ma,
                                      self.classes_)
-        return self._probability(X, ok, a, lulc_start)
+        return self._probability(X, ok, a, lulc_start, need=need)
 
     def _demand_vector(self, demand, counts: np.ndarray, n_valid: int) -> np.ndarray:
         if isinstance(demand, pd.Series):
@@ -337,14 +384,13 @@ class LandUseSimulator:
         """
         self._check_fitted()
         check_raster(lulc_start, name="lulc_start", kind="categorical")
-        check_aligned(lulc_start=lulc_start, development_probability=self.development_probability_.isel({"class": 0}))
+        check_aligned(lulc_start=lulc_start, fit_lulc_start=self._fit_maps[0])
         if allocation not in ("cars", "ranking"):
             raise ConfigError(message("allocation", "'cars' or 'ranking'", repr(allocation), "choose one"))
         a, ma = as_codes(lulc_start, name="lulc_start")
         classes = self.classes_
         K = len(classes)
-        pos = np.searchsorted(classes, a)
-        pos = np.clip(pos, 0, K - 1)
+        pos = np.clip(np.searchsorted(classes, a), 0, K - 1).astype(np.int16)   # class index, 2 B per cell
         known = classes[pos] == a
         if np.any(ma & ~known):
             bad = sorted(set(np.unique(a[ma & ~known]).tolist()))
@@ -370,8 +416,13 @@ class LandUseSimulator:
         if drivers is not None and probability is not None:
             raise ConfigError(message("probability", "either `drivers` or `probability`", "both",
                                       "pass only one of them"))
+        # P is needed only where the allocation can act: valid, free under the constraint and of a
+        # class above its demand (cars_allocate and ranking_allocate never read P elsewhere)
+        need = ma & (dvec - counts < 0)[pos]
+        if allowed is not None:
+            need &= np.asarray(allowed, dtype=bool)
         if drivers is not None:
-            prob = self.predict_probability(lulc_start, drivers)
+            prob = self._predict(lulc_start, drivers, need=need, codes=(a, ma))
         elif probability is not None:
             if list(probability.dims) != ["class", "y", "x"] or not np.array_equal(probability["class"], classes):
                 raise DataError(message("probability", f"a (class, y, x) array over classes {classes.tolist()}",
@@ -380,9 +431,15 @@ class LandUseSimulator:
             prob = probability
         elif _fingerprint(a, ma) != self._fit_start and (self.derive or self.start_class_feature
                                                          or self.exclude_own_class):
-            prob = self.predict_probability(lulc_start)
+            prob = self._predict(lulc_start, need=need, codes=(a, ma))
+        elif "_development_probability" in self.__dict__:
+            prob = self._development_probability
         else:
-            prob = self.development_probability_
+            start, end = self._fit_maps   # the fit's features (fit start map, cells valid in both maps)
+            af, maf = as_codes(start, name="lulc_start")
+            _, mb = as_codes(end, name="lulc_end")
+            X, ok, _, _ = self._features(self._fit_drivers, start, af, maf & mb, classes)
+            prob = self._probability(X, ok, af, start, need=need)
         pf = np.moveaxis(np.asarray(prob.data), 0, -1).reshape(-1, K)  # (cells, class); a view for our cubes
         _, s_cars = self._seeds()
         if seed is not None:
@@ -395,7 +452,7 @@ class LandUseSimulator:
                                 mu=self.mu, delta=self.delta, sigma_r1=self.sigma_r1, seed_cap=self.seed_cap,
                                 step=self.step, step_iterations=self.step_iterations, max_iter=self.max_iter,
                                 complete_demand=self.complete_demand, stall_tau=self.stall_tau,
-                                stall_frac=self.stall_frac, seed=s_cars, n_threads=self.n_jobs)
+                                stall_frac=self.stall_frac, seed=s_cars, n_threads=self._threads())
         nod = lulc_start.rio.nodata
         out = np.where(res.lu >= 0, classes[np.maximum(res.lu, 0)], nod if nod is not None else 0)
         out = out.astype(lulc_start.dtype)

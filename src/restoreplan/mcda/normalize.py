@@ -196,11 +196,14 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
         if not (0.0 <= lo_p < hi_p <= 100.0):
             raise ConfigError(message("clip_percentiles", "(low, high) with 0 <= low < high <= 100",
                                       repr(clip_percentiles), "e.g. clip_percentiles=(1, 99)"))
-        src = xf.chunk({d: -1 for d in dims}) if xf.chunks is not None else xf
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN
-            q = src.quantile([lo_p / 100.0, hi_p / 100.0], dim=list(dims), skipna=True)
-        xf = xf.clip(min=q.isel(quantile=0, drop=True), max=q.isel(quantile=1, drop=True))
+        if xf.chunks is not None:
+            lo_q, hi_q = _lazy_percentiles(xf, dims, lo_p / 100.0, hi_p / 100.0)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices give NaN
+                q = xf.quantile([lo_p / 100.0, hi_p / 100.0], dim=list(dims), skipna=True)
+            lo_q, hi_q = q.isel(quantile=0, drop=True), q.isel(quantile=1, drop=True)
+        xf = xf.clip(min=lo_q, max=hi_q)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if method == "zscore":
@@ -212,6 +215,28 @@ def normalize(x: xr.DataArray, *, method: Method = "minmax_pos",
     if xf.chunks is not None and "y" in dims and "x" in dims:
         a, b = _eager_statistics(a, b)
     return _apply(x, xf, a, b, method=method, dims=dims, name=name, clip_percentiles=clip_percentiles)
+
+
+def _lazy_percentiles(xf: xr.DataArray, dims: tuple, lo: float, hi: float) -> tuple[xr.DataArray, xr.DataArray]:
+    """Pooled ``lo``/``hi`` quantiles of dask-backed ``xf`` over ``dims`` without gathering it.
+
+    Exact and equal to ``xf.quantile(...)`` (numpy's linear interpolation): order statistics by
+    histogram passes, :func:`restoreplan.core.chunked.quantiles`. One set of passes per slice of
+    the dims that are not pooled (e.g. per year with ``over=("y", "x")``).
+    """
+    from ..core.chunked import quantiles
+
+    rest = [d for d in xf.dims if d not in dims]
+    if not rest:
+        q = quantiles(xf, [lo, hi])
+        return xr.DataArray(q[0]), xr.DataArray(q[1])
+    shape = tuple(xf.sizes[d] for d in rest)
+    qlo, qhi = np.empty(shape, np.float64), np.empty(shape, np.float64)
+    for idx in np.ndindex(*shape):
+        q = quantiles(xf.isel(dict(zip(rest, idx))), [lo, hi])
+        qlo[idx], qhi[idx] = q
+    coords = {d: xf[d] for d in rest if d in xf.coords}
+    return xr.DataArray(qlo, dims=rest, coords=coords), xr.DataArray(qhi, dims=rest, coords=coords)
 
 
 def _apply(x, xf, a, b, *, method, dims, name, clip_percentiles=None) -> xr.DataArray:

@@ -130,8 +130,9 @@ def distance_to_features(features, like: xr.DataArray, *, max_distance_m: float 
     The features (points, lines or polygons; reprojected to the grid's CRS, never the raster) are
     burnt onto the grid of ``like`` (a point burns the cell containing it; features off the grid are
     dropped), then d(x) = min_{burnt y} ‖x − y‖ · Δ by exact EDT, float32 metres. Nodata cells of
-    ``like`` get NaN. A global operation: a dask ``like`` is gathered into one block. ConfigError if
-    no feature falls on the grid.
+    ``like`` get NaN. The burnt mask is held in memory (1 byte per cell); with a dask ``like`` the
+    distances stay chunked (exact two-pass strip scheme, :mod:`restoreplan.core.edt`). ConfigError
+    if no feature falls on the grid.
     """
     import geopandas as gpd
     from scipy.ndimage import distance_transform_edt
@@ -152,11 +153,22 @@ def distance_to_features(features, like: xr.DataArray, *, max_distance_m: float 
                                   f"none of the {len(features)} feature(s) falls on the grid",
                                   "check the CRS and extent of the vector layer"))
     t = like.rio.transform()
-    d = distance_transform_edt(~burnt, sampling=(abs(t.e), abs(t.a))).astype(np.float32)
-    if max_distance_m is not None:
-        d = np.minimum(d, np.float32(max_distance_m))
     m = valid_mask(like)
-    d[~materialize(m)] = np.nan
+    lazy = like.transpose("y", "x").data
+    if hasattr(lazy, "dask"):  # exact EDT in column then row strips (restoreplan.core.edt), stays chunked
+        import dask.array as dsa
+
+        from ..core.edt import edt_dask
+
+        d = edt_dask(dsa.from_array(burnt, chunks=lazy.chunks), abs(t.e), abs(t.a))
+        if max_distance_m is not None:
+            d = dsa.minimum(d, np.float32(max_distance_m))
+        d = dsa.where(m.transpose("y", "x").data, d, np.float32(np.nan))
+    else:
+        d = distance_transform_edt(~burnt, sampling=(abs(t.e), abs(t.a))).astype(np.float32)
+        if max_distance_m is not None:
+            d = np.minimum(d, np.float32(max_distance_m))
+        d[~materialize(m)] = np.nan
     out = xr.DataArray(d, dims=("y", "x"), coords={"y": like.y, "x": like.x})
     return finalize(out, like=like, name=name, units="m")
 

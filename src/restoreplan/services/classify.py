@@ -225,6 +225,13 @@ def _ring_kernel(d: np.ndarray, rings: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(d), cls, CLASS_NODATA).astype(np.uint8)
 
 
+def _is_feature_lazy(f):
+    """Feature cells of a float (dask) array: finite and non-zero."""
+    import dask.array as dsa
+
+    return dsa.isfinite(f) & (f != 0)
+
+
 def _edt_kernel(feat: np.ndarray, dy: float, dx: float) -> np.ndarray:
     """Exact Euclidean distance (m) of every cell centre to the nearest non-zero cell (NaN = no feature)."""
     from scipy import ndimage
@@ -581,8 +588,9 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
 
     Notes
     -----
-    :math:`d(x) = \min_{f} \lVert x - f \rVert` between cell centres (scipy exact EDT with the
-    cell size as sampling); features outside the study area still count. With no feature at
+    :math:`d(x) = \min_{f} \lVert x - f \rVert` between cell centres (exact EDT with the cell
+    size as sampling: scipy for numpy input, the two-pass strip scheme of :mod:`restoreplan.core.edt`
+    for dask input); features outside the study area still count. With no feature at
     all every valid cell is in the outermost ring (and a warning is issued).
     """
     r = check_rings(rings_m)
@@ -598,9 +606,16 @@ def distance_rings(features, *, like: xr.DataArray | None = None,
     t = features.rio.transform()
     dy, dx = abs(t.e), abs(t.a)
     f = as_float(features)
-    d = xr.apply_ufunc(_edt_kernel, f, input_core_dims=[["y", "x"]], output_core_dims=[["y", "x"]],
-                       kwargs={"dy": dy, "dx": dx}, dask="parallelized", output_dtypes=[np.float64],
-                       dask_gufunc_kwargs={"allow_rechunk": True})
+    if f.chunks is not None and f.ndim == 2:  # exact EDT in column then row strips, never one block
+        from ..core.edt import edt_dask
+
+        fd = f.transpose("y", "x")
+        is_feat = _is_feature_lazy(fd.data)
+        d = xr.DataArray(edt_dask(is_feat, dy, dx, dtype=np.float64), dims=("y", "x"), coords=fd.coords)
+    else:
+        d = xr.apply_ufunc(_edt_kernel, f, input_core_dims=[["y", "x"]], output_core_dims=[["y", "x"]],
+                           kwargs={"dy": dy, "dx": dx}, dask="parallelized", output_dtypes=[np.float64],
+                           dask_gufunc_kwargs={"allow_rechunk": True})
     d = d.where(f.notnull())
     if ref is not features:
         from ..io.raster import valid_mask
