@@ -23,8 +23,7 @@ def test_registered_with_units_bounds_and_examples():
 
 def test_group_sum_tables_give_the_same_matrix():
     """The chain maps group sums directly; the matrix method is linear in the scores, so groups and total are identical."""
-    from restoreplan.analysis.chain import _SUM, _group_tables
-    from restoreplan.services.matrix import lulc_matrix
+    from restoreplan.services.matrix import _SUM, _group_tables, lulc_matrix
     from restoreplan.testing import make_raster
 
     rng = np.random.default_rng(0)

@@ -105,7 +105,7 @@ def test_total_balance_slope_is_the_ols_slope_of_the_score_balance(run):
     t = np.arange(1, len(YEARS) + 1) - (len(YEARS) + 1) / 2
     slope = np.tensordot(t, y - y.mean(0), axes=1) / (t**2).sum()
     slope[~valid] = np.nan
-    got, _ = _read(out / "supply_demand_zoning.balance_slope_total.tif")
+    got, _ = _read(out / "trend.slope_total.tif")
     assert np.array_equal(np.isnan(got), np.isnan(slope))
     np.testing.assert_allclose(got[valid], slope[valid], rtol=1e-6, atol=1e-6)
     assert np.nanmax(np.abs(slope)) > 0          # the crop does change
@@ -119,7 +119,7 @@ def test_deficit_cells_are_the_negative_balance_cells_of_the_last_year(run):
     deficit = np.zeros(last.shape, bool)
     for raw, six in TO_SIX.items():
         deficit |= (last == raw) & (bal[six] < 0)
-    table = pd.read_csv(out / "supply_demand_zoning.potential_table.csv", index_col=0).set_index("rule")
+    table = pd.read_csv(out / "potential_areas.table.csv", index_col=0).set_index("rule")
     assert int(table.at["deficit", "cells"]) == int(np.count_nonzero(deficit & valid))
-    mask, _ = _read(out / "supply_demand_zoning.potential_mask.tif")
+    mask, _ = _read(out / "potential_areas.mask.tif")
     assert int(table.at["potential_area", "cells"]) == int(np.count_nonzero(mask == 1))

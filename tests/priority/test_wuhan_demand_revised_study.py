@@ -34,7 +34,7 @@ def _four_parts(text: str) -> None:
 def test_wuhan_demand_revised_study_validates(wuhan):
     r = CliRunner().invoke(cli, ["validate", str(STUDY)])
     assert r.exit_code == 0, r.output
-    assert "valid (13 step(s), 3 layer(s))" in r.output
+    assert "valid (44 step(s), 3 layer(s))" in r.output
     # its relative paths point into the shared bundle the fixture checked
     from restoreplan.pipeline.config import load_study
 
@@ -51,12 +51,14 @@ def test_wuhan_demand_revised_study_uses_the_benchmark_inputs():
     steps = {s.get("id", s["method"]): s for s in raw["steps"]}
     assert {k: steps[k]["params"]["value"] for k in ("precipitation", "et0", "root_restricting_depth", "pawc")} == \
         {"precipitation": 1270.0, "et0": 1000.0, "root_restricting_depth": 1000.0, "pawc": 0.15}
-    p = steps["demand_revised_priority"]["params"]
-    assert (p["cost_unused"], p["half_saturation"], p["pu_size"], p["target"], p["blm"], p["time_limit"],
-            p["min_area_km2"]) == (1.0, 0.3, 33, 0.15, 1.0, 20.0, 100.0)
+    assert steps["cost_index_cs"]["params"]["unit_cost"]["6"] == 1.0      # ASSUMED unused-land cost
+    assert steps["hs_2013"]["params"]["half_saturation"] == 0.3
+    p = steps["marxan_priority_wh"]["params"]
+    assert (p["pu_size"], p["target"], p["blm"], p["time_limit"]) == (33, 0.15, 1.0, 20.0)
+    assert steps["aggregation_filter"]["params"]["min_area_km2"] == 100.0
     assert steps["poi_density"]["params"] == {"radius_m": 30000.0, "mode": "raster", "k": 3}
     assert sorted(raw["layers"]["lulc"]["paths"]) == ["2003", "2013"]
-    assert "gdp" not in steps["demand_revised_priority"]["inputs"]  # OMITTED, as in the benchmark
+    assert "gdp" not in steps["cost_indicator_scores"]["inputs"]  # OMITTED, as in the benchmark
     head = STUDY.read_text(encoding="utf-8").split("[study]")[0]
     for word in ("REAL:", "PROXY:", "OMITTED:", "SYNTHETIC", "ASSUMED:"):
         assert word in head

@@ -1,19 +1,21 @@
 """The Sun et al. (2025) chain in one call: supply/demand → trend → coupling → potential areas → FUI index → tiers.
 
-Study-file recipe (the same chain as separate registered steps; ``restoreplan describe STEP``)::
+The chain is a composition of registered steps (``restoreplan describe STEP``)::
 
-    lulc_matrix (lulc series) → trend (stack = lulc_matrix.balance, service "total")
+    lulc_matrix (lulc series, labels = groups + total) → trend (stack = lulc_matrix.balance, one per group)
     → coupling (u1 = supply, u2 = demand, standardize) → potential_areas
     → priority_index (drivers + balance, trend slope, supply; mask = potential_areas.mask)
-    → priority_tiers (+ esv) → aco (optional) → morans_i, sensitivity
+    → priority_tiers (+ esv per group) → morans_i, sensitivity → aco (optional)
 
-:func:`supply_demand_zoning` runs it on in-memory rasters and records the seconds of every step.
-Intermediate results are computed (``.load()``) so that the timings mean something.
+:func:`supply_demand_zoning_steps` writes these steps as a study's ``[[steps]]``;
+:func:`supply_demand_zoning` runs them on in-memory rasters with the study runner
+(:func:`restoreplan.pipeline.runner.run_in_memory`), so a study file listing the same steps
+(``examples/wuhan_supply_demand_zoning.toml``) gives the same results. Every step's result is
+computed once, as in a study run, and its seconds recorded.
 """
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +23,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import xarray as xr
 
-from ..core.errors import ConfigError, LowPowerWarning, message
+from ..core.errors import ConfigError, message
+from ..mcda.index import FUI_DIMENSIONS
 
-__all__ = ["SUPPLY_DEMAND_ZONING_GROUPS", "XIE2015_GROUPS", "SupplyDemandZoningResult", "esv_by_group",
-           "select_service", "supply_demand_zoning"]
+__all__ = ["SUPPLY_DEMAND_ZONING_GROUPS", "XIE2015_GROUPS", "ChainResult", "SupplyDemandZoningResult", "esv_by_group",
+           "select_service", "supply_demand_zoning", "supply_demand_zoning_steps"]
 
 SUPPLY_DEMAND_ZONING_GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural", "total")
 
@@ -52,33 +55,6 @@ def select_service(da: xr.DataArray, service: str | Sequence[str] | None, *, dim
         return da.sel(service=service, drop=True).drop_vars("level", errors="ignore")
     out = da.sel(service=wanted).drop_vars("level", errors="ignore").rename(service=dim)
     return out.transpose(dim, ...)
-
-
-_SUM = "__group_sum"
-
-
-def _group_tables(supply_table, demand_table, groups, labels):
-    """Supply/demand tables with one column per ES group (the sum of its services), or None.
-
-    Used when only group and total labels are needed; None when ``labels`` name single services.
-    """
-    if groups is None:
-        return None
-    from ..services.matrix import code_table, service_groups
-
-    st, dt = code_table(supply_table, name="supply_table"), code_table(demand_table, name="demand_table")
-    g = service_groups(groups, st)
-    names = list(dict.fromkeys(g.values()))
-    if not set(labels) <= set(names) | {"total"}:
-        return None
-    out = []
-    for t in (st, dt):
-        miss = [s for s in g if s not in t.columns]
-        if miss:
-            return None
-        out.append(pd.DataFrame({f"{n}{_SUM}": t[[s for s, gg in g.items() if gg == n]].sum(axis=1) for n in names},
-                                index=t.index))
-    return out[0], out[1]
 
 
 def esv_by_group(esv: xr.DataArray, groups: Mapping[str, str] = XIE2015_GROUPS,
@@ -117,12 +93,17 @@ class ChainResult:
     def __getitem__(self, key):
         return self.products[key]
 
-    def timed(self, label: str, fn, *args, **kwargs):
-        """``fn(*args, **kwargs)``, its wall-clock seconds recorded as ``timings[label]``."""
-        t0 = time.perf_counter()
-        out = fn(*args, **kwargs)
-        self.timings[label] = round(time.perf_counter() - t0, 3)
-        return out
+    @classmethod
+    def run(cls, steps: list[dict], data: Mapping, *, seed: int, name: str):
+        """Run ``steps`` (study ``[[steps]]`` dicts) on ``data`` with the study runner.
+
+        Returns a result without products whose ``timings`` are the seconds per step id, and the
+        step results by id (to be arranged into ``products`` by the caller).
+        """
+        from ..pipeline.runner import run_in_memory
+
+        results, manifest = run_in_memory(steps, dict(data), seed=seed, name=name)
+        return cls(timings={rec["id"]: round(rec["seconds"], 3) for rec in manifest.data["steps"]}), results
 
     def timing_table(self) -> pd.DataFrame:
         """Seconds per step, in order, with the total."""
@@ -136,26 +117,88 @@ class SupplyDemandZoningResult(ChainResult):
     """Products of :func:`supply_demand_zoning` (``products``) and seconds per step (``timings``)."""
 
 
-def _load(x):
-    """Compute now (:func:`restoreplan.core.chunked.checkpoint`): dask-backed results are written to the
-    spill folder of the run and read back lazily (or persisted when small and there is no spill folder)."""
-    from ..core.chunked import checkpoint
 
-    return checkpoint(x)
+#: driver name of :func:`supply_demand_zoning` → input of the ``priority_index`` step
+_FUI_DRIVERS = {"population": "population", "distance_to_road": "distance_to_road", "gdp": "gdp",
+                "elevation": "elevation", "dem": "elevation", "slope": "slope"}
+
+
+def supply_demand_zoning_steps(*, drivers: Sequence[str] = ("population", "distance_to_road", "gdp", "elevation",
+                                                            "slope"),
+                               groups: bool = True, ndvi: bool = False, esv: bool = False,
+                               esv_groups: Mapping[str, str] | str | None = None, ndvi_mode: str = "none",
+                               ndvi_reference=None, index_groups: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS,
+                               trend_time: str = "index", classify_by: str = "f_test",
+                               trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4, combine: str = "any",
+                               exclude_classes: Sequence[int] = (5,), cuts: Sequence[float] = (5, 15, 30, 45, 100),
+                               moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
+                               aco_options: Mapping | None = None, seed: int = 0) -> list[dict]:
+    """The study ``[[steps]]`` of the Sun et al. (2025) chain, as dicts (``id``, ``method``, ``inputs``, ``params``).
+
+    The inputs reference the names ``lulc`` (land-use series), ``supply_table``, ``demand_table``,
+    ``groups`` (with ``groups=True``), ``ndvi`` (``ndvi=True``), ``esv`` (``esv=True``) and the
+    ``drivers`` (inputs of ``priority_index``: population, distance_to_road, gdp, elevation, slope).
+    The other arguments are those of :func:`supply_demand_zoning`. Step ids are the method names.
+    """
+    index_groups = list(index_groups)
+    labels = list(dict.fromkeys(index_groups + ["total"]))
+    bad = [d for d in drivers if d not in _FUI_DRIVERS]
+    if bad:
+        raise ConfigError(message("drivers", f"feasibility indicators among {sorted(set(_FUI_DRIVERS))}", f"{bad}",
+                                  "rename them, or drop them"))
+    mat = {"lulc": "lulc", "supply_table": "supply_table", "demand_table": "demand_table"}
+    mat |= {"groups": "groups"} if groups else {}
+    mat |= {"ndvi": "ndvi"} if ndvi else {}
+    matrix_params = {"ndvi_mode": ndvi_mode, "labels": labels}
+    matrix_params |= {"ndvi_reference": ndvi_reference} if ndvi_reference is not None else {}
+    potential = {"balance": "lulc_matrix.balance", "coordination": "coupling.d", "lulc": "lulc"}
+    potential |= {"trend_class": "trend.trend_class"} if "total" in index_groups else {}
+    index_inputs = {_FUI_DRIVERS[d]: d for d in drivers}
+    index_inputs |= {"balance": "lulc_matrix.balance", "balance_trend": "trend.slope", "supply": "lulc_matrix.supply",
+                     "mask": "potential_areas.mask"}
+    tiers = {"index": "priority_index.index", "mask": "potential_areas.mask"} | ({"esv": "esv"} if esv else {})
+    tier_params = {"cuts": list(cuts)} | ({"esv_groups": esv_groups} if esv and esv_groups is not None else {})
+    steps = [
+        {"id": "lulc_matrix", "method": "lulc_matrix", "inputs": mat, "params": matrix_params},
+        {"id": "trend", "method": "trend", "inputs": {"stack": "lulc_matrix.balance"},
+         "params": {"time": trend_time, "classify_by": classify_by, "service": index_groups}},
+        {"id": "coupling", "method": "coupling", "inputs": {"u1": "lulc_matrix.supply", "u2": "lulc_matrix.demand"},
+         "params": {"standardize": True, "service": "total"}},
+        {"id": "potential_areas", "method": "potential_areas", "inputs": potential,
+         "params": {"trend_classes": list(trend_classes), "d_threshold": d_threshold, "combine": combine,
+                    "exclude_classes": list(exclude_classes), "service": "total"}},
+        {"id": "priority_index", "method": "priority_index", "inputs": index_inputs,
+         "params": {"groups": index_groups}},
+        {"id": "priority_tiers", "method": "priority_tiers", "inputs": tiers, "params": tier_params},
+    ]
+    if moran:
+        steps.append({"id": "morans_i", "method": "morans_i", "inputs": {"x": "lulc_matrix.balance"},
+                      "params": {"service": "total"}})
+    if sensitivity:
+        steps.append({"id": "sensitivity", "method": "sensitivity",
+                      "inputs": {"lulc": "lulc", "coefficients": "supply_table", "subtract": "demand_table"}})
+    if aco_block:
+        steps.append({"id": "aco", "method": "aco", "inputs": {"index": "priority_index.index",
+                                                               "mask": "potential_areas.mask"},
+                      "params": {"block": int(aco_block), "cuts": [c for c in cuts if c < 100], "seed": seed,
+                                 **dict(aco_options or {})}})
+    return steps
 
 
 def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
-                  groups: pd.DataFrame | Mapping[str, str] | None = None,
-                  drivers: Mapping[str, xr.DataArray], esv: xr.DataArray | None = None,
-                  esv_groups: Mapping[str, str] | None = None,
-                  ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
-                  index_groups: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, trend_time: str = "index",
-                  classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
-                  combine: str = "any", exclude_classes: Sequence[int] = (5,),
-                  cuts: Sequence[float] = (5, 15, 30, 45, 100),
-                  moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
-                  aco_options: Mapping | None = None, seed: int = 0) -> SupplyDemandZoningResult:
+                         groups: pd.DataFrame | Mapping[str, str] | None = None,
+                         drivers: Mapping[str, xr.DataArray], esv: xr.DataArray | None = None,
+                         esv_groups: Mapping[str, str] | None = None,
+                         ndvi: xr.DataArray | None = None, ndvi_mode: str = "none", ndvi_reference=None,
+                         index_groups: Sequence[str] = SUPPLY_DEMAND_ZONING_GROUPS, trend_time: str = "index",
+                         classify_by: str = "f_test", trend_classes: Sequence[int] = (-2,), d_threshold: float = 0.4,
+                         combine: str = "any", exclude_classes: Sequence[int] = (5,),
+                         cuts: Sequence[float] = (5, 15, 30, 45, 100),
+                         moran: bool = True, sensitivity: bool = True, aco_block: int | None = None,
+                         aco_options: Mapping | None = None, seed: int = 0) -> SupplyDemandZoningResult:
     """Run the Sun et al. (2025) chain (ten steps) on a land-use series and driver rasters.
+
+    The steps are those of :func:`supply_demand_zoning_steps`, run by the study runner.
 
     Parameters
     ----------
@@ -165,7 +208,8 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
         Score matrices of ``lulc_matrix`` and the service → group table (``package:es_*``).
     drivers : mapping
         Feasibility indicators on the grid of ``lulc``: any of ``population``, ``distance_to_road``,
-        ``gdp``, ``elevation``, ``slope`` (missing ones are dropped with an ``AssumptionWarning``).
+        ``gdp``, ``elevation`` (or ``dem``), ``slope``; None values are left out (the index drops
+        missing ones with an ``AssumptionWarning``); other names are a ``ConfigError``.
     esv : xarray.DataArray, optional
         ES value per cell (yuan a⁻¹) for the tier benefits: one raster for every group, one per
         group (a ``group`` dim), or an ``esv`` result with a ``service`` dim (reduced to ``total``, or
@@ -190,7 +234,7 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
         Run ACO tiers on the total index aggregated to blocks of ``aco_block`` × ``aco_block``
         cells (Sun et al. 2025 used a 1 km grid); None skips ACO.
     aco_options : mapping, optional
-        Options of :func:`~restoreplan.optimize.solvers.aco.aco_select`.
+        Parameters of the ``aco`` step (e.g. ``n_iter``, ``n_ants``, ``patience``).
     seed : int
         Seed of the ACO.
 
@@ -201,103 +245,40 @@ def supply_demand_zoning(lulc: xr.DataArray, *, supply_table: pd.DataFrame, dema
         weights, tiers, tier_table, [moran, sensitivity, aco_tiers, aco_table]; ``timings``:
         seconds per step.
     """
-    from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
-    from ..priority.potential import potential_area_table, potential_areas
-    from ..priority.tiers import priority_tiers, tier_table
-    from ..services.matrix import lulc_matrix
-    from .coupling import coupling
-    from .trend import trend
+    from ..priority.steps import _indicators
 
     if "time" not in lulc.dims or lulc.sizes["time"] < 3:
         raise ConfigError(message("lulc", "a land-use series with a `time` dim of ≥ 3 years",
                                   f"dims {dict(lulc.sizes)}", "stack the years (layer reference without @year)"))
-    res = SupplyDemandZoningResult()
-    P, timed = res.products, res.timed
-
-    # 1 supply / demand / balance; only the labels used below are computed and kept
-    def matrix():
-        labels = list(dict.fromkeys(list(index_groups) + ["total"]))
-        collapsed = _group_tables(supply_table, demand_table, groups, labels)
-        if collapsed is None:
-            m = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, ndvi=ndvi,
-                            ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference)
-        else:  # map group sums directly (the matrix method is linear in the scores): 4 labels instead of services + groups
-            m = lulc_matrix(lulc, supply_table=collapsed[0], demand_table=collapsed[1], ndvi=ndvi,
-                            ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference)
-            m = m.assign_coords(service=[str(v).removesuffix(_SUM) for v in m["service"].values])
-        return _load(xr.Dataset({k: m[k].sel(service=labels) for k in ("supply", "demand", "balance")}))
-
-    mat = timed("lulc_matrix", matrix)
-    P["matrix"] = mat
-    total_bal = select_service(mat["balance"], "total")
-    # 2-3 trend of the balance per group
-    bal_groups = select_service(mat["balance"], list(index_groups))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", LowPowerWarning)
-        tr = timed("trend", lambda: _load(trend(bal_groups, time=trend_time, classify_by=classify_by)))
-    for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=2)
-    P["trend"] = tr
-    # 4 coupling: u1 supply, u2 demand, min-max pooled over all years
-    sup_t, dem_t = select_service(mat["supply"], "total"), select_service(mat["demand"], "total")
-    cp = timed("coupling", lambda: _load(coupling(sup_t, dem_t, standardize=True)))
-    P["coupling"] = cp
-    last = {"time": -1}
-    # 5 potential areas, last year, total ES
-    pra = timed("potential_areas", lambda: _load(potential_areas(
-        total_bal.isel(last, drop=True), tr["trend_class"].sel(group="total", drop=True) if "total" in index_groups
-        else None, cp["d"].isel(last, drop=True), use_decrease="total" in index_groups,
-        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine, lulc=lulc.isel(last, drop=True),
-        exclude_classes=exclude_classes)))
-    P["potential"] = pra
-    P["potential_table"] = potential_area_table(pra)
-    # 6 FUI index with entropy weights, one per group
-    ind = {k: v for k, v in drivers.items() if v is not None}
-    if "dem" in ind and "elevation" not in ind:
-        ind["elevation"] = ind.pop("dem")
-    ind["balance"] = bal_groups.isel(last, drop=True)
-    ind["balance_trend"] = tr["slope"]
-    ind["supply"] = select_service(mat["supply"], list(index_groups)).isel(last, drop=True)
-    P["indicators"] = ind
+    given = {k: v for k, v in drivers.items() if v is not None}
+    steps = supply_demand_zoning_steps(
+        drivers=list(given), groups=groups is not None, ndvi=ndvi is not None, esv=esv is not None,
+        esv_groups=None if esv_groups is None else dict(esv_groups), ndvi_mode=ndvi_mode,
+        ndvi_reference=ndvi_reference, index_groups=index_groups, trend_time=trend_time, classify_by=classify_by,
+        trend_classes=trend_classes, d_threshold=d_threshold, combine=combine, exclude_classes=exclude_classes,
+        cuts=cuts, moran=moran, sensitivity=sensitivity, aco_block=aco_block, aco_options=aco_options, seed=seed)
+    data = {"lulc": lulc, "supply_table": supply_table, "demand_table": demand_table, **given}
+    data |= {k: v for k, v in (("groups", groups), ("ndvi", ndvi), ("esv", esv)) if v is not None}
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="priority_index: indicator")
-        index, weights = timed("priority_index", lambda: priority_index(
-            ind, dimensions=FUI_DIMENSIONS, directions=FUI_DIRECTIONS, mask=pra["mask"], drop_missing=True,
-            persist=True))
-    index = timed("priority_index compute", lambda: _load(index))
-    P["index"], P["weights"] = index, weights
-    P["missing_indicators"] = [k for names in FUI_DIMENSIONS.values() for k in names if k not in ind]
-    # 7 tiers and benefits
-    tiers = timed("priority_tiers", lambda: priority_tiers(index, mask=pra["mask"], cuts=cuts))
-    benefit = esv
-    if benefit is not None and "service" in benefit.dims:
-        benefit = (esv_by_group(benefit, esv_groups, list(index_groups)) if esv_groups is not None
-                   else select_service(benefit, "total"))
-    if benefit is not None and "time" in benefit.dims:
-        benefit = benefit.isel(last, drop=True)
-    P["tiers"] = tiers
-    P["tier_table"] = timed("tier_table", lambda: tier_table(tiers, esv=benefit))
-    # 8 Moran's I of the total balance
+        warnings.filterwarnings("ignore", message=r"\[priority_index\] priority_index: indicator")
+        res, R = SupplyDemandZoningResult.run(steps, data, seed=seed, name="supply_demand_zoning")
+    P = res.products
+    P["matrix"] = xr.Dataset(dict(R["lulc_matrix"]))
+    P["trend"], P["coupling"] = xr.Dataset(R["trend"]), xr.Dataset(R["coupling"])
+    P["potential"] = xr.Dataset({k: R["potential_areas"][k] for k in ("mask", "reason")})
+    P["potential_table"] = R["potential_areas"]["table"]
+    ind = {_FUI_DRIVERS[k]: v for k, v in given.items()}
+    P["indicators"] = _indicators(**{d: ind.get(d) for d in ("population", "distance_to_road", "gdp", "elevation",
+                                                              "slope")},
+                                  balance=P["matrix"]["balance"], balance_trend=P["trend"]["slope"],
+                                  supply=P["matrix"]["supply"], groups=list(index_groups))
+    P["index"], P["weights"] = R["priority_index"]["index"], R["priority_index"]["weights"]
+    P["missing_indicators"] = [k for names in FUI_DIMENSIONS.values() for k in names if k not in P["indicators"]]
+    P["tiers"], P["tier_table"] = R["priority_tiers"]["tiers"], R["priority_tiers"]["table"]
     if moran:
-        from .spatial_stats import morans_i
-
-        P["moran"] = timed("morans_i", lambda: morans_i(total_bal))
-    # 9 sensitivity of the total balance of the last year to ±50 % supply scores
+        P["moran"] = R["morans_i"]
     if sensitivity:
-        from .sensitivity import es_total_sensitivity
-
-        services = [c for c in supply_table.columns if c not in ("lucode", "class_name")
-                    and pd.api.types.is_numeric_dtype(supply_table[c])]
-        keep = ["lucode"] + services if "lucode" in supply_table.columns else services
-        P["sensitivity"] = timed("sensitivity", lambda: es_total_sensitivity(
-            lulc.isel(last, drop=True), supply_table[keep], subtract=demand_table[keep]))
-    # 10 ACO on an aggregated grid
+        P["sensitivity"] = R["sensitivity"]
     if aco_block:
-        from ..priority.zoning import aco_on_blocks
-
-        tot = index.sel(group="total", drop=True) if "group" in index.dims else index
-        aco_t, aco_tab = timed("aco", lambda: aco_on_blocks(
-            tot, mask=pra["mask"], block=int(aco_block), cuts=[c for c in cuts if c < 100],
-            seed=seed, **dict(aco_options or {})))
-        P["aco_tiers"], P["aco_table"] = aco_t, aco_tab
+        P["aco_tiers"], P["aco_table"] = R["aco"]["tiers"], R["aco"]["comparison"]
     return res

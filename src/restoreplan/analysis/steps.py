@@ -33,7 +33,9 @@ class TrendParams(Params):
                          json_schema_extra={"units": "1"})
     classify_by: Literal["f_test", "sign"] = Field(
         "f_test", description="f_test: ±2 where F > F_crit(1, n−2); sign: classes −1/0/1 only (n = 3 has no power)")
-    service: str = _SERVICE
+    service: str | tuple[str, ...] = Field("total", description="label(s) of the `service` dim to use when the input "
+                                           "has one (a service, a group such as 'regulating', or 'total'); a list "
+                                           "gives one trend per label along a `group` dim")
 
 
 @register("trend", params=TrendParams, group="analysis",
@@ -106,7 +108,7 @@ class SensitivityParams(Params):
 
 
 @register("sensitivity", params=SensitivityParams, group="analysis",
-          inputs=(Input("lulc", "categorical", "land use of one year (class areas in hm²)"),
+          inputs=(Input("lulc", "categorical", "land use of one year (class areas in hm²); of a series, the last year"),
                   Input("coefficients", "table", "per-class values (lucode + value columns: yuan/hm²/a or scores)"),
                   Input("subtract", "table", "per-class values subtracted (e.g. demand scores → total balance)",
                         optional=True)),
@@ -118,10 +120,19 @@ class SensitivityParams(Params):
                    "params": {"change": 0.5}})
 def sensitivity_step(lulc, coefficients, subtract=None, *, change=0.5):
     """Sensitivity coefficient of a total (ecosystem service value, supply or balance) to ±50 % per-class coefficients."""
-    return es_total_sensitivity(lulc, coefficients.drop(columns=["class_name"], errors="ignore"),
-                                subtract=None if subtract is None else subtract.drop(columns=["class_name"],
-                                                                                    errors="ignore"),
+    if "time" in lulc.dims:
+        lulc = lulc.isel(time=-1, drop=True)
+    keep = _coefficient_columns(coefficients)
+    return es_total_sensitivity(lulc, coefficients[keep], subtract=None if subtract is None else subtract[keep],
                                 change=change)
+
+
+def _coefficient_columns(table) -> list[str]:
+    """``lucode`` and the numeric value columns of a per-class table (labels such as ``class_name`` left out)."""
+    import pandas as pd
+
+    values = [c for c in table.columns if c not in ("lucode", "class_name") and pd.api.types.is_numeric_dtype(table[c])]
+    return ["lucode"] + values if "lucode" in table.columns else values
 
 
 # ---------------------------------------------------------------- the whole chain

@@ -167,6 +167,9 @@ METHOD_REFERENCES: dict[str, tuple[str, ...]] = {
     "aco": ("sun2025",),
     "aggregation_filter": ("zhao2023",),
     "cost_index": ("zhao2023",),
+    "cost_indicator_scores": ("zhao2023", "jenks1967"),
+    "land_use_threats": ("zhao2023", "invest320"),
+    "uniform_demand_class": ("zhao2023",),
     "demand_revised_priority": ("zhao2023", "invest320", "marxan"),
     "demand_revision": ("zhao2023",),
     "marxan_priority": ("zhao2023", "marxan"),
@@ -202,8 +205,11 @@ METHOD_REFERENCES: dict[str, tuple[str, ...]] = {
 GENERIC_OPERATIONS: dict[str, str] = {
     "class_area": "counts cells per class",
     "constant_layer": "writes a uniform layer",
+    "difference": "subtracts two rasters",
     "merge_vectors": "stacks vector layers",
     "reclassify": "maps class codes",
+    "select_year": "picks one year of a series",
+    "stack_years": "stacks rasters of several years",
 }
 
 

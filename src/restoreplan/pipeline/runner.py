@@ -30,7 +30,7 @@ from ..io import atomic_dir, read_raster, read_vector, write_csv, write_gpkg, wr
 from . import registry
 from .config import Study, parse_ref, validate_study
 
-__all__ = ["run_study", "RunResult", "Context", "dask_client"]
+__all__ = ["run_study", "run_steps", "run_in_memory", "RunResult", "Context", "dask_client"]
 
 log = logging.getLogger("restoreplan")
 
@@ -440,50 +440,14 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
         manifest.data["input_warnings"] = _unique_warnings(caught)
         for w in manifest.data["input_warnings"]:
             warnings.warn(w["message"], _warning_class(w["category"]), stacklevel=2)
-        steps = study.steps
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
 
-            bar = tqdm(total=len(steps), desc="steps", unit="step", leave=False)
-        for step in steps:
-            spec = registry.get(step.method)
-            params = spec.params.model_validate(step.params)
-            kwargs = {}
-            with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
-                warnings.simplefilter("always")
-                for inp in spec.inputs:
-                    if inp.name in step.inputs:
-                        val = ctx.resolve(step.inputs[inp.name], inp.kind)
-                        _check_kind(val, inp, step.step_id)
-                        kwargs[inp.name] = val
-            pdict = params.model_dump()
-            if "seed" in spec.params.model_fields and "seed" not in step.params:
-                pdict["seed"] = seed
-            if bar is not None:
-                bar.set_description(step.step_id)
-            with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    if strict:
-                        warnings.simplefilter("error", PlausibilityWarning)
-                    with _as_study_errors(study, where=f"[{step.step_id}] "):
-                        result = spec.func(**kwargs, **pdict)
-                        result = _materialize(result)
-                rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
-                for w in rec["warnings"]:  # re-emit once each, after recording them for the report
-                    warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
-                ctx.results[step.step_id] = result
-                if step.write:
-                    for name, obj in _outputs_of(step.step_id, result):
-                        for f in _write_checked(study, name, obj, tmp, study.outputs.raster_format):
-                            files[f.name] = out_dir / f.name
-                            manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
-                rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+        def write(step, result):
+            for name, obj in _outputs_of(step.step_id, result):
+                for f in _write_checked(study, name, obj, tmp, study.outputs.raster_format):
+                    files[f.name] = out_dir / f.name
+                    manifest.add_output(f.name, out_dir / f.name, step=step.step_id)
+
+        run_steps(study, ctx, manifest, seed=seed, strict=strict, progress=progress, on_result=write)
         do_report = study.outputs.report if report is None else report
         if do_report:
             from ..report import build_report
@@ -498,6 +462,89 @@ def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, w
     # large lazy results read their checkpoints in the spill folder: it lives as long as the result
     weakref.finalize(res, shutil.rmtree, spill, True)
     return res
+
+
+def run_steps(study: Study, ctx: Context, manifest: Manifest, *, seed: int, strict: bool = False,
+              progress: bool = False, on_result=None) -> dict[str, Any]:
+    """Execute the steps of ``study`` in order on ``ctx`` (its layers, tables, vectors and results).
+
+    The one place a step runs: inputs are resolved and kind-checked, parameters validated (the
+    study seed fills an unset ``seed``), the method is called and its result computed once
+    (:func:`_materialize`), warnings are recorded in ``manifest`` and re-emitted once each, and
+    ``on_result(step, result)`` (e.g. the writers of :func:`run_study`) is called inside the step's
+    timing. Returns ``ctx.results``.
+    """
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(study.steps), desc="steps", unit="step", leave=False)
+    for step in study.steps:
+        spec = registry.get(step.method)
+        params = spec.params.model_validate(step.params)
+        kwargs = {}
+        with warnings.catch_warnings(record=True) as caught_inputs:  # e.g. an illustrative package table
+            warnings.simplefilter("always")
+            for inp in spec.inputs:
+                if inp.name in step.inputs:
+                    val = ctx.resolve(step.inputs[inp.name], inp.kind)
+                    _check_kind(val, inp, step.step_id)
+                    kwargs[inp.name] = val
+        pdict = params.model_dump()
+        if "seed" in spec.params.model_fields and "seed" not in step.params:
+            pdict["seed"] = seed
+        if bar is not None:
+            bar.set_description(step.step_id)
+        with manifest.step(step.step_id, step.method, _jsonable(pdict)) as rec:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                if strict:
+                    warnings.simplefilter("error", PlausibilityWarning)
+                with _as_study_errors(study, where=f"[{step.step_id}] "):
+                    result = spec.func(**kwargs, **pdict)
+                    result = _materialize(result)
+            rec["warnings"] = _unique_warnings(list(caught_inputs) + list(caught))
+            for w in rec["warnings"]:  # re-emit once each, after recording them for the report
+                warnings.warn(f"[{step.step_id}] {w['message']}", _warning_class(w["category"]), stacklevel=2)
+            ctx.results[step.step_id] = result
+            if on_result is not None and step.write:
+                on_result(step, result)
+            rec["outputs"] = sorted(n for n, _ in _outputs_of(step.step_id, result))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return ctx.results
+
+
+def run_in_memory(steps: list[dict], data: dict[str, Any], *, seed: int = 0, name: str = "chain"):
+    """Run study steps (``[[steps]]`` entries as dicts) on in-memory ``data`` with :func:`run_steps`.
+
+    ``data`` maps names to rasters, tables, vectors or mappings of them; the steps reference them by
+    name, as they reference earlier steps. Nothing is read or written; results are computed as in a
+    study run (inside a run's spill folder when one is open). Returns the step results (``data``
+    left out) and the :class:`~restoreplan.core.provenance.Manifest` (seconds and warnings per step).
+    """
+    from pydantic import ValidationError
+
+    from ..core.wording import validation_problems
+    from .config import StepSpec, StudyInfo
+
+    study = Study(study=StudyInfo(name=name, seed=seed), steps=[StepSpec(**s) for s in steps])
+    problems = []
+    for step in study.steps:   # every parameter problem at once, as validate_study reports them
+        spec = registry.get(step.method)
+        try:
+            spec.params.model_validate(step.params)
+        except ValidationError as e:
+            problems += validation_problems(e, prefix=f"{name}: {step.step_id}.params", model=spec.params,
+                                            fix=f"see `restoreplan describe {step.method}`")
+    if problems:
+        raise ConfigError(f"{len(problems)} problem(s) in the parameters of {name}", problems)
+    ctx = Context(study=study, results=dict(data))
+    manifest = Manifest(command=name, seed=seed)
+    run_steps(study, ctx, manifest, seed=seed)
+    return {k: v for k, v in ctx.results.items() if k not in data}, manifest
 
 
 def _new_spill_dir(out_dir: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Core methods registered for study files: class areas, reclassification, slope, distance."""
+"""Core methods registered for study files: class areas, reclassification, slope, distance, constant layers,
+vector merging, and years of a series (select one, stack several, difference)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from ..core.validate import check_raster
 from .registry import Input, Params, register
 from ..core.compute import materialize
 
-__all__ = ["class_area", "constant_layer", "distance_to_classes", "distance_to_features", "merge_vectors", "slope"]
+__all__ = ["class_area", "constant_layer", "difference", "distance_to_classes", "distance_to_features", "merge_vectors",
+           "select_year", "slope", "stack_years"]
 
 
 # ---------------------------------------------------------------- class areas
@@ -281,3 +283,100 @@ register("merge_vectors", params=MergeVectorsParams, group="core",
          outputs=("merged",), formula="rows of every layer, in the CRS of the first; source = layer name",
          example={"inputs": {"layers": {"poi": "vector:poi", "settlements": "vector:settlements"}},
                   "params": {"columns": "common"}})(merge_vectors)
+
+
+# ---------------------------------------------------------------- years of a series
+class SelectYearParams(Params):
+    """Parameters of ``select_year``."""
+
+    year: int = Field(..., description="the year (a value of the series' `time` coordinate)")
+
+
+def select_year(series: xr.DataArray, *, year: int) -> xr.DataArray:
+    """One year of a series (a raster with a ``time`` dim), with the series' CRS, transform and nodata. Lazy.
+
+    Notes
+    -----
+    out = series[time = year]; the ``time`` coordinate is dropped. The land use of one year of a
+    reclassified series, or the start and end years of an ecosystem-service series.
+    """
+    check_raster(series, name="series")
+    years = [v.item() if hasattr(v, "item") else v for v in series["time"].values] if "time" in series.dims else []
+    if year not in years:
+        raise ConfigError(message("year", f"a year of the series ({years})" if years else "a series with a `time` dim",
+                                  repr(year), "pick a year of the series"))
+    out = series.sel(time=year, drop=True)
+    out = out.rio.write_crs(series.rio.crs) if series.rio.crs is not None else out
+    out = out.rio.write_transform(series.rio.transform())
+    nod = series.rio.nodata
+    return out.rio.write_nodata(nod, encoded=False) if nod is not None else out
+
+
+register("select_year", params=SelectYearParams, group="core", backends=("numpy", "dask"),
+         inputs=(Input("series", "any", "a raster with a `time` dim (all years of a layer, or a step result)"),),
+         outputs=("year",), formula="out = series[time = year]",
+         example={"inputs": {"series": "lulc"}, "params": {"year": 2020}})(select_year)
+
+
+class StackYearsParams(Params):
+    """Parameters of ``stack_years``."""
+
+    units: str | None = Field(None, description="units of the series (default: those of the first raster)")
+    name: str | None = Field(None, description="name of the series")
+
+
+def stack_years(rasters, *, units: str | None = None, name: str | None = None) -> xr.DataArray:
+    """Rasters of several years (a mapping {year: raster}, one grid) as one series with a ``time`` dim. Lazy.
+
+    Notes
+    -----
+    out[time = y] = rasters[y], years in the given order (keys such as "2010" become integers); the
+    attrs of the rasters are dropped except ``units``; CRS and transform of the first raster.
+    """
+    from ..core.grid import check_same_grid
+
+    if not isinstance(rasters, dict) or len(rasters) < 2:
+        raise ConfigError(message("rasters", "a mapping {year: raster} of at least two years",
+                                  type(rasters).__name__ if not isinstance(rasters, dict) else f"{len(rasters)} raster(s)",
+                                  'write rasters = { 2010 = "cs_2010.c_storage", 2020 = "cs_2020.c_storage" }'))
+    years = [int(k) if isinstance(k, str) and k.lstrip("-").isdigit() else k for k in rasters]
+    das = list(rasters.values())
+    bad = [str(k) for k, v in rasters.items() if not isinstance(v, xr.DataArray)]
+    if bad:
+        raise ConfigError(message("rasters", "rasters", f"other objects for {bad}", "reference raster outputs"))
+    check_same_grid(**{f"rasters.{k}": v for k, v in rasters.items()})
+    first = das[0]
+    st = xr.concat([a.drop_attrs(deep=False) for a in das], dim=pd.Index(years, name="time"),
+                   join="override", coords="minimal", compat="override")
+    st = st.rio.write_crs(first.rio.crs).rio.write_transform(first.rio.transform()) if first.rio.crs else st
+    st.attrs = {"units": units if units is not None else first.attrs.get("units", "1")}
+    st.name = name if name is not None else first.name
+    return st
+
+
+register("stack_years", params=StackYearsParams, group="core", backends=("numpy", "dask"),
+         inputs=(Input("rasters", "any", "mapping {year: raster}, e.g. one service step per year"),),
+         outputs=("series",), formula="out[time = y] = rasters[y]",
+         example={"inputs": {"rasters": {"2010": "carbon.c_storage", "2020": "carbon.c_storage_alt"}},
+                  "params": {"units": "t/ha", "name": "cs"}})(stack_years)
+
+
+def difference(a: xr.DataArray, b: xr.DataArray) -> xr.DataArray:
+    """a − b of two rasters on one grid (NaN where either is NaN), in the units of ``a``. Lazy.
+
+    Notes
+    -----
+    E.g. the decline S₀ − S₁ of an ecosystem service between a start and an end year (raw units).
+    """
+    from ..core.grid import check_same_grid
+
+    check_same_grid(a=a, b=b)
+    out = a - b
+    out.attrs = {"units": a.attrs.get("units", "1")}
+    return out
+
+
+register("difference", group="core", backends=("numpy", "dask"),
+         inputs=(Input("a", "any", "raster"), Input("b", "any", "raster on the grid of a")),
+         outputs=("difference",), formula="out = a − b",
+         example={"inputs": {"a": "carbon.c_storage", "b": "carbon.c_storage_alt"}, "params": {}})(difference)

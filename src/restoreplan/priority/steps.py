@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..analysis.chain import SUPPLY_DEMAND_ZONING_GROUPS, select_service
+from ..analysis.chain import SUPPLY_DEMAND_ZONING_GROUPS, XIE2015_GROUPS, esv_by_group, select_service
 from ..core.errors import AssumptionWarning, message
 from ..mcda.index import FUI_DIMENSIONS, FUI_DIRECTIONS, priority_index
 from ..mcda.weights import entropy_weights
@@ -71,6 +71,8 @@ def potential_areas_step(balance=None, trend_class=None, coordination=None, lulc
                               "add lulc = \"lulc@YEAR\" (otherwise built-up land counts as a potential area "
                               "and tops the priority tiers)"), AssumptionWarning, stacklevel=2)
     lulc = _last(lulc)
+    if trend_class is not None and "group" in trend_class.dims:   # a trend of several labels (trend, service = [...])
+        trend_class = trend_class.sel(group=service, drop=True)
     ds = potential_areas(
         _last(select_service(balance, service)) if balance is not None else None,
         _last(select_service(trend_class, service)) if trend_class is not None else None,
@@ -165,6 +167,10 @@ class TierParams(Params):
     cuts: tuple[float, ...] = Field((5, 15, 30, 45, 100), description="cumulative cuts, % of the eligible area",
                                     json_schema_extra={"units": "percent"})
     service: str = Field("total", description="label of the `service` dim of the ESV input")
+    esv_groups: Literal["xie2015"] | dict[str, str] | None = Field(
+        None, description="benefits per ES group of the index's `group` dim: ESV services summed per group "
+                          "('xie2015': Xie et al. 2015 services → groups, supporting counted as regulating; or "
+                          "{service: group}); None: the `service` label of the ESV for every group")
 
 
 @register("priority_tiers", params=TierParams, group="priority",
@@ -176,11 +182,17 @@ class TierParams(Params):
           units={"tiers": "tier", "table": "km2, yuan"},
           example={"inputs": {"index": "priority_index.index", "mask": "potential_areas.mask", "esv": "esv.esv"},
                    "params": {"cuts": [5, 15, 30, 45, 100]}})
-def priority_tiers_step(index, mask=None, esv=None, *, cuts=(5, 15, 30, 45, 100), service="total"):
+def priority_tiers_step(index, mask=None, esv=None, *, cuts=(5, 15, 30, 45, 100), service="total", esv_groups=None):
     """Top-x % priority tiers with area and ecosystem service benefit per tier (layout of Sun et al. 2025, Table 5)."""
     t = priority_tiers(index, mask=mask, cuts=cuts)
-    e = _last(select_service(esv, service)) if esv is not None else None
-    return {"tiers": t, "table": tier_table(t, esv=e)}
+    e = esv
+    if e is not None and esv_groups is not None and "service" in e.dims:
+        labels = [str(g) for g in index["group"].values] if "group" in index.dims else ["total"]
+        e = esv_by_group(e, XIE2015_GROUPS if esv_groups == "xie2015" else esv_groups, labels)
+        e = e.sel(group="total", drop=True) if "group" not in index.dims else e
+    elif e is not None:
+        e = select_service(e, service)
+    return {"tiers": t, "table": tier_table(t, esv=_last(e))}
 
 
 # ---------------------------------------------------------------- ACO zoning

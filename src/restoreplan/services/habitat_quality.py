@@ -208,14 +208,20 @@ def _decay_data(threat: xr.DataArray, *, max_dist_m: float, decay: str, invest_q
           "invest_quirks": invest_quirks, "name": name}
     if not hasattr(data, "dask"):
         return _decay_block(np.asarray(data), global_shape=shape, **kw)
+    import functools
+
     import dask.array as dsa
 
+    # ``name`` goes to the kernel (its messages), never to dask: as dask's key name it would give the
+    # decay of every threat of that name the same keys, so a later call (another year) would get the
+    # results an earlier one still held on a dask.distributed cluster
+    block = functools.partial(_decay_block, name=kw.pop("name"))
     if invest_quirks:
         one = data.rechunk(shape)
-        return one.map_blocks(_decay_block, dtype=np.float32, global_shape=shape, **kw).rechunk(data.chunks)
+        return one.map_blocks(block, dtype=np.float32, global_shape=shape, **kw).rechunk(data.chunks)
     depth_y = min(math.ceil(mdp / samp[0]) + 1, shape[0])
     depth_x = min(math.ceil(mdp) + 1, shape[1])
-    return dsa.map_overlap(_decay_block, data, depth={0: depth_y, 1: depth_x}, boundary="none",
+    return dsa.map_overlap(block, data, depth={0: depth_y, 1: depth_x}, boundary="none",
                            dtype=np.float32, **kw)
 
 

@@ -24,7 +24,7 @@ from ..core.finalize import finalize
 from ..core.grid import cell_area_m2
 from ..core.validate import check_aligned, check_raster
 
-__all__ = ["GROUPS", "lulc_matrix", "lulc_matrix_totals", "service_groups"]
+__all__ = ["GROUPS", "lulc_matrix", "lulc_matrix_labels", "lulc_matrix_totals", "service_groups"]
 
 GROUPS: tuple[str, ...] = ("provisioning", "regulating", "cultural")
 NdviMode = Literal["none", "region", "pixel"]
@@ -396,6 +396,54 @@ def lulc_matrix(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table:
     })
     ds.attrs["formula"] = "supply = S[lulc]*A; demand = D[lulc]; balance = supply - demand"
     return ds
+
+
+_SUM = "__group_sum"
+
+
+def _group_tables(supply_table, demand_table, groups, labels):
+    """Supply/demand tables with one column per ES group (the sum of its services), or None.
+
+    Used when only group and total labels are needed; None when ``labels`` name single services.
+    """
+    if groups is None:
+        return None
+    st, dt = code_table(supply_table, name="supply_table"), code_table(demand_table, name="demand_table")
+    g = service_groups(groups, st)
+    names = list(dict.fromkeys(g.values()))
+    if not set(labels) <= set(names) | {"total"}:
+        return None
+    out = []
+    for t in (st, dt):
+        miss = [s for s in g if s not in t.columns]
+        if miss:
+            return None
+        out.append(pd.DataFrame({f"{n}{_SUM}": t[[s for s, gg in g.items() if gg == n]].sum(axis=1) for n in names},
+                                index=t.index))
+    return out[0], out[1]
+
+
+def lulc_matrix_labels(lulc: xr.DataArray, *, supply_table: pd.DataFrame, demand_table: pd.DataFrame,
+                       labels: Sequence[str], groups: Mapping[str, str] | pd.DataFrame | None = None,
+                       ndvi: xr.DataArray | None = None, ndvi_mode: NdviMode = "region", ndvi_reference=None,
+                       ndvi_region=None, exempt_classes: Sequence[int] = ()) -> xr.Dataset:
+    """:func:`lulc_matrix` (supply, demand, balance) restricted to the ``labels`` of its ``service`` dim.
+
+    When every label is an ES group or ``total``, the per-group sums of the scores are mapped directly:
+    the matrix method is linear in the scores (supply = S[lulc]·A, demand = D[lulc]), so the group and
+    total layers are the same as those of the full matrix while only ``len(labels)`` layers are computed
+    instead of one per service and group. Labels naming single services use the full matrix. Lazy.
+    """
+    labels = list(labels)
+    opts = dict(ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference, ndvi_region=ndvi_region,
+                exempt_classes=exempt_classes)
+    collapsed = _group_tables(supply_table, demand_table, groups, labels)
+    if collapsed is None:
+        m = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, **opts)
+    else:
+        m = lulc_matrix(lulc, supply_table=collapsed[0], demand_table=collapsed[1], **opts)
+        m = m.assign_coords(service=[str(v).removesuffix(_SUM) for v in m["service"].values])
+    return xr.Dataset({k: m[k].sel(service=labels) for k in ("supply", "demand", "balance")})
 
 
 def _ndvi_factor(lulc, ndvi, mode, reference, region):

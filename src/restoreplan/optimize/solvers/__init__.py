@@ -92,9 +92,12 @@ def auto_strategy(problem, time_limit: float | None) -> str:
 
 def _solve_auto(problem, time_limit=None, deadline=None, seed=0, **kw):
     """``auto``: HiGHS for small/medium models; for large ones, annealing on one core while the other
-    computes the LP lower bound, then a second annealing run on the freed core (best run wins)."""
+    computes the LP lower bound and then, when at least 30 % of the budget is left, a second annealing
+    run (best run wins). The two tasks run on dask's threaded scheduler (in one thread, one after the
+    other, inside a dask task: see :func:`restoreplan.services._fast.thread_budget`)."""
     import dataclasses
-    from concurrent.futures import ThreadPoolExecutor
+
+    from ...services._fast import parallel_map
 
     name = auto_strategy(problem, time_limit)
     if deadline is None and time_limit is not None:
@@ -107,15 +110,17 @@ def _solve_auto(problem, time_limit=None, deadline=None, seed=0, **kw):
     t0 = time.perf_counter()
     problem.feature_penalty_values()
     kw = {k: v for k, v in kw.items() if k not in ("restarts", "workers", "lns", "gap")}
-    with ThreadPoolExecutor(2) as ex:
-        f_sa = ex.submit(solve_anneal, problem, deadline=deadline, seed=seed, restarts=1, workers=1, lns=False, **kw)
-        f_lb = ex.submit(lp_lower_bound, problem, deadline=deadline)
-        bound = f_lb.result()
-        sols = []
-        if deadline - time.perf_counter() > 0.3 * (deadline - t0):
-            sols.append(solve_anneal(problem, deadline=deadline, seed=seed + 1, restarts=1, workers=1, lns=False,
-                                     **kw))
-        sols.append(f_sa.result())
+
+    def anneal(s):
+        return solve_anneal(problem, deadline=deadline, seed=s, restarts=1, workers=1, lns=False, **kw)
+
+    def bound_then_anneal():
+        bound = lp_lower_bound(problem, deadline=deadline)
+        late = deadline - time.perf_counter() <= 0.3 * (deadline - t0)
+        return bound, None if late else anneal(seed + 1)
+
+    first, (bound, second) = parallel_map(lambda task: task(), [lambda: anneal(seed), bound_then_anneal])
+    sols = ([second] if second is not None else []) + [first]
     best = min(sols, key=lambda s: s.objective)
     runs = tuple(r for s in sols for r in s.runs)
     scores = tuple(v for s in sols for v in s.run_scores)

@@ -43,13 +43,13 @@ optimum). Random numbers: splitmix64 streams, one per restart, derived from ``se
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numba as nb
 import numpy as np
 import scipy.sparse as sp
 
 from ...core.errors import SolverError, message
+from ...services._fast import parallel_map, thread_budget
 from ..evaluate import evaluate
 
 __all__ = ["AnnealData", "anneal_data", "solve_anneal"]
@@ -463,11 +463,7 @@ def solve_anneal(problem, *, time_limit: float | None = None, seed: int = 0, res
         return _one_run(data, seeds[k], iterations, int(numtemp), schedule, starttemp, coolfac, prop, improvement,
                         itimptype, dl, chunk, t0_quantile, tmin_quantile, frontier)
 
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as ex:
-            results = list(ex.map(run, range(restarts)))
-    else:
-        results = [run(k) for k in range(restarts)]
+    results = parallel_map(run, list(range(restarts)), workers=min(workers, thread_budget()))
     runs = tuple(r[0] for r in results)
     scores = tuple(evaluate(problem, r).score for r in runs)
     best = int(np.argmin(scores))     # first found wins ties

@@ -13,16 +13,16 @@ from typing import Literal
 
 import pandas as pd
 import xarray as xr
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ...core.errors import ConfigError, message
 from ...core.legend import get_scheme
 from ...pipeline.registry import Input, Params, register
-from ..cost import DEFAULT_RINGS_M, benefit_range, cost_index, demand_revised_unit_costs
+from ..cost import DEFAULT_RINGS_M, benefit_range, cost_index, demand_revised_unit_costs, indicator_scores
 from ..decline import potential_decline
 from ..grades import aggregation_filter, demand_revision, grade_area_table, priority_grades
 from ..selection import marxan_priority
-from .chain import demand_revised_priority
+from .chain import demand_revised_priority, land_use_threats, uniform_demand_class
 from .report import demand_revised_report
 
 _BACKENDS = ("numpy", "dask")
@@ -60,8 +60,11 @@ def potential_decline_step(start, end, *, threshold="mean_of_declines"):
 class CostIndexParams(Params):
     """Parameters of ``cost_index`` (Zhao et al. 2023, Table 2)."""
 
-    cost_unused: float = Field(..., gt=0, description="unit project cost of unused/barren land (no published "
-                                                      "value: required)", json_schema_extra={"units": "currency/hm2"})
+    cost_unused: float | None = Field(None, gt=0, description="unit project cost of unused/barren land (no published "
+                                                             "value: required unless unit_cost is given)",
+                                      json_schema_extra={"units": "currency/hm2"})
+    unit_cost: dict[int, float] | None = Field(None, description="unit project cost per land-use code, replacing the "
+                                                                 "cost_* parameters", json_schema_extra={"units": "currency/hm2"})
     cost_water: float = Field(5.4, gt=0, description="unit project cost of water (Zhao et al. 2023)",
                               json_schema_extra={"units": "currency/hm2"})
     cost_forest: float = Field(2.0, gt=0, description="unit project cost of forest (Zhao et al. 2023)",
@@ -80,6 +83,12 @@ class CostIndexParams(Params):
                                                         "cells, or the formula's extremes (assumption)")
     seed: int = Field(0, ge=0, description="seed of the Jenks sample (> 10 000 values)")
 
+    @model_validator(mode="after")
+    def _one_cost(self):
+        if self.cost_unused is None and self.unit_cost is None:
+            raise ValueError("give cost_unused (the unit cost of unused land; no published value) or unit_cost")
+        return self
+
 
 @register("cost_index", params=CostIndexParams, group="priority", backends=_BACKENDS,
           inputs=(Input("lulc", "categorical", "land use the costs apply to (end year)"),
@@ -91,8 +100,10 @@ class CostIndexParams(Params):
                   Input("slope", "continuous", "slope (Jenks, high = 5)", optional=True),
                   Input("distance_to_river", "continuous", "m; rings near 1 … far 5", optional=True),
                   Input("distance_to_road", "continuous", "m; rings near 5 … far 1", optional=True),
-                  Input("distance_to_settlement", "continuous", "m; rings near 5 … far 1", optional=True)),
-          outputs=("eta", "c", "c_scaled", "benefit_score"),
+                  Input("distance_to_settlement", "continuous", "m; rings near 5 … far 1", optional=True),
+                  Input("scores", "any", "indicator scores L_j (cost_indicator_scores) instead of the indicators",
+                        optional=True)),
+          outputs=("eta", "c", "c_scaled", "benefit_score", "unit_cost", "l_sum"),
           formula="C = P_lulc·ΣL_j; C′ = 1 + 4(C − C_min)/(C_max − C_min); η = C′ + B ∈ [2, 10] "
                   "(Zhao et al. 2023, eq. 7–8)",
           units={"eta": "score", "c": "score", "c_scaled": "score", "benefit_score": "score"},
@@ -102,8 +113,8 @@ class CostIndexParams(Params):
                               "distance_to_settlement": "distance_to_settlement"},
                    "params": {"cost_unused": 1.0}})
 def cost_index_step(lulc, start=None, end=None, benefit=None, gdp=None, population=None, slope=None,
-                    distance_to_river=None, distance_to_road=None, distance_to_settlement=None, *, cost_unused,
-                    cost_water=5.4, cost_forest=2.0, cost_grassland=3.0, cost_cropland=1.5, unused_codes=(6,),
+                    distance_to_river=None, distance_to_road=None, distance_to_settlement=None, scores=None, *,
+                    cost_unused=None, unit_cost=None, cost_water=5.4, cost_forest=2.0, cost_grassland=3.0, cost_cropland=1.5, unused_codes=(6,),
                     built_up_codes=(5,), k=5, rings_m=DEFAULT_RINGS_M, rescale="observed", seed=0):
     """Comprehensive restoration cost index η = C′ + B of Zhao et al. (2023) (eq. 7–8, Table 2)."""
     if benefit is None:
@@ -116,13 +127,43 @@ def cost_index_step(lulc, start=None, end=None, benefit=None, gdp=None, populati
         benefit = benefit_range(series)
     elif "time" in benefit.dims:
         benefit = benefit_range(benefit)
-    uc = demand_revised_unit_costs(cost_unused, water=cost_water, forest=cost_forest, grassland=cost_grassland,
-                            cropland=cost_cropland, unused_codes=unused_codes)
+    uc = dict(unit_cost) if unit_cost is not None else demand_revised_unit_costs(
+        cost_unused, water=cost_water, forest=cost_forest, grassland=cost_grassland, cropland=cost_cropland,
+        unused_codes=unused_codes)
+    drivers = {} if scores is not None else dict(
+        gdp=gdp, population=population, slope=slope, distance_to_river=distance_to_river,
+        distance_to_road=distance_to_road, distance_to_settlement=distance_to_settlement)
     ds = cost_index(lulc, unit_cost=uc, benefit=benefit, built_up_codes=built_up_codes, k=k, rings_m=rings_m,
-                    rescale=rescale, seed=seed, gdp=gdp, population=population, slope=slope,
-                    distance_to_river=distance_to_river, distance_to_road=distance_to_road,
-                    distance_to_settlement=distance_to_settlement)
-    return {"eta": ds["eta"], "c": ds["c"], "c_scaled": ds["c_scaled"], "benefit_score": ds["benefit_score"]}
+                    rescale=rescale, seed=seed, scores=scores, **drivers)
+    return {k_: ds[k_] for k_ in ("eta", "c", "c_scaled", "benefit_score", "unit_cost", "l_sum")}
+
+
+# ---------------------------------------------------------------- cost indicator scores
+class IndicatorScoresParams(Params):
+    """Parameters of ``cost_indicator_scores``."""
+
+    k: int = Field(5, ge=2, le=10, description="Jenks classes of GDP, population and slope",
+                   json_schema_extra={"units": "classes"})
+    rings_m: tuple[float, ...] = Field(DEFAULT_RINGS_M, min_length=1, description="ring limits of the distances",
+                                       json_schema_extra={"units": "m"})
+    seed: int = Field(0, ge=0, description="seed of the Jenks sample (> 10 000 values)")
+
+
+@register("cost_indicator_scores", params=IndicatorScoresParams, group="priority", backends=_BACKENDS,
+          inputs=tuple(Input(d, "continuous", "cost indicator of Zhao et al. (2023), Table 2", optional=True)
+                       for d in _DRIVERS),
+          outputs=_DRIVERS,
+          formula="L_j = Jenks class 1..k (GDP, population, slope; high = k) or distance ring 1..5 "
+                  "(Zhao et al. 2023, Table 2)",
+          units={d: "score" for d in _DRIVERS},
+          example={"inputs": {d: d for d in _DRIVERS}, "params": {"k": 5}})
+def cost_indicator_scores_step(gdp=None, population=None, slope=None, distance_to_river=None, distance_to_road=None,
+                               distance_to_settlement=None, *, k=5, rings_m=DEFAULT_RINGS_M, seed=0):
+    """Scores L_j of the cost indicators of Zhao et al. (2023), Table 2, computed once for every service's cost index."""
+    ds = indicator_scores(k=k, rings_m=rings_m, seed=seed, gdp=gdp, population=population, slope=slope,
+                          distance_to_river=distance_to_river, distance_to_road=distance_to_road,
+                          distance_to_settlement=distance_to_settlement)
+    return ds
 
 
 # ---------------------------------------------------------------- marxan_priority
@@ -147,6 +188,7 @@ class MarxanPriorityParams(Params):
                                   json_schema_extra={"units": "1"})
     outer_boundary: bool = Field(False, description="count unit sides facing no unit as fixed boundary")
     exclude_built_up_cells: bool = Field(True, description="do not mark built-up cells of selected units")
+    feature: str = Field("es", description="name of the ES in the summary table (e.g. cs)")
 
 
 @register("marxan_priority", params=MarxanPriorityParams, group="priority",
@@ -163,13 +205,54 @@ class MarxanPriorityParams(Params):
                    "params": {"pu_size": 10, "blm": 0.5, "time_limit": 10.0, "solver": "auto"}})
 def marxan_priority_step(pora, eta, amount, lulc, *, pu_size=33, target=0.15, blm=1.0, spf=100.0,
                          objective="marxan", solver="auto", time_limit=20.0, seed=0, built_up_codes=(5,), built_up_share=0.5,
-                         outer_boundary=False, exclude_built_up_cells=True):
+                         outer_boundary=False, exclude_built_up_cells=True, feature="es"):
     """Priority restoration areas of one ecosystem service by a Marxan-style selection of planning units (Zhao et al. 2023)."""
     res = marxan_priority(pora, eta, amount.clip(min=0), lulc, pu_size=pu_size, target=target, blm=blm, spf=spf,
                           objective=objective, solver=solver, time_limit=time_limit, seed=seed,
                           built_up_codes=built_up_codes, built_up_share=built_up_share,
-                          outer_boundary=outer_boundary, exclude_built_up_cells=exclude_built_up_cells)
+                          outer_boundary=outer_boundary, exclude_built_up_cells=exclude_built_up_cells,
+                          feature=feature)
     return {"selection": res["selection"], "units": res["units"], "summary": res["summary"]}
+
+
+# ---------------------------------------------------------------- habitat threats of one year's land use
+class LandUseThreatsParams(Params):
+    """Parameters of ``land_use_threats``."""
+
+    threat_classes: dict[str, tuple[int, ...]] = Field(
+        {"construction": (5,), "cropland": (1,)},
+        description="threats rebuilt from the land use: threat name -> land-use codes")
+
+
+@register("land_use_threats", params=LandUseThreatsParams, group="priority", backends=_BACKENDS,
+          inputs=(Input("lulc", "categorical", "land use of the year assessed"),
+                  Input("threats_table", "table", "HQ threats (threat, max_dist, weight, decay)"),
+                  Input("static_threats", "any", "mapping {threat: raster} of threats not derived from land use "
+                                                 "(roads)", optional=True)),
+          outputs=("threats", "table"),
+          formula="threat_r = 1 where lulc ∈ classes_r, 0 elsewhere (NaN = nodata); table rows without classes "
+                  "nor raster dropped",
+          units={"threats": "1"},
+          example={"inputs": {"lulc": "lulc@2020", "threats_table": "package:hq_threats_6class",
+                              "static_threats": {"roads": "threat_roads"}},
+                   "params": {"threat_classes": {"construction": [5], "cropland": [1]}}})
+def land_use_threats_step(lulc, threats_table, static_threats=None, *, threat_classes=None):
+    """Habitat-quality threat rasters of one year's land use (Zhao et al. 2023 rebuild them for every year)."""
+    threats, table = land_use_threats(lulc, threats_table, threat_classes=threat_classes or {},
+                                      static_threats=static_threats)
+    return {"threats": threats, "table": table}
+
+
+# ---------------------------------------------------------------- uniform demand
+@register("uniform_demand_class", group="priority", backends=_BACKENDS,
+          inputs=(Input("like", "raster", "grid template; its nodata cells get 0"),),
+          outputs=("demand_class",),
+          formula="d = 1 (low) on every valid cell, 0 = nodata (no points of interest: an assumption)",
+          units={"demand_class": "class"},
+          example={"inputs": {"like": "lulc@2020"}, "params": {}})
+def uniform_demand_class_step(like):
+    """Demand class 1 (low) on every valid cell, for a region without points-of-interest data (with an AssumptionWarning)."""
+    return uniform_demand_class(like)
 
 
 # ---------------------------------------------------------------- grades
@@ -211,6 +294,8 @@ class AggregationFilterParams(Params):
     min_area_km2: float = Field(100.0, ge=0, description="minimum patch area (Zhao et al. 2023: 100 km²)",
                                 json_schema_extra={"units": "km2"})
     connectivity: Literal[4, 8] = Field(8, description="patch neighbourhood (8: assumption)")
+    class_names: dict[int, str] | None = Field(None, description="land-use labels of the area table per class "
+                                                                 "(default: the six-class scheme)")
 
 
 @register("aggregation_filter", params=AggregationFilterParams, group="priority", backends=_BACKENDS,
@@ -221,12 +306,13 @@ class AggregationFilterParams(Params):
           units={"grade": "grade", "table": "km2", "landuse_table": "km2"},
           example={"inputs": {"grades": "demand_revision.grade", "lulc": "lulc@2020"},
                    "params": {"min_area_km2": 0.05, "connectivity": 8}})
-def aggregation_filter_step(grades, lulc=None, *, min_area_km2=100.0, connectivity=8):
+def aggregation_filter_step(grades, lulc=None, *, min_area_km2=100.0, connectivity=8, class_names=None):
     """Drop priority patches smaller than a minimum area; areas per grade and land use (Zhao et al. 2023, §2.3.7)."""
     g = aggregation_filter(grades, min_area_km2=min_area_km2, connectivity=connectivity, name="grade")
     out = {"grade": g, "table": grade_area_table(g)}
     if lulc is not None:
-        out["landuse_table"] = grade_area_table(g, lulc=lulc, classes=_six_class_names())
+        out["landuse_table"] = grade_area_table(g, lulc=lulc, classes=_six_class_names() if class_names is None
+                                                else dict(class_names))
     return out
 
 

@@ -23,7 +23,7 @@ from ..demand import (
     standardized_demand,
 )
 from ..esv import costanza_esv, esv, esv_table
-from ..matrix import lulc_matrix, lulc_matrix_totals
+from ..matrix import lulc_matrix, lulc_matrix_labels, lulc_matrix_totals
 
 _BACKENDS = ("numpy", "dask")
 
@@ -45,6 +45,9 @@ class LulcMatrixParams(Params):
         json_schema_extra={"units": "NDVI"})
     exempt_classes: tuple[int, ...] = Field(
         (), description="class codes whose supply is never corrected (e.g. water; assumption)")
+    labels: tuple[str, ...] | None = Field(
+        None, description="only these labels of the service dim (services, groups, 'total'; groups and total are "
+                          "mapped from per-group score sums); no totals table then. None: every service, group and total")
 
 
 @register("lulc_matrix", params=LulcMatrixParams, group="services",
@@ -63,8 +66,13 @@ class LulcMatrixParams(Params):
                               "groups": "package:es_service_groups"},
                    "params": {"ndvi_mode": "region", "ndvi_reference": 0.5, "exempt_classes": [4]}})
 def lulc_matrix_step(lulc, supply_table, demand_table, groups=None, ndvi=None, *, ndvi_mode="region",
-                     ndvi_reference=None, ndvi_region=None, exempt_classes=()):
+                     ndvi_reference=None, ndvi_region=None, exempt_classes=(), labels=None):
     """Ecosystem service supply, demand and balance from land-use score matrices with vegetation-index (NDVI) correction."""
+    if labels is not None:
+        ds = lulc_matrix_labels(lulc, supply_table=supply_table, demand_table=demand_table, labels=labels,
+                                groups=groups, ndvi=ndvi, ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference,
+                                ndvi_region=ndvi_region, exempt_classes=tuple(exempt_classes))
+        return {"supply": ds["supply"], "demand": ds["demand"], "balance": ds["balance"]}
     ds = lulc_matrix(lulc, supply_table=supply_table, demand_table=demand_table, groups=groups, ndvi=ndvi,
                      ndvi_mode=ndvi_mode, ndvi_reference=ndvi_reference, ndvi_region=ndvi_region,
                      exempt_classes=tuple(exempt_classes))
