@@ -312,10 +312,23 @@ def select_year(series: xr.DataArray, *, year: int) -> xr.DataArray:
     return out.rio.write_nodata(nod, encoded=False) if nod is not None else out
 
 
+def _rearranged_report(result, ctx) -> str:
+    """Report section of a step that only re-arranges rasters drawn elsewhere (no map of its own)."""
+    import html
+
+    da = result
+    years = [str(t) for t in da["time"].values] if isinstance(da, xr.DataArray) and "time" in da.dims else []
+    what = f"years {', '.join(years)}" if years else "one year"
+    return (f"<p class='meta'>Re-arranges its input ({html.escape(what)}, {da.sizes.get('y', 0)}×"
+            f"{da.sizes.get('x', 0)} cells) without changing a value; its maps are those of its input, "
+            "drawn where that input is made.</p>")
+
+
 register("select_year", params=SelectYearParams, group="core", backends=("numpy", "dask"),
          inputs=(Input("series", "any", "a raster with a `time` dim (all years of a layer, or a step result)"),),
          outputs=("year",), formula="out = series[time = year]",
-         example={"inputs": {"series": "lulc"}, "params": {"year": 2020}})(select_year)
+         example={"inputs": {"series": "lulc"}, "params": {"year": 2020}},
+         report=_rearranged_report)(select_year)
 
 
 class StackYearsParams(Params):
@@ -358,7 +371,8 @@ register("stack_years", params=StackYearsParams, group="core", backends=("numpy"
          inputs=(Input("rasters", "any", "mapping {year: raster}, e.g. one service step per year"),),
          outputs=("series",), formula="out[time = y] = rasters[y]",
          example={"inputs": {"rasters": {"2010": "carbon.c_storage", "2020": "carbon.c_storage_alt"}},
-                  "params": {"units": "t/ha", "name": "cs"}})(stack_years)
+                  "params": {"units": "t/ha", "name": "cs"}},
+         report=_rearranged_report)(stack_years)
 
 
 def difference(a: xr.DataArray, b: xr.DataArray) -> xr.DataArray:

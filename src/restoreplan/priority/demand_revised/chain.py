@@ -99,13 +99,16 @@ def land_use_threats(lulc: xr.DataArray, threats_table: pd.DataFrame, *, threat_
 def uniform_demand_class(like: xr.DataArray) -> xr.DataArray:
     """Demand class 1 (low) on every valid cell of ``like`` (uint8, 0 = nodata), with an ``AssumptionWarning``:
     the stand-in when a region has no POI and no demand classes."""
+    from ...core.legend import set_class_labels
     from ...io.raster import valid_mask
 
     warnings.warn("uniform_demand_class: no POI and no demand classes; every cell is low demand (1)",
                   AssumptionWarning, stacklevel=2)
     out = xr.where(valid_mask(like), np.uint8(1), np.uint8(0)).astype(np.uint8)
     out = out.rio.write_crs(like.rio.crs).rio.write_transform(like.rio.transform())
-    return out.rio.write_nodata(np.uint8(0), encoded=False)
+    out = out.rio.write_nodata(np.uint8(0), encoded=False)
+    out.attrs["units"] = "class"
+    return set_class_labels(out, {1: "1 low demand (uniform: no points-of-interest data)"}, palette="viridis")
 
 
 def pora_share(pora: Mapping[str, xr.DataArray], delta: Mapping[str, xr.DataArray]) -> pd.DataFrame:
