@@ -12,7 +12,7 @@ import xarray as xr
 
 from restoreplan.core.errors import AlignmentError, ConfigError, DataError
 from restoreplan.services import habitat_quality as hq
-from restoreplan.services._edt import edt_px
+from restoreplan.core.edt import edt
 from restoreplan.testing import make_raster
 
 
@@ -221,8 +221,12 @@ def test_numba_edt_equals_scipy():
         shape = tuple(rng.integers(1, 40, 2))
         src = rng.random(shape) < rng.uniform(0.001, 0.2)
         src.flat[rng.integers(0, src.size)] = True
-        assert np.array_equal(edt_px(src), ndimage.distance_transform_edt(~src).astype(np.float32))
-    assert np.isinf(edt_px(np.zeros((3, 4), bool))).all()
+        assert np.array_equal(edt(src), ndimage.distance_transform_edt(~src).astype(np.float32))
+        # anisotropic cells (map units): equal to scipy's float64 result up to rounding of ties
+        got = edt(src, 30.0, 20.0, np.float64)
+        np.testing.assert_allclose(got, ndimage.distance_transform_edt(~src, sampling=(30.0, 20.0)),
+                                   rtol=1e-12)
+    assert np.isinf(edt(np.zeros((3, 4), bool))).all()
 
 
 @pytest.mark.parametrize("quirks", [False, True], ids=["documented", "invest_quirks"])

@@ -29,24 +29,81 @@ Theory of Computing 8:415–428.
 
 from __future__ import annotations
 
+import threading
+
 import numba as nb
 import numpy as np
 
-__all__ = ["column_distance_kernel", "edt_dask", "row_envelope_kernel"]
+__all__ = ["column_distance_kernel", "edt", "edt_dask", "row_envelope_kernel"]
+
+# numba's fallback "workqueue" threading layer (used where neither TBB nor OpenMP is available) is
+# not safe for concurrent parallel launches from several threads: in-memory calls are serialized;
+# each already uses the numba thread budget.
+_LOCK = threading.Lock()
+
+
+@nb.njit(cache=True)
+def _col_range(t, big, g, x0, x1):
+    """Pass 1 on columns ``x0:x1``: ``g`` = rows to the nearest target in the column (``big`` if none)."""
+    ny = t.shape[0]
+    for x in range(x0, x1):
+        g[0, x] = 0 if t[0, x] else big
+    for y in range(1, ny):
+        for x in range(x0, x1):
+            g[y, x] = 0 if t[y, x] else min(g[y - 1, x] + 1, big)
+    for y in range(ny - 2, -1, -1):
+        for x in range(x0, x1):
+            g[y, x] = min(g[y, x], g[y + 1, x] + 1)
+
+
+@nb.njit(cache=True)
+def _envelope_row(gy, big, dy, dx, v, z, out):
+    """Pass 2 on one row: lower envelope of ``((x − q)Δx)² + (g(q)Δy)²``; ``out`` gets the distances."""
+    nx = gy.shape[0]
+    k = -1
+    for q in range(nx):
+        if gy[q] >= big:
+            continue
+        fq = (gy[q] * dy) ** 2
+        xq = q * dx
+        if k < 0:
+            k = 0
+            v[0] = q
+            z[0] = -np.inf
+            z[1] = np.inf
+            continue
+        while True:   # z[0] = -inf: the first parabola is never removed
+            p = v[k]
+            fp = (gy[p] * dy) ** 2
+            xp = p * dx
+            s = ((fq + xq * xq) - (fp + xp * xp)) / (2.0 * (xq - xp))
+            if s <= z[k]:
+                k -= 1
+            else:
+                break
+        k += 1
+        v[k] = q
+        z[k] = s
+        z[k + 1] = np.inf
+    if k < 0:
+        for x in range(nx):
+            out[x] = np.inf
+        return
+    j = 0
+    for x in range(nx):
+        xx = x * dx
+        while z[j + 1] < xx:
+            j += 1
+        p = v[j]
+        ddx = (x - p) * dx
+        ddy = gy[p] * dy
+        out[x] = np.sqrt(ddx * ddx + ddy * ddy)
 
 
 @nb.njit(cache=True)
 def _col_pass(t, big):
-    ny, nx = t.shape
-    g = np.empty((ny, nx), np.int32)
-    for x in range(nx):
-        g[0, x] = 0 if t[0, x] else big
-    for y in range(1, ny):
-        for x in range(nx):
-            g[y, x] = 0 if t[y, x] else min(g[y - 1, x] + 1, big)
-    for y in range(ny - 2, -1, -1):
-        for x in range(nx):
-            g[y, x] = min(g[y, x], g[y + 1, x] + 1)
+    g = np.empty(t.shape, np.int32)
+    _col_range(t, big, g, 0, t.shape[1])
     return g
 
 
@@ -57,44 +114,24 @@ def _row_pass(g, big, dy, dx):
     v = np.empty(nx, np.int64)
     z = np.empty(nx + 1, np.float64)
     for y in range(ny):
-        k = -1
-        for q in range(nx):
-            if g[y, q] >= big:
-                continue
-            fq = (g[y, q] * dy) ** 2
-            xq = q * dx
-            if k < 0:
-                k = 0
-                v[0] = q
-                z[0] = -np.inf
-                z[1] = np.inf
-                continue
-            while True:   # z[0] = -inf: the first parabola is never removed
-                p = v[k]
-                fp = (g[y, p] * dy) ** 2
-                xp = p * dx
-                s = ((fq + xq * xq) - (fp + xp * xp)) / (2.0 * (xq - xp))
-                if s <= z[k]:
-                    k -= 1
-                else:
-                    break
-            k += 1
-            v[k] = q
-            z[k] = s
-            z[k + 1] = np.inf
-        if k < 0:
-            for x in range(nx):
-                out[y, x] = np.inf
-            continue
-        j = 0
-        for x in range(nx):
-            xx = x * dx
-            while z[j + 1] < xx:
-                j += 1
-            p = v[j]
-            ddx = (x - p) * dx
-            ddy = g[y, p] * dy
-            out[y, x] = np.sqrt(ddx * ddx + ddy * ddy)
+        _envelope_row(g[y], big, dy, dx, v, z, out[y])
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def _edt_parallel(t, big, dy, dx):
+    """Both passes over a whole in-memory array, columns blocks then rows in parallel."""
+    ny, nx = t.shape
+    g = np.empty((ny, nx), np.int32)
+    nblk = 64
+    step = (nx + nblk - 1) // nblk
+    for b in nb.prange(nblk):
+        _col_range(t, big, g, min(nx, b * step), min(nx, (b + 1) * step))
+    out = np.empty((ny, nx), np.float64)
+    for y in nb.prange(ny):
+        v = np.empty(nx, np.int64)
+        z = np.empty(nx + 1, np.float64)
+        _envelope_row(g[y], big, dy, dx, v, z, out[y])
     return out
 
 
@@ -113,6 +150,25 @@ def row_envelope_kernel(g: np.ndarray, n_rows: int, dy: float, dx: float, dtype=
     """Pass 2 on a row strip (all columns): distance (map units, float64 rounded to ``dtype``) from
     the pass-1 row counts ``g``."""
     d = _row_pass(np.ascontiguousarray(g, dtype=np.int32), np.int32(n_rows + 1), float(dy), float(dx))
+    return d.astype(dtype, copy=False)
+
+
+def edt(target: np.ndarray, dy: float = 1.0, dx: float = 1.0, dtype=np.float32) -> np.ndarray:
+    """Exact distance (map units; pixels with the default unit cell) from every cell of an in-memory
+    2-D array to its nearest True cell, ``inf`` where there is none.
+
+    Same two passes as the strips, over the whole array, numba-parallel. With unit cells the squared
+    distances are exact integers, so the float32 result equals ``scipy.ndimage.distance_transform_edt``
+    cast to float32 bit for bit (the InVEST/pygeoprocessing float32 transform).
+    """
+    t = np.ascontiguousarray(target, dtype=np.bool_)
+    if t.ndim != 2:
+        raise ValueError("edt expects a 2-D boolean array")
+    if t.size == 0:
+        return np.zeros(t.shape, dtype)
+    big = np.int32(t.shape[0] + t.shape[1] + 1)
+    with _LOCK:
+        d = _edt_parallel(t, big, float(dy), float(dx))
     return d.astype(dtype, copy=False)
 
 

@@ -42,7 +42,7 @@ from scipy import ndimage
 
 from ..core.errors import AlignmentError, ConfigError, DataError, message
 from ..core.validate import check_aligned, check_raster
-from ._edt import edt_px
+from ..core.edt import edt
 from ._fast import close_to, finish, row_blocks
 from ._lulc_lookup import reclassify, reclassify_many, table_by_code
 from ..core.compute import materialize
@@ -153,7 +153,7 @@ def _sources(threat: np.ndarray, nodata, invest_quirks: bool = False, name: str 
 def _edt_px(src: np.ndarray, sampling_yx: tuple[float, float]) -> np.ndarray:
     """Float32 Euclidean distance (pixels) from every pixel to the nearest source pixel."""
     if sampling_yx == (1.0, 1.0):
-        return edt_px(src)
+        return edt(src)
     return ndimage.distance_transform_edt(~src, sampling=sampling_yx).astype(np.float32)
 
 
