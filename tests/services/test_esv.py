@@ -196,3 +196,22 @@ def test_numpy_equals_dask_and_lazy():
     with dask.config.set(scheduler="sync"):
         np.testing.assert_allclose(ref.values, lazy.values, rtol=1e-6, equal_nan=True)
     assert ref.rio.transform() == lu.rio.transform() and ref.dtype == np.float32
+
+
+def test_esv_kernel_bands_equal_one_pass():
+    """The band loop of the ESV kernel gives the same float32 values as one band over the block."""
+    from restoreplan.services.esv import _esv_kernel
+
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, 7, size=(37, 53)).astype(np.int16)
+    keys = np.arange(1, 7)
+    vc = rng.random((6, 4)) * 1000
+    fidx = np.array([0, 1, 3, 2])
+    npp = rng.random((37, 53)) + 0.5
+    args = (codes, npp, 1.3, 0.7, keys, vc, fidx, 0.09, 0)
+    whole = _esv_kernel(*args, band=codes.size)
+    for band in (1, 7, 100, 1000):
+        np.testing.assert_array_equal(_esv_kernel(*args, band=band), whole)
+    assert whole.shape == (37, 53, 5) and whole.dtype == np.float32
+    assert np.isnan(whole[codes == 0]).all()
+    np.testing.assert_allclose(whole[..., -1], whole[..., :-1].astype(np.float64).sum(-1), rtol=1e-6)

@@ -193,8 +193,8 @@ def trend(stack: xr.DataArray, *, time: Literal["index", "coord"] = "index", alp
     if np.unique(t).size != t.size:
         raise DataError(message(dim, "distinct time values", f"{t.tolist()}", "drop duplicated years"))
     y = as_float(stack)
-    if y.chunks is not None:
-        y = y.chunk({dim: -1})
+    if y.chunks is not None:   # whole series per block; one slice of any other dim (service, ...) at a time
+        y = y.chunk({dim: -1, **{d: 1 for d in y.dims if d not in (dim, "y", "x")}})
     outs = xr.apply_ufunc(_trend_kernel, y, input_core_dims=[[dim]], output_core_dims=[[], [], [], []],
                           kwargs={"t": t, "f_crit": f_crit, "classify_by": classify_by},
                           dask="parallelized", output_dtypes=[np.float64, np.float64, np.float64, np.int8],

@@ -7,6 +7,7 @@ when the whole run succeeds (``rp.io.atomic_dir``): a failing step leaves no out
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import shutil
 import tempfile
@@ -378,17 +379,15 @@ def write_output(name: str, obj, folder: Path, *, raster_format: str = "cog") ->
     files = []
     if isinstance(obj, xr.DataArray) and "y" in obj.dims and "x" in obj.dims:
         extra = [d for d in obj.dims if d not in ("y", "x")]
-        if not extra:
-            files.append(write_raster(obj, folder / f"{safe}.tif", driver="COG" if raster_format == "cog" else "GTiff"))
-        elif len(extra) == 1:
-            d = extra[0]
-            for v in obj[d].values:
-                sl = obj.sel({d: v})
-                sl = sl.rio.write_crs(obj.rio.crs) if obj.rio.crs is not None else sl
-                files.append(write_raster(sl, folder / f"{safe}_{v}.tif",
-                                          driver="COG" if raster_format == "cog" else "GTiff"))
-        else:
-            files.append(_write_netcdf(obj, folder / f"{safe}.nc"))
+        driver = "COG" if raster_format == "cog" else "GTiff"
+        # one GeoTIFF per combination of the other coordinates (year, service, ...), each streamed
+        # chunk by chunk: ``{name}_{v1}_{v2}.tif``
+        for values in itertools.product(*(obj[d].values for d in extra)):
+            sl = obj.sel(dict(zip(extra, values))) if extra else obj
+            if extra and obj.rio.crs is not None:
+                sl = sl.rio.write_crs(obj.rio.crs)
+            stem = "_".join([safe, *(str(v) for v in values)])
+            files.append(write_raster(sl, folder / f"{stem}.tif", driver=driver))
     elif isinstance(obj, gpd.GeoDataFrame):
         files.append(write_gpkg(obj, folder / f"{safe}.gpkg"))
     elif isinstance(obj, pd.DataFrame):
@@ -398,14 +397,6 @@ def write_output(name: str, obj, folder: Path, *, raster_format: str = "cog") ->
     elif isinstance(obj, xr.DataArray):
         files.append(write_csv(obj.to_dataframe(name=safe), folder / f"{safe}.csv"))
     return files
-
-
-def _write_netcdf(obj: xr.DataArray, path: Path) -> Path:
-    from ..io import atomic_path
-
-    with atomic_path(path) as tmp:
-        obj.drop_vars("spatial_ref", errors="ignore").to_netcdf(tmp)
-    return path
 
 
 def run_study(study: Study, out_dir: str | Path, *, chunks: int | None = None, workers: int | None = None,

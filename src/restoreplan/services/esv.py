@@ -263,18 +263,28 @@ def _warn_status(table: pd.DataFrame, used, status_column: str, *, what: str) ->
 # kernel and public function
 # --------------------------------------------------------------------------------------------
 
-def _esv_kernel(codes, p, r, s, keys, vc, fidx, cell_ha, nodata):
+def _esv_kernel(codes, p, r, s, keys, vc, fidx, cell_ha, nodata, band: int = 1 << 16):
     """ESV (..., n_f + 1) in value per cell: VC[code, f] · adj_f · A_cell(hm²), then the total.
 
     ``fidx[f]`` selects the factor of service f: 0 none, 1 ``p`` (NPP), 2 ``r`` (precipitation),
-    3 ``s`` (soil conservation). NaN where the code is nodata or a used factor is NaN.
+    3 ``s`` (soil conservation). NaN where the code is nodata or a used factor is NaN. Computed in
+    float64 on bands of ``band`` cells and stored as float32, so the temporaries stay a few MB
+    whatever the block size.
     """
-    vals = lookup(codes, keys, vc, nodata)
     shape = np.shape(codes)
-    fac = np.stack([np.ones(shape), *(np.broadcast_to(np.asarray(a, np.float64), shape) for a in (p, r, s))], axis=-1)
-    out = vals * fac[..., fidx] * cell_ha
-    total = out.sum(axis=-1, keepdims=True)
-    return np.concatenate([out, total], axis=-1).astype(np.float32)
+    n = int(np.prod(shape))
+    flat = np.reshape(codes, -1)
+    factors = [float(a) if np.ndim(a) == 0 else np.reshape(np.broadcast_to(np.asarray(a, np.float64), shape), -1)
+               for a in (p, r, s)]
+    out = np.empty((n, fidx.size + 1), np.float32)
+    for i in range(0, n, band):
+        sl = slice(i, min(n, i + band))
+        m = sl.stop - sl.start
+        fac = np.stack([np.ones(m), *(np.full(m, f) if isinstance(f, float) else f[sl] for f in factors)], axis=-1)
+        vals = lookup(flat[sl], keys, vc, nodata) * fac[:, fidx] * cell_ha
+        out[sl, :-1] = vals
+        out[sl, -1] = vals.sum(axis=-1)
+    return out.reshape(shape + (fidx.size + 1,))
 
 
 def _factor(value, ref, mode: str, *, name: str, lulc: xr.DataArray):
